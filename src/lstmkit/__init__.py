@@ -1,0 +1,38 @@
+"""lstmkit: every LSTM variant behind one fast PyTorch API.
+
+The public API, re-exported; see the submodules for the rest.
+"""
+
+from .cells import (
+    GRUCell,
+    LayerNormLSTMCell,
+    LSTMCell,
+    MultiplicativeLSTMCell,
+    PeepholeLSTMCell,
+    RecurrentCell,
+    RNNCell,
+    cell_names,
+    register_cell,
+)
+from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "GRUCell",
+    "LSTMCell",
+    "LayerNormLSTMCell",
+    "MultiplicativeLSTMCell",
+    "PeepholeLSTMCell",
+    "RNNCell",
+    "Recurrent",
+    "RecurrentCell",
+    "RecurrentTrace",
+    "__version__",
+    "cell_names",
+    "detach_state",
+    "register_cell",
+]

@@ -1,0 +1,1 @@
+"""The ``lstmkit`` command line: argument parsing only; the work lives in ``tasks/``."""
