@@ -1,0 +1,1 @@
+"""Data: files and frames in, validated tensors out; bundled and synthetic datasets."""
