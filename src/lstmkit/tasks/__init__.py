@@ -1,0 +1,1 @@
+"""Task estimators: data in, trained and evaluated model out."""
