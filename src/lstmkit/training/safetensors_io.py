@@ -1,0 +1,115 @@
+"""Crash-safe writing and pickle-free reading of safetensors files.
+
+Every file lstmkit writes goes through :func:`atomic_write`: a temporary file in the same
+directory, ``fsync``, ``os.replace``, ``fsync`` of the directory. A crash at any moment
+leaves either the old file or the new one, never half of one. Reading parses the
+safetensors header itself and refuses pickles (``torch.save`` files, or anything else
+that would run code when unpickled) without ever unpickling them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import safetensors.torch
+from torch import Tensor
+
+from ..errors import LstmkitError
+
+PICKLE_PREFIXES = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash never leaves a partial file there.
+
+    Args:
+        path: the destination; its directory must exist.
+        data: the whole content.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory entry (a rename) to disk; a no-op where the OS cannot."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_tensors(path: str | os.PathLike, tensors: dict[str, Tensor],
+                  metadata: dict[str, str]) -> None:
+    """Atomically write ``tensors`` and string ``metadata`` as one safetensors file."""
+    plain = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
+    atomic_write(path, safetensors.torch.save(plain, metadata=metadata))
+
+
+def read_tensors(path: str | os.PathLike, error: type[LstmkitError] = LstmkitError,
+                 ) -> tuple[dict[str, Tensor], dict[str, str]]:
+    """Read a safetensors file written by :func:`write_tensors`; never unpickles.
+
+    Args:
+        path: the file.
+        error: the :class:`LstmkitError` subclass to raise, so the message fits the caller.
+
+    Returns:
+        ``(tensors, metadata)``.
+
+    Raises:
+        error: naming the file, if it is missing, a pickle, corrupt or truncated.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    if data.startswith(PICKLE_PREFIXES):
+        raise error(f"{path}: refusing to load a pickle file (for example one written by "
+                    "torch.save); lstmkit only reads safetensors and never unpickles")
+    metadata = read_header(path, data, error).get("__metadata__", {})
+    try:
+        tensors = safetensors.torch.load(data)
+    except Exception as exc:  # safetensors raises its own error types
+        raise error(f"{path}: corrupt or truncated safetensors file ({exc})") from None
+    return tensors, metadata
+
+
+def read_header(path: Path, data: bytes, error: type[LstmkitError]) -> dict:
+    """The JSON header of safetensors bytes, or ``error`` naming ``path``."""
+    if len(data) < 8:
+        raise error(f"{path}: truncated file ({len(data)} bytes), not a safetensors file")
+    (size,) = struct.unpack("<Q", data[:8])
+    if size > len(data) - 8:
+        raise error(f"{path}: corrupt or truncated safetensors file (header says "
+                    f"{size} bytes, file has {len(data) - 8})")
+    try:
+        header = json.loads(data[8:8 + size])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise error(f"{path}: corrupt safetensors file (unreadable header)") from None
+    if not isinstance(header, dict):
+        raise error(f"{path}: corrupt safetensors file (header is not a JSON object)")
+    return header
