@@ -13,10 +13,11 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from ..cells.base import RecurrentCell
 from ..cells.registry import get_cell
+from ..kernels.dispatch import fused_run_direction
 from ..validation import check_positive_int, check_probability
 from .inputs import PreparedInput, prepare_input, prepare_state
 from .introspection import RecurrentTrace
-from .recurrent import run_direction
+from .recurrent import DirectionResult, run_direction
 from .regularizers import drop_weights, locked_dropout
 
 CellSpec = str | type[RecurrentCell] | Callable[..., RecurrentCell]
@@ -154,33 +155,35 @@ class Recurrent(nn.Module):
                               num_states=len(self.cells), batch=x.shape[1],
                               unbatched=prepared.unbatched, dtype=dtype)
         x = locked_dropout(x, self.input_dropout, self.training)
-        finals: list[list[Tensor]] = []
-        traces = []
+        results = []
         for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(self.num_directions):
-                index = self._cell_index(layer, bool(direction))
-                cell = self.cells[index]
-                s0 = (tuple(s[index] for s in state) if state is not None
-                      else cell.init_state(x.shape[1], dtype=x.dtype, device=x.device))
-                weights = drop_weights(cell.weights(), cell.recurrent_weight_names,
-                                       self.weight_dropout, self.training)
-                result = run_direction(cell, x, s0, weights, lengths=lens,
-                                       reverse=bool(direction), zoneout_rates=self.zoneout,
-                                       training=self.training, trace=return_gates)
-                outputs.append(result.output)
-                finals.append(list(result.state))
-                traces.append(result)
-            x = torch.cat(outputs, dim=-1) if len(outputs) > 1 else outputs[0]  # (T, B, D*P)
+            layer_results = [self._run_cell(self._cell_index(layer, bool(d)), x, state, lens,
+                                            return_gates) for d in range(self.num_directions)]
+            results += layer_results
+            x = torch.cat([r.output for r in layer_results], dim=-1)  # D x (T, B, P) -> (T, B, D*P)
             if layer < self.num_layers - 1 and self.dropout:
                 x = F.dropout(x, self.dropout, self.training)
         x = locked_dropout(x, self.output_dropout, self.training)
-        final = tuple(torch.stack(parts) for parts in zip(*finals, strict=True))  # (L*D, B, S)
+        final = tuple(torch.stack(parts) for parts in zip(*(r.state for r in results),
+                                                          strict=True))  # (L*D, B, S)
         output, final = self._restore_layout(prepared, x, final)
         hx_out = final if len(final) > 1 else final[0]
         if return_gates:
-            return output, hx_out, self._trace(traces, prepared)
+            return output, hx_out, self._trace(results, prepared)
         return output, hx_out
+
+    def _run_cell(self, index: int, x: Tensor, state: list[Tensor] | None,
+                  lengths: Tensor | None, trace: bool) -> DirectionResult:
+        """Run cell ``index`` (layer k, direction d at k * D + d) over time-major ``x``."""
+        cell = self.cells[index]
+        s0 = (tuple(s[index] for s in state) if state is not None
+              else cell.init_state(x.shape[1], dtype=x.dtype, device=x.device))
+        weights = drop_weights(cell.weights(), cell.recurrent_weight_names,
+                               self.weight_dropout, self.training)
+        options = {"lengths": lengths, "reverse": index % self.num_directions == 1,
+                   "zoneout_rates": self.zoneout, "training": self.training, "trace": trace}
+        fused = fused_run_direction(cell, x, s0, weights, **options)
+        return fused if fused is not None else run_direction(cell, x, s0, weights, **options)
 
     def step(self, input: Tensor, hx=None):
         """One time step for streaming: input (B, I) or (I,) and a state in, output and

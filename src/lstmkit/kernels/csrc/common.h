@@ -1,0 +1,138 @@
+// Shared pieces of the fused recurrent kernels: activations that vectorise, the BLAS
+// call used inside the time loop, and the row-parallel loop.
+//
+// Why our own kernels: torch ships fused CPU kernels for its classic LSTM, GRU and RNN
+// only (and its GRU is slow at small sizes); peephole, layer-norm and multiplicative
+// LSTMs have none, so a Python loop over time steps is 3-6x slower. Each kernel here
+// runs one direction of one layer: the input projection of all steps was done by the
+// caller in one GEMM, the time loop does one GEMM per step plus one fused point-wise
+// pass, and the backward computes the weight gradients as one GEMM over all steps.
+//
+// Layout: everything is time-major and row-major. xp (T, B, G), states (T, B, H) hold
+// the state *after* each step; the state before step 0 is passed separately.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace lstmkit {
+
+using at::Tensor;
+
+// exp in plain arithmetic (Cephes expf) so that loops over it vectorise; libm's expf
+// does not. Relative error ~2e-7; NaN propagates.
+inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+inline float tanh_(float x) { return 2.0f / (1.0f + exp_approx(-2.0f * x)) - 1.0f; }
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double tanh_(double x) { return std::tanh(x); }
+
+// Row-major C (m, n) = beta * C + op(A) @ op(B), op(X) = X^T when trans_x.
+// lda, ldb, ldc are row strides. Calls BLAS directly when torch exports it (the
+// per-call overhead of at::addmm matters for the small GEMMs of one time step).
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
+          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
+
+// Runs fn(begin, end) over rows [0, rows), in parallel when a step has enough work
+// (each row costs `row_cost` point-wise element operations).
+template <typename F>
+inline void for_rows(int64_t rows, int64_t row_cost, const F& fn) {
+  constexpr int64_t kMinWork = 16384;
+  const int64_t grain = std::max<int64_t>(1, kMinWork / std::max<int64_t>(row_cost, 1));
+  if (rows <= grain) {
+    fn(0, rows);
+  } else {
+    at::parallel_for(0, rows, grain, fn);
+  }
+}
+
+// True when step t is inside sequence b (no lengths: always).
+inline bool valid(const int64_t* lengths, int64_t b, int64_t t) {
+  return lengths == nullptr || t < lengths[b];
+}
+
+inline const int64_t* lengths_ptr(const c10::optional<Tensor>& lengths) {
+  return lengths.has_value() && lengths->defined() ? lengths->data_ptr<int64_t>() : nullptr;
+}
+
+// Pointer to the state before step t: the initial state for t = 0, else states[t-1].
+template <typename T>
+inline const T* prev_state(const T* initial, const T* states, int64_t t, int64_t stride) {
+  return t == 0 ? initial : states + (t - 1) * stride;
+}
+
+// dW (rows, K) = sum_t dG_t^T @ S_{t-1}: one GEMM over all steps but the first, plus
+// the first step against the initial state. dg (T, B, rows) with row stride ldg.
+Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states);
+
+void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w);
+
+// Forward and backward of every cell, registered as torch.ops.lstmkit.* in ops.cpp.
+std::vector<Tensor> lstm_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0,
+                                 const Tensor& w_hh, const c10::optional<Tensor>& peep,
+                                 const c10::optional<Tensor>& lengths, bool save);
+std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n,
+                                  const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
+                                  const c10::optional<Tensor>& peep,
+                                  const c10::optional<Tensor>& lengths, const Tensor& hs,
+                                  const Tensor& cs, const Tensor& gates);
+std::vector<Tensor> lstm_cell_step(const Tensor& x, const Tensor& h, const Tensor& c,
+                                   const Tensor& w_ih, const Tensor& w_hh,
+                                   const c10::optional<Tensor>& bias);
+std::vector<Tensor> layernorm_lstm_forward(const Tensor& xp, const Tensor& h0,
+                                           const Tensor& c0, const Tensor& w_hh,
+                                           const Tensor& ln_hh, const Tensor& ln_c_w,
+                                           const Tensor& ln_c_b,
+                                           const c10::optional<Tensor>& lengths, bool save);
+std::vector<Tensor> layernorm_lstm_backward(
+    const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n, const Tensor& h0,
+    const Tensor& c0, const Tensor& w_hh, const Tensor& ln_hh, const Tensor& ln_c_w,
+    const Tensor& ln_c_b, const c10::optional<Tensor>& lengths, const Tensor& hs,
+    const Tensor& cs, const Tensor& gates, const Tensor& rhat, const Tensor& chat,
+    const Tensor& rstd);
+std::vector<Tensor> mlstm_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0,
+                                  const Tensor& w_mh, const Tensor& w_hh,
+                                  const c10::optional<Tensor>& lengths, bool save);
+std::vector<Tensor> mlstm_backward(const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n,
+                                   const Tensor& xp, const Tensor& h0, const Tensor& c0,
+                                   const Tensor& w_mh, const Tensor& w_hh,
+                                   const c10::optional<Tensor>& lengths, const Tensor& hs,
+                                   const Tensor& cs, const Tensor& gates, const Tensor& hm,
+                                   const Tensor& m);
+std::vector<Tensor> gru_forward(const Tensor& xp, const Tensor& h0, const Tensor& w_hh,
+                                const c10::optional<Tensor>& b_hn,
+                                const c10::optional<Tensor>& lengths, bool save);
+std::vector<Tensor> gru_backward(const Tensor& dhs, const Tensor& dh_n, const Tensor& h0,
+                                 const Tensor& w_hh, const c10::optional<Tensor>& b_hn,
+                                 const c10::optional<Tensor>& lengths, const Tensor& hs,
+                                 const Tensor& gates);
+std::vector<Tensor> rnn_forward(const Tensor& xp, const Tensor& h0, const Tensor& w_hh,
+                                bool relu, const c10::optional<Tensor>& lengths);
+std::vector<Tensor> rnn_backward(const Tensor& dhs, const Tensor& dh_n, const Tensor& h0,
+                                 const Tensor& w_hh, bool relu,
+                                 const c10::optional<Tensor>& lengths, const Tensor& hs);
+
+}  // namespace lstmkit

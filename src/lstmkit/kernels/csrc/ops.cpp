@@ -1,0 +1,122 @@
+// The BLAS wrapper, shared helpers, and the registration of every kernel as
+// torch.ops.lstmkit.<name>.
+#include "common.h"
+
+#include <torch/library.h>
+
+#ifdef LSTMKIT_BLAS
+extern "C" {
+void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
+            const float*, const int*, const float*, const int*, const float*, float*,
+            const int*);
+void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*,
+            const double*, const int*, const double*, const int*, const double*, double*,
+            const int*);
+}
+#endif
+
+namespace lstmkit {
+
+#ifdef LSTMKIT_BLAS
+// Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
+template <typename T, typename Fn>
+static void blas_call(Fn fn, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                      const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c,
+                      int64_t ldc) {
+  const char ta = trans_b ? 'T' : 'N', tb = trans_a ? 'T' : 'N';
+  const int bm = static_cast<int>(n), bn = static_cast<int>(m), bk = static_cast<int>(k);
+  const int l1 = static_cast<int>(ldb), l2 = static_cast<int>(lda);
+  const int l3 = static_cast<int>(ldc);
+  const T alpha = 1;
+  fn(&ta, &tb, &bm, &bn, &bk, &alpha, b, &l1, a, &l2, &beta, c, &l3);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  blas_call<float>(sgemm_, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
+          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  blas_call<double>(dgemm_, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+#else
+// Without an exported BLAS (non-MKL builds of torch): the same through at::addmm.
+template <typename T>
+static Tensor matrix(const T* p, bool trans, int64_t rows, int64_t cols, int64_t ld) {
+  auto options = at::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value);
+  auto x = at::from_blob(const_cast<T*>(p), {trans ? cols : rows, trans ? rows : cols},
+                         {ld, 1}, options);
+  return trans ? x.t() : x;
+}
+
+template <typename T>
+static void addmm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a,
+                  int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  Tensor out = matrix(c, false, m, n, ldc);
+  at::addmm_out(out, out, matrix(a, trans_a, m, k, lda), matrix(b, trans_b, k, n, ldb),
+                beta, 1);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  addmm(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
+          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  addmm(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+#endif
+
+Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states) {
+  const int64_t steps = dg.size(0), batch = dg.size(1), rows = dg.size(2);
+  Tensor dw = at::mm(dg[0].t(), initial);  // (R, B) @ (B, K) -> (R, K)
+  if (steps > 1) {
+    const int64_t n = (steps - 1) * batch;
+    dw.addmm_(dg.narrow(0, 1, steps - 1).reshape({n, rows}).t(),  // (R, (T-1)B)
+              states.narrow(0, 0, steps - 1).reshape({n, states.size(2)}));
+  }
+  return dw;
+}
+
+void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w) {
+  TORCH_CHECK(xp.dim() == 3 && xp.size(2) == width && xp.is_contiguous(), op,
+              ": expected a contiguous input projection of shape (T, B, ", width, "), got ",
+              xp.sizes());
+  TORCH_CHECK(w.is_contiguous() && w.scalar_type() == xp.scalar_type(), op,
+              ": expected contiguous recurrent weights of dtype ", xp.scalar_type());
+}
+
+}  // namespace lstmkit
+
+TORCH_LIBRARY(lstmkit, m) {
+  using namespace lstmkit;
+  m.def("lstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_hh, Tensor? peep, "
+        "Tensor? lengths, bool save) -> Tensor[]", &lstm_forward);
+  m.def("lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor h0, Tensor c0, "
+        "Tensor w_hh, Tensor? peep, Tensor? lengths, Tensor hs, Tensor cs, Tensor gates) "
+        "-> Tensor[]", &lstm_backward);
+  m.def("lstm_cell_step(Tensor x, Tensor h, Tensor c, Tensor w_ih, Tensor w_hh, "
+        "Tensor? bias) -> Tensor[]", &lstm_cell_step);
+  m.def("layernorm_lstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_hh, "
+        "Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, Tensor? lengths, bool save) "
+        "-> Tensor[]", &layernorm_lstm_forward);
+  m.def("layernorm_lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor h0, "
+        "Tensor c0, Tensor w_hh, Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, "
+        "Tensor? lengths, Tensor hs, Tensor cs, Tensor gates, Tensor rhat, Tensor chat, "
+        "Tensor rstd) -> Tensor[]", &layernorm_lstm_backward);
+  m.def("mlstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_mh, Tensor w_hh, "
+        "Tensor? lengths, bool save) -> Tensor[]", &mlstm_forward);
+  m.def("mlstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor xp, Tensor h0, "
+        "Tensor c0, Tensor w_mh, Tensor w_hh, Tensor? lengths, Tensor hs, Tensor cs, "
+        "Tensor gates, Tensor hm, Tensor m) -> Tensor[]", &mlstm_backward);
+  m.def("gru_forward(Tensor xp, Tensor h0, Tensor w_hh, Tensor? b_hn, Tensor? lengths, "
+        "bool save) -> Tensor[]", &gru_forward);
+  m.def("gru_backward(Tensor dhs, Tensor dh_n, Tensor h0, Tensor w_hh, Tensor? b_hn, "
+        "Tensor? lengths, Tensor hs, Tensor gates) -> Tensor[]", &gru_backward);
+  m.def("rnn_forward(Tensor xp, Tensor h0, Tensor w_hh, bool relu, Tensor? lengths) "
+        "-> Tensor[]", &rnn_forward);
+  m.def("rnn_backward(Tensor dhs, Tensor dh_n, Tensor h0, Tensor w_hh, bool relu, "
+        "Tensor? lengths, Tensor hs) -> Tensor[]", &rnn_backward);
+}

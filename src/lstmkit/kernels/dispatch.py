@@ -1,0 +1,97 @@
+"""Choosing the fused kernel for a cell, or ``None`` for the reference path.
+
+The kernels cover the built-in cells exactly (not subclasses, which may change the
+equations), on CPU tensors of float32 or float64, without an output projection, without
+zoneout in training and without a gate trace. Everything else runs the reference
+:func:`lstmkit.layers.recurrent.run_direction`, which also is the oracle of the tests.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ..cells import (
+    GRUCell,
+    LayerNormLSTMCell,
+    LSTMCell,
+    MultiplicativeLSTMCell,
+    PeepholeLSTMCell,
+    RNNCell,
+)
+from ..cells.base import RecurrentCell, State
+from ..layers.recurrent import DirectionResult, reverse_padded, valid_mask
+from . import build
+from .ops import SPECS, KernelSpec, run
+
+DTYPES = (torch.float32, torch.float64)
+
+
+def _lstm_args(cell, state, w):
+    return (*state, w["weight_hh"], None)
+
+
+def _peephole_args(cell, state, w):
+    return (*state, w["weight_hh"], w["weight_ch"])
+
+
+def _layernorm_args(cell, state, w):
+    return (*state, w["weight_hh"], w["ln_hh_weight"], w["ln_c_weight"], w["ln_c_bias"])
+
+
+def _multiplicative_args(cell, state, w):
+    return (*state, w["weight_mh"], w["weight_hh"])
+
+
+def _gru_args(cell, state, w):
+    return (*state, w["weight_hh"], w["bias_hh"][2 * cell.hidden_size:] if cell.bias else None)
+
+
+def _rnn_args(cell, state, w):
+    return (*state, w["weight_hh"])
+
+
+# cell class -> (kernel name, the kernel's tensor arguments after xp)
+_CELLS = {
+    LSTMCell: ("lstm", _lstm_args),
+    PeepholeLSTMCell: ("lstm", _peephole_args),
+    LayerNormLSTMCell: ("layernorm", _layernorm_args),
+    MultiplicativeLSTMCell: ("multiplicative", _multiplicative_args),
+    GRUCell: ("gru", _gru_args),
+    RNNCell: ("rnn", _rnn_args),
+}
+
+
+def kernel_for(cell: RecurrentCell, x: Tensor) -> KernelSpec | None:
+    """The kernel that runs ``cell`` on ``x``, or None when the reference path must."""
+    entry = _CELLS.get(type(cell))
+    if entry is None or x.device.type != "cpu" or x.dtype not in DTYPES:
+        return None
+    if getattr(cell, "proj_size", 0) or not build.load():
+        return None
+    name = entry[0] if entry[0] != "rnn" else f"rnn_{cell.nonlinearity}"
+    return SPECS[name]
+
+
+def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
+                        weights: dict[str, Tensor], *, lengths: Tensor | None = None,
+                        reverse: bool = False, zoneout_rates=None, training: bool = False,
+                        trace: bool = False) -> DirectionResult | None:
+    """Same contract as :func:`~lstmkit.layers.recurrent.run_direction`, through a fused
+    kernel; returns None when no kernel applies (the caller then runs the reference)."""
+    if trace or (zoneout_rates is not None and training):
+        return None
+    spec = kernel_for(cell, x)
+    if spec is None or any(w.dtype != x.dtype or w.device != x.device
+                           for w in weights.values()):
+        return None
+    if reverse:
+        x = reverse_padded(x, lengths)
+    xp = cell.project_input(x, weights).contiguous()  # (T, B, I) -> (T, B, G): one GEMM
+    state = tuple(s.contiguous() for s in state)
+    args = _CELLS[type(cell)][1](cell, state, weights)
+    hs, final = run(spec, xp, args, lengths)  # (T, B, H), S x (B, H)
+    output = hs if lengths is None else hs * valid_mask(lengths, x.shape[0], x.device)
+    if reverse:
+        output = reverse_padded(output, lengths)
+    return DirectionResult(output, final)

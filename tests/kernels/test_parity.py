@@ -1,0 +1,114 @@
+"""The fused kernels against the reference path: outputs, final states, every gradient."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from lstmkit.kernels.dispatch import kernel_for
+
+CELLS = ("lstm", "peephole", "layernorm", "multiplicative", "gru", "rnn_tanh", "rnn_relu")
+T, B, F_IN, H = 6, 4, 5, 7
+TOLERANCE = {torch.float32: {"rtol": 1e-4, "atol": 2e-5}, torch.float64: {}}
+
+
+def assert_near(actual, expected, dtype, name=""):
+    """assert_close with float32's absolute tolerance scaled by the tensor's magnitude:
+    sums over steps of terms of size ~|expected| cancel to small entries in float32."""
+    tol = dict(TOLERANCE[dtype])
+    if dtype == torch.float32:
+        tol["atol"] *= max(1.0, expected.abs().max().item())
+    assert_close(actual, expected, **tol, msg=lambda m: f"{name}: {m}")
+
+
+def _run(model, x, hx, lengths):
+    """Forward and backward of a loss touching the output and every final state."""
+    model.zero_grad()
+    x = x.detach().requires_grad_()
+    hx = tuple(s.detach().requires_grad_() for s in hx)
+    output, final = model(x, hx if len(hx) > 1 else hx[0], lengths=lengths)
+    final = final if isinstance(final, tuple) else (final,)
+    torch.manual_seed(1)
+    loss = (output * torch.randn_like(output)).sum()
+    loss = loss + sum((s * torch.randn_like(s)).sum() for s in final)
+    loss.backward()
+    grads = {"x": x.grad, **{f"hx{k}": s.grad for k, s in enumerate(hx)}}
+    grads.update({n: p.grad for n, p in model.named_parameters()})
+    return output.detach(), tuple(s.detach() for s in final), grads
+
+
+def _inputs(model, dtype, layers, directions, with_lengths):
+    torch.manual_seed(0)
+    x = torch.randn(T, B, F_IN, dtype=dtype)
+    sizes = model.cells[0].state_sizes()
+    hx = tuple(torch.randn(layers * directions, B, s, dtype=dtype) for s in sizes)
+    lengths = torch.tensor([T, T - 2, 1, T - 1]) if with_lengths else None
+    return x, hx, lengths
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_matches_reference(kernels, reference, model_factory, cell, layers,
+                                  bidirectional, with_lengths, dtype):
+    model = model_factory(cell, F_IN, H, num_layers=layers, bidirectional=bidirectional,
+                          dtype=dtype)
+    x, hx, lengths = _inputs(model, dtype, layers, 1 + bidirectional, with_lengths)
+    assert kernel_for(model.cells[0], x) is not None
+    out, final, grads = _run(model, x, hx, lengths)
+    ref_out, ref_final, ref_grads = reference(_run, model, x, hx, lengths)
+    tol = TOLERANCE[dtype]
+    assert_close(out, ref_out, **tol)
+    assert_close(final, ref_final, **tol)
+    assert grads.keys() == ref_grads.keys()
+    for name, grad in grads.items():
+        assert_near(grad, ref_grads[name], dtype, name)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_kernel_matches_reference_batch_first_without_bias(kernels, reference, model_factory,
+                                                           cell):
+    model = model_factory(cell, F_IN, H, bias=False, batch_first=True, num_layers=2)
+    x = torch.randn(B, T, F_IN)
+    hx = tuple(torch.zeros(2, B, s) for s in model.cells[0].state_sizes())
+    out, final, grads = _run(model, x, hx, None)
+    ref_out, ref_final, ref_grads = reference(_run, model, x, hx, None)
+    assert_close(out, ref_out, **TOLERANCE[torch.float32])
+    assert_close(final, ref_final, **TOLERANCE[torch.float32])
+    for name, grad in grads.items():
+        assert_near(grad, ref_grads[name], torch.float32, name)
+
+
+def test_kernel_matches_reference_with_weight_drop(kernels, reference, model_factory):
+    model = model_factory("lstm", F_IN, H, weight_dropout=0.5).train()
+    x, hx, _ = _inputs(model, torch.float32, 1, 1, False)
+    torch.manual_seed(3)
+    out = model(x, hx)[0]
+    torch.manual_seed(3)
+    ref_out = reference(model, x, hx)[0]
+    assert_close(out, ref_out, **TOLERANCE[torch.float32])
+
+
+def test_kernel_matches_reference_without_grad(kernels, reference, model_factory):
+    model = model_factory("layernorm", F_IN, H, num_layers=2, bidirectional=True)
+    x, hx, lengths = _inputs(model, torch.float32, 2, 2, True)
+    with torch.no_grad():
+        out, final = model(x, hx, lengths=lengths)
+        ref_out, ref_final = reference(lambda: model(x, hx, lengths=lengths))
+    assert_close(out, ref_out, **TOLERANCE[torch.float32])
+    assert_close(final, ref_final, **TOLERANCE[torch.float32])
+
+
+def test_dispatch_skips_unsupported_cases(kernels, model_factory):
+    x = torch.randn(T, B, F_IN)
+    assert kernel_for(model_factory("lstm", F_IN, H, proj_size=3).cells[0], x) is None
+    assert kernel_for(model_factory("lstm", F_IN, H).cells[0], x.half()) is None
+    assert kernel_for(model_factory("gru", F_IN, H).cells[0], x) is not None
+
+
+def test_dispatch_honours_lstmkit_kernels_env(kernels, model_factory, monkeypatch):
+    monkeypatch.setenv("LSTMKIT_KERNELS", "0")
+    assert kernel_for(model_factory("lstm", F_IN, H).cells[0], torch.randn(T, B, F_IN)) is None
