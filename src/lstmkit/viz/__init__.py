@@ -1,0 +1,1 @@
+"""Plots and reports: training curves, forecasts, gate activations."""
