@@ -1,0 +1,1 @@
+"""Task models: an encoder from lstmkit.layers plus a task head."""

@@ -1,0 +1,152 @@
+"""Generating from a language model one token at a time: sampling (temperature, top-k,
+top-p), greedy decoding, beam search, and the next-token distribution.
+
+Everything works on token ids and any model with ``step(token (B,), state) -> (logits
+(B, V), state)`` whose state tensors put the batch on dimension 1, such as
+:class:`~lstmkit.models.language_model.LanguageModel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+OnToken = Callable[[int], None]
+
+
+def filter_logits(logits: Tensor, *, top_k: int | None = None,
+                  top_p: float | None = None) -> Tensor:
+    """Set to ``-inf`` every logit outside the top-k and the top-p (nucleus) supports.
+
+    Top-p keeps the smallest set of most likely tokens whose probabilities add up to
+    at least ``top_p`` (always at least one token).
+
+    Shape:
+        logits (..., V) -> (..., V).
+
+    Example:
+        >>> filter_logits(torch.tensor([1.0, 3.0, 2.0]), top_k=2)
+        tensor([-inf, 3., 2.])
+        >>> filter_logits(torch.log(torch.tensor([0.5, 0.3, 0.2])), top_p=0.7).isinf().tolist()
+        [False, False, True]
+    """
+    if top_k is not None:
+        if top_k < 1:
+            raise ValueError(f"filter_logits: expected top_k >= 1, got {top_k}")
+        kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[..., -1:]  # (..., 1)
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        if not 0.0 < top_p <= 1.0:
+            raise ValueError(f"filter_logits: expected 0 < top_p <= 1, got {top_p}")
+        sorted_logits, order = torch.sort(logits, descending=True)
+        cumulative = sorted_logits.softmax(-1).cumsum(-1)
+        outside = cumulative - sorted_logits.softmax(-1) >= top_p  # mass before >= p
+        outside = outside.scatter(-1, order, outside)  # back to vocabulary order
+        logits = logits.masked_fill(outside, float("-inf"))
+    return logits
+
+
+def sample_next(logits: Tensor, *, temperature: float = 1.0, top_k: int | None = None,
+                top_p: float | None = None, generator: torch.Generator | None = None) -> Tensor:
+    """Draw one token per row; ``temperature == 0`` is greedy (the argmax).
+
+    Shape:
+        logits (B, V) -> tokens (B,).
+    """
+    if temperature < 0:
+        raise ValueError(f"sample_next: expected temperature >= 0, got {temperature}")
+    if temperature == 0:
+        return logits.argmax(-1)
+    probs = filter_logits(logits / temperature, top_k=top_k, top_p=top_p).softmax(-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)  # (B, 1) -> (B,)
+
+
+@torch.no_grad()
+def prime(model, prompt: Sequence[int]):
+    """Run ``prompt`` (at least one id) through ``model``: the logits (1, V) after its
+    last token, and the state."""
+    if len(prompt) == 0:
+        raise ValueError("the prompt is empty; give at least one token to start from")
+    logits, state = model(torch.tensor([list(prompt)]))  # (1, T) -> (1, T, V)
+    return logits[:, -1], state
+
+
+@torch.no_grad()
+def generate_ids(model, prompt: Sequence[int], length: int, *, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None,
+                 seed: int | None = None, on_token: OnToken | None = None) -> list[int]:
+    """``length`` new ids continuing ``prompt``, sampled one by one.
+
+    Args:
+        model: a language model in eval mode (see the module docstring).
+        prompt: the ids to start from (at least one).
+        length: how many ids to produce.
+        temperature, top_k, top_p: see :func:`sample_next`.
+        seed: seeds a private generator: the same seed gives the same ids.
+        on_token: called with each id as soon as it is drawn (for streaming).
+    """
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    logits, state = prime(model, prompt)
+    out: list[int] = []
+    for _ in range(length):
+        token = sample_next(logits, temperature=temperature, top_k=top_k, top_p=top_p,
+                            generator=generator)
+        out.append(int(token))
+        if on_token is not None:
+            on_token(out[-1])
+        logits, state = model.step(token, state)
+    return out
+
+
+def _select(state, rows: Tensor):
+    """The state of the given batch rows; state tensors are (L, B, H)."""
+    if isinstance(state, Tensor):
+        return state.index_select(1, rows)
+    return tuple(s.index_select(1, rows) for s in state)
+
+
+@torch.no_grad()
+def sequence_log_prob(model, prompt: Sequence[int], continuation: Sequence[int]) -> float:
+    """Natural-log probability of ``continuation`` following ``prompt``."""
+    ids = torch.tensor([[*prompt, *continuation]])
+    logits, _ = model(ids[:, :-1])  # (1, T - 1, V)
+    logp = logits.log_softmax(-1)[0, len(prompt) - 1:]  # (N, V)
+    return float(logp.gather(1, torch.tensor(continuation).unsqueeze(1)).sum())
+
+
+@torch.no_grad()
+def beam_search(model, prompt: Sequence[int], length: int, *, beam: int) -> list[int]:
+    """The most likely ``length`` ids after ``prompt`` that a beam of width ``beam`` finds.
+
+    The greedy continuation is scored too and returned if it is more likely, so the
+    result is never less likely than greedy decoding.
+    """
+    if beam < 1:
+        raise ValueError(f"beam_search: expected beam >= 1, got {beam}")
+    logits, state = prime(model, prompt)
+    scores = torch.zeros(1)  # (K,) log-probabilities of the hypotheses
+    seqs = torch.zeros(1, 0, dtype=torch.long)  # (K, t)
+    for _ in range(length):
+        logp = logits.log_softmax(-1) + scores.unsqueeze(1)  # (K, V)
+        scores, flat = logp.flatten().topk(min(beam, logp.numel()))
+        rows, tokens = flat // logp.shape[1], flat % logp.shape[1]
+        seqs = torch.cat([seqs[rows], tokens.unsqueeze(1)], dim=1)
+        logits, state = model.step(tokens, _select(state, rows))
+    best = seqs[0].tolist()
+    greedy = generate_ids(model, prompt, length, temperature=0.0)
+    if sequence_log_prob(model, prompt, greedy) > float(scores[0]):
+        return greedy
+    return best
+
+
+@torch.no_grad()
+def next_token_probs(model, prompt: Sequence[int]) -> Tensor:
+    """The distribution (V,) of the id that follows ``prompt``."""
+    logits, _ = prime(model, prompt)
+    return logits[0].softmax(-1)

@@ -1,0 +1,304 @@
+"""``TextModel``: a character- or word-level language model as a scikit-learn-style
+estimator: fit on a text, evaluate in bits per character or perplexity, generate from a
+prompt, suggest the next token, save and load.
+
+Training runs on the :class:`~lstmkit.training.Trainer` with truncated BPTT: the text is
+one contiguous stream cut into ``batch_size`` rows and windows of ``bptt`` tokens, and
+the recurrent state is carried from one window to the next.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, fields, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ..data.text import TextError, Tokenizer, make_tokenizer, tokenizer_from_dict
+from ..errors import ModelFileError
+from ..models import generation
+from ..models.language_model import LanguageModel, activation_penalty
+from ..training import (
+    Callback,
+    StreamBatches,
+    TrainConfig,
+    Trainer,
+    load_model_dir,
+    save_model_dir,
+    seed_everything,
+)
+from .time_budget import TimeBudget
+
+TASK = "text"
+MODEL_KEYS = ("embedding_size", "hidden_size", "num_layers", "cell", "dropout",
+              "embedding_dropout", "input_dropout", "output_dropout", "weight_dropout",
+              "tie_weights")
+LN2 = math.log(2.0)
+
+
+class TextModel:
+    """A recurrent language model of text, from training to generation.
+
+    Args:
+        level: ``"char"`` (one token per character) or ``"word"`` (words and
+            punctuation; see :class:`~lstmkit.data.text.WordTokenizer`).
+        cell, embedding_size, hidden_size, num_layers, dropout, embedding_dropout,
+            input_dropout, output_dropout, weight_dropout, tie_weights: the network;
+            see :class:`~lstmkit.models.language_model.LanguageModel`.
+        ar, tar: activation and temporal activation regularisation strengths (AWD-LSTM
+            uses 2 and 1).
+        max_vocab, min_count: vocabulary limits (word level keeps 20 000 by default).
+        batch_size: parallel rows of the training stream.
+        bptt: tokens per window of truncated backpropagation through time.
+        val_fraction: share of the end of the training text held out for validation
+            (early stopping and the best epoch) when ``fit`` gets no ``val_text``.
+        minutes: train for this many minutes (the learning rate decays over the time)
+            instead of a number of epochs.
+        train: the optimisation settings; :meth:`default_train_config` by default.
+            ``tbptt`` is always on.
+
+    Attributes:
+        tokenizer_: the fitted tokeniser. model_: the trained
+            :class:`~lstmkit.models.language_model.LanguageModel`.
+        history_: per-epoch metrics. metrics_: the last validation metrics.
+
+    Example:
+        >>> tm = TextModel(hidden_size=16, embedding_size=8, batch_size=4, bptt=8,
+        ...                train=TrainConfig(epochs=1), progress=False)
+        >>> tm = tm.fit("to be or not to be, that is the question. " * 20)
+        >>> len(tm.generate("to ", length=10, seed=0))
+        10
+    """
+
+    def __init__(self, *, level: str = "char", cell: str = "lstm", embedding_size: int = 64,
+                 hidden_size: int = 512, num_layers: int = 1, dropout: float = 0.0,
+                 embedding_dropout: float = 0.0, input_dropout: float = 0.0,
+                 output_dropout: float = 0.0, weight_dropout: float = 0.0,
+                 tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
+                 max_vocab: int | None = None, min_count: int = 1, batch_size: int = 64,
+                 bptt: int = 128, val_fraction: float = 0.05, minutes: float | None = None,
+                 train: TrainConfig | None = None, progress: bool = True) -> None:
+        make_tokenizer(level)  # validates level
+        self.level, self.cell, self.embedding_size = level, cell, embedding_size
+        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        self.embedding_dropout, self.input_dropout = embedding_dropout, input_dropout
+        self.output_dropout, self.weight_dropout = output_dropout, weight_dropout
+        self.tie_weights, self.ar, self.tar = tie_weights, ar, tar
+        self.max_vocab = max_vocab if max_vocab or level == "char" else 20_000
+        self.min_count, self.batch_size, self.bptt = min_count, batch_size, bptt
+        self.val_fraction, self.minutes, self.progress = val_fraction, minutes, progress
+        self.train = train or self.default_train_config()
+
+    @staticmethod
+    def default_train_config() -> TrainConfig:
+        """AdamW at 2e-3 with a cosine decay, clipping at 1, early stopping after 3 epochs."""
+        return TrainConfig(epochs=20, lr=2e-3, schedule="cosine", warmup_steps=20,
+                           weight_decay=0.01, grad_clip=1.0, early_stopping=3)
+
+    # -- training ---------------------------------------------------------------------
+    def fit(self, text: str, *, val_text: str | None = None,
+            callbacks: Sequence[Callback] = (), checkpoint_dir: str | os.PathLike | None = None,
+            resume: bool = False, run_config: dict[str, Any] | None = None) -> TextModel:
+        """Fit the tokeniser and the network on ``text``.
+
+        Args:
+            text: the training text.
+            val_text: validation text; by default the last ``val_fraction`` of ``text``.
+            callbacks: extra trainer callbacks (tracking, ...).
+            checkpoint_dir: where the trainer keeps its checkpoints (needed to resume).
+            resume: continue the interrupted run saved in ``checkpoint_dir``.
+            run_config: the experiment config stored in checkpoints (default: this
+                estimator's settings).
+
+        Returns:
+            self.
+        """
+        if val_text is None and self.val_fraction > 0:
+            cut = int(len(text) * (1.0 - self.val_fraction))
+            text, val_text = text[:cut], text[cut:]
+        self.tokenizer_ = make_tokenizer(self.level).fit(
+            text, max_vocab=self.max_vocab, min_count=self.min_count)
+        seed_everything(self.train.seed)
+        self.model_ = self._build(self.tokenizer_.vocab_size)
+        train_ids = self._ids(text)
+        batches = StreamBatches(train_ids, batch_size=self._rows(len(train_ids)), bptt=self.bptt)
+        config, callbacks = replace(self.train, tbptt=True), list(callbacks)
+        if self.minutes is not None:
+            budget = TimeBudget(self.minutes, schedule=config.schedule)
+            config = replace(config, epochs=10_000, schedule="constant", warmup_steps=0)
+            batches, callbacks = budget.wrap(batches), [budget, *callbacks]
+        val = None if not val_text else self._stream(self._ids(val_text))
+        trainer = Trainer(self.model_, self._step, config, checkpoint_dir=checkpoint_dir,
+                          callbacks=callbacks, evaluate_fn=self._evaluate_batches,
+                          run_config=run_config or {"text": self.get_params()},
+                          progress=self.progress)
+        trainer.fit(batches, val, resume=resume)
+        self.history_ = trainer.history_
+        self.metrics_ = {k: v for k, v in self.history_[-1].items() if k.startswith("val_")}
+        if config.restore_best and trainer.best_epoch is not None and val is not None:
+            self.metrics_ = {k: v for k, v in self.history_[trainer.best_epoch - 1].items()
+                             if k.startswith("val_")}
+        self.model_.eval()
+        return self
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, JSON-able (``train`` as a dict)."""
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_")}
+        params["train"] = asdict(self.train)
+        return params
+
+    def _build(self, vocab_size: int) -> LanguageModel:
+        return LanguageModel(vocab_size, **{k: getattr(self, k) for k in MODEL_KEYS})
+
+    def _ids(self, text: str) -> torch.Tensor:
+        return torch.tensor(self.tokenizer_.encode(text), dtype=torch.long)
+
+    def _rows(self, n: int) -> int:
+        """Rows of a stream of ``n`` ids: ``batch_size``, fewer for short streams."""
+        return max(1, min(self.batch_size, (n - 1) // (2 * self.bptt)))
+
+    def _stream(self, ids: torch.Tensor) -> StreamBatches:
+        rows = max(1, min(32, (ids.numel() - 1) // 256))
+        return StreamBatches(ids, batch_size=rows, bptt=max(self.bptt, 256))
+
+    def _step(self, model: LanguageModel, batch, state):
+        x, y = batch  # (B, T), (B, T)
+        logits, state, (hidden, dropped) = model(x, state, return_hidden=True)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())  # (B*T, V), (B*T,)
+        if model.training and (self.ar or self.tar):
+            loss = loss + activation_penalty(hidden, dropped, alpha=self.ar, beta=self.tar)
+        return loss, state
+
+    @torch.no_grad()
+    def _evaluate_batches(self, model: LanguageModel, batches) -> dict[str, float]:
+        was_training = model.training
+        model.eval()
+        total, count, state = 0.0, 0, None
+        for x, y in batches.epoch(0, 0):
+            logits, state = model(x, state)
+            total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
+            count += y.numel()
+        model.train(was_training)
+        return {f"val_{k}": v for k, v in self._scores(total / max(count, 1), count).items()}
+
+    def _scores(self, nats: float, tokens: int) -> dict[str, float]:
+        """``loss`` (nats per token) and ``bpc`` (char) or ``perplexity`` (word)."""
+        extra = ({"bpc": nats / LN2} if self.level == "char"
+                 else {"perplexity": math.exp(min(nats, 700.0))})
+        return {"loss": nats, **extra, "tokens": float(tokens)}
+
+    # -- using the model --------------------------------------------------------------
+    def evaluate(self, text: str) -> dict[str, float]:
+        """How well the model predicts ``text``, the state carried through it.
+
+        Returns:
+            ``{"loss": nats per token, "bpc" or "perplexity": ..., "tokens": n}``.
+        """
+        ids = self._ids_checked(text)
+        if ids.numel() < 2:
+            raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
+        metrics = self._evaluate_batches(self.model_, self._stream(ids))
+        return {k.removeprefix("val_"): v for k, v in metrics.items()}
+
+    def generate(self, prompt: str, *, length: int = 200, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None, beam: int = 1,
+                 seed: int | None = None, stream: Callable[[str], None] | None = None) -> str:
+        """Continue ``prompt`` with ``length`` new tokens (the prompt is not included).
+
+        Args:
+            prompt: the text to start from (its tokens must be in the vocabulary at
+                character level).
+            length: how many tokens to add.
+            temperature: sharpens (< 1) or flattens (> 1) the distribution; 0 is greedy.
+            top_k: sample among the k most likely tokens only.
+            top_p: sample among the most likely tokens holding probability ``top_p``.
+            beam: > 1 runs a beam search of that width for the most likely continuation
+                (deterministic; sampling options are ignored).
+            seed: the same seed gives the same text.
+            stream: called with the text of each token as it is produced.
+        """
+        ids, decode = self._prompt_ids(prompt), self.tokenizer_.decode
+        on_token = None if stream is None else (lambda i: stream(decode([i])))
+        if beam > 1:
+            out = generation.beam_search(self.model_, ids, length, beam=beam)
+            if on_token is not None:
+                for i in out:
+                    on_token(i)
+        else:
+            with _single_thread():
+                out = generation.generate_ids(self.model_, ids, length, temperature=temperature,
+                                              top_k=top_k, top_p=top_p, seed=seed,
+                                              on_token=on_token)
+        return decode(out)
+
+    def suggest(self, prompt: str, *, top: int = 5) -> list[tuple[str, float]]:
+        """The ``top`` most likely next tokens after ``prompt`` and their probabilities,
+        most likely first (the unknown token is never suggested)."""
+        probs = generation.next_token_probs(self.model_, self._prompt_ids(prompt))
+        probs[0] = 0.0  # never suggest the unknown token
+        values, ids = probs.topk(min(top, probs.numel() - 1))
+        return [(self.tokenizer_.decode([i]), float(p)) for p, i in
+                zip(values.tolist(), ids.tolist(), strict=True)]
+
+    def _ids_checked(self, text: str) -> torch.Tensor:
+        self._check_fitted()
+        return self._ids(text)
+
+    def _prompt_ids(self, prompt: str) -> list[int]:
+        self._check_fitted()
+        if not prompt:
+            raise TextError("the prompt is empty; give at least one character")
+        return self.tokenizer_.encode(prompt, strict=self.level == "char")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise ValueError("TextModel: not fitted yet; call fit(text) or TextModel.load(path)")
+
+    # -- persistence ------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model directory (config.json, model.safetensors, tokenizer.json)."""
+        self._check_fitted()
+        config = {"params": self.get_params(), "metrics": getattr(self, "metrics_", {})}
+        return save_model_dir(path, self.model_.state_dict(), config,
+                              {"tokenizer": self.tokenizer_.to_dict()}, task=TASK)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> TextModel:
+        """A model saved by :meth:`save`; reads JSON and safetensors only.
+
+        Raises:
+            ModelFileError: if ``path`` is not a saved text model.
+        """
+        files = load_model_dir(path)
+        if files.task != TASK:
+            raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a text model")
+        params = dict(files.config["params"])
+        params["train"] = TrainConfig(**{f.name: params["train"][f.name]
+                                         for f in fields(TrainConfig) if f.name in params["train"]})
+        self = cls(**params)
+        try:
+            self.tokenizer_: Tokenizer = tokenizer_from_dict(files.transforms["tokenizer"])
+        except ValueError as exc:
+            raise ModelFileError(f"{Path(path) / 'tokenizer.json'}: {exc}") from None
+        self.model_ = self._build(self.tokenizer_.vocab_size)
+        self.model_.load_state_dict(files.state_dict)
+        self.model_.eval()
+        self.metrics_ = files.config.get("metrics", {})
+        return self
+
+
+class _single_thread:
+    """Run B=1 generation on one thread: a (1, H) step is memory-bound and extra
+    threads only add synchronisation (and fight other processes for cores)."""
+
+    def __enter__(self) -> None:
+        self.threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc: object) -> None:
+        torch.set_num_threads(self.threads)

@@ -1,0 +1,104 @@
+"""The ``text`` task: train a :class:`~lstmkit.tasks.text_model.TextModel` from an
+experiment (``lstmkit train exp.toml`` with ``task = "text"``, or ``lstmkit text train``).
+
+The dataset's last ``test_fraction`` is held out and scored at the end; validation is
+carved from the end of the rest. The model goes to ``run_dir/model`` and the metrics to
+``run_dir/metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from ..data.text import read_text
+from ..errors import ConfigError
+from ..training.safetensors_io import atomic_write
+from .registry import TaskResult, TaskRun, register_task
+from .text_model import TextModel
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """The ``[task]`` table of the text task.
+
+    Attributes:
+        level: ``"char"`` or ``"word"`` tokens.
+        cell: the recurrent cell (any registered name).
+        embedding_size: width of the token embeddings.
+        hidden_size: width of each recurrent layer.
+        num_layers: stacked recurrent layers.
+        dropout: dropout between recurrent layers.
+        embedding_dropout: probability of dropping a whole token's embedding.
+        input_dropout: variational dropout of the embeddings.
+        output_dropout: variational dropout of the last layer's outputs.
+        weight_dropout: DropConnect on the recurrent weights.
+        tie_weights: share the embedding matrix with the output layer.
+        ar: activation regularisation strength.
+        tar: temporal activation regularisation strength.
+        max_vocab: vocabulary size limit; 0 means none at char level, 20 000 at word level.
+        min_count: keep tokens seen at least this many times.
+        batch_size: parallel rows of the training stream.
+        bptt: tokens per truncated-BPTT window.
+        val_fraction: share of the training part used for validation.
+        test_fraction: share at the end of the data held out for the final test score.
+        minutes: train for this many minutes instead of ``[train] epochs`` (0: off).
+    """
+
+    level: str = "char"
+    cell: str = "lstm"
+    embedding_size: int = 64
+    hidden_size: int = 512
+    num_layers: int = 1
+    dropout: float = 0.0
+    embedding_dropout: float = 0.0
+    input_dropout: float = 0.0
+    output_dropout: float = 0.0
+    weight_dropout: float = 0.0
+    tie_weights: bool = False
+    ar: float = 0.0
+    tar: float = 0.0
+    max_vocab: int = 0
+    min_count: int = 1
+    batch_size: int = 64
+    bptt: int = 128
+    val_fraction: float = 0.05
+    test_fraction: float = 0.0
+    minutes: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.level not in ("char", "word"):
+            raise ConfigError(f"[task] level must be 'char' or 'word', got {self.level!r}")
+        for name in ("val_fraction", "test_fraction"):
+            if not 0.0 <= getattr(self, name) < 0.5:
+                raise ConfigError(f"[task] {name} must be in [0, 0.5), got {getattr(self, name)}")
+
+
+def text_model_from_options(options: TextOptions, run: TaskRun) -> TextModel:
+    """The unfitted estimator an options table describes."""
+    params = asdict(options)
+    params.pop("test_fraction")
+    params["max_vocab"] = params["max_vocab"] or None
+    params["minutes"] = params["minutes"] or None
+    return TextModel(**params, train=run.train, progress=run.progress)
+
+
+def run_text(run: TaskRun) -> TaskResult:
+    """Fit on the dataset, score the held-out end, save the model and ``metrics.json``."""
+    text = read_text(run.data.path)
+    options: TextOptions = run.options
+    cut = len(text) - int(len(text) * options.test_fraction)
+    train_text, test_text = text[:cut], text[cut:]
+    model = text_model_from_options(options, run).fit(
+        train_text, callbacks=run.callbacks, checkpoint_dir=run.checkpoint_dir,
+        resume=run.resume, run_config=run.run_config)
+    metrics = dict(model.metrics_)
+    if test_text:
+        metrics.update({f"test_{k}": v for k, v in model.evaluate(test_text).items()})
+    model.save(run.model_dir)
+    atomic_write(run.run_dir / "metrics.json", json.dumps(metrics, indent=2).encode())
+    return TaskResult(metrics=metrics, model_dir=run.model_dir, history=model.history_)
+
+
+register_task("text", run_text, options=TextOptions, uses_data=True,
+              description="Character- or word-level language model of a text")
