@@ -3,10 +3,13 @@ registered here."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from .. import __version__
-from . import demo
+from ..errors import LstmkitError
+from . import data, demo, runs, train
 
 app = typer.Typer(
     name="lstmkit",
@@ -16,6 +19,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("demo")(demo.demo)
+app.command("train", context_settings=train.CONTEXT)(train.train)
+app.add_typer(data.app, name="data")
+app.command("runs")(runs.runs)
+OPTIONS = {"debug": False}
+
+
+@app.callback()
+def root(debug: bool = typer.Option(False, "--debug",
+                                    help="Show the Python traceback of an error.")) -> None:
+    """Every LSTM variant behind one fast PyTorch API; one command from data to a model."""
+    OPTIONS["debug"] = debug
 
 
 @app.command("version")
@@ -26,6 +40,12 @@ def version() -> None:
     typer.echo(f"lstmkit {__version__} (torch {torch.__version__})")
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: a user error prints one line and exits non-zero."""
+    try:
+        app(args=argv, prog_name="lstmkit")
+    except LstmkitError as exc:
+        if OPTIONS["debug"]:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

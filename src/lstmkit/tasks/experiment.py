@@ -77,14 +77,22 @@ class RunRecord:
     tracking_run_id: str | None
 
 
-def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
+def load_experiment(path: str | Path, overrides: list[str] = (), *,
+                    data: str | None = None) -> Experiment:
     """Read, override and check an experiment file.
+
+    Args:
+        path: a ``.toml``, ``.yaml`` or ``.yml`` file.
+        overrides: ``--section.key=value`` strings, applied in order.
+        data: if given, replaces ``[experiment] data`` (a path or registered name).
 
     Raises:
         ConfigError: naming the file, table and key at fault (unknown keys list the
             valid ones).
     """
     raw = apply_overrides(load_config_file(path), list(overrides))
+    if data is not None:
+        raw.setdefault("experiment", {})["data"] = data
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
         raise ConfigError(f"{path}: unknown table{'s' * (len(unknown) > 1)} "

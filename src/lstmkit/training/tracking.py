@@ -15,6 +15,8 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,3 +196,43 @@ class TrackingCallback(Callback):
         """Log the epoch's metrics at step = epoch."""
         self.tracker.log_metrics({k: v for k, v in metrics.items() if k != "epoch"},
                                  step=int(metrics["epoch"]))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One tracked run, as ``lstmkit runs`` shows it."""
+
+    run_id: str
+    name: str
+    status: str
+    started: datetime
+    task: str
+    metrics: dict[str, float]
+    data_digest: str
+
+
+def store_exists(uri: str) -> bool:
+    """False for a SQLite store whose file does not exist yet (nothing tracked)."""
+    return not uri.startswith("sqlite:///") or Path(uri[len("sqlite:///"):]).exists()
+
+
+def recent_runs(uri: str | None = None, limit: int = 10,
+                experiment: str | None = None) -> list[RunSummary]:
+    """The ``limit`` most recent runs, newest first, of one or every experiment."""
+    from mlflow import MlflowClient
+
+    uri = uri or default_tracking_uri()
+    if not store_exists(uri):
+        return []
+    client = MlflowClient(tracking_uri=uri)
+    found = [client.get_experiment_by_name(experiment)] if experiment else \
+        client.search_experiments()
+    ids = [e.experiment_id for e in found if e is not None]
+    runs = client.search_runs(ids, max_results=limit, order_by=["attributes.start_time DESC"]) \
+        if ids else []
+    return [RunSummary(
+        run_id=r.info.run_id, name=r.info.run_name or "", status=r.info.status,
+        started=datetime.fromtimestamp(r.info.start_time / 1000),
+        task=r.data.params.get("experiment.task", ""), metrics=dict(r.data.metrics),
+        data_digest=next((v for k, v in r.data.tags.items() if k.startswith("data.")), ""))
+        for r in runs]

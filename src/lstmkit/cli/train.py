@@ -1,0 +1,58 @@
+"""``lstmkit train CONFIG``: run the task an experiment file names, tracked and resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def train(
+    ctx: typer.Context,
+    config: Annotated[Path, typer.Argument(help="Experiment file (.toml, .yaml or .yml).",
+                                           show_default=False)],
+    data: str | None = typer.Option(None, "--data", help="Dataset path or registered name "
+                                    "(replaces experiment.data)."),
+    resume: bool = typer.Option(False, "--resume",
+                                help="Continue from the run's last checkpoint."),
+    tracking_uri: str | None = typer.Option(
+        None, "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, "
+        "else sqlite:///lstmkit-runs/mlflow.db)."),
+    no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the run."),
+) -> None:
+    """Train, evaluate and save the model an experiment file describes.
+
+    The file has three tables: experiment (task, name, data), train and task. Any
+    --section.key=value option overrides it, e.g. --train.lr=3e-4.
+
+    Built-in task: adding (the adding problem); an unknown task name lists the
+    registered ones.
+
+    Checkpoints, the model and the resolved config go to lstmkit-runs/outputs/NAME/.
+    Ctrl-C saves a checkpoint; --resume continues from it.
+    """
+    from ..tasks.experiment import load_experiment, run_experiment
+
+    exp = load_experiment(config, list(ctx.args), data=data)
+    record = run_experiment(exp, resume=resume, tracking=not no_tracking,
+                            tracking_uri=tracking_uri)
+    console = Console()
+    table = Table(title=f"{exp.experiment.name} ({exp.task.name})")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    last = record.result.history[-1] if record.result.history else {}
+    for key, value in {**last, **record.result.metrics}.items():
+        if key != "epoch":
+            table.add_row(key, f"{value:.4g}")
+    console.print(table)
+    console.print(f"run directory: {record.run_dir}", highlight=False)
+    if record.result.model_dir is not None:
+        console.print(f"model: {record.result.model_dir}", highlight=False)
+    if record.tracking_run_id:
+        console.print(f"tracked as MLflow run {record.tracking_run_id}; "
+                      "list runs with: lstmkit runs", highlight=False)
