@@ -1,0 +1,295 @@
+"""Time series in: files, frames and arrays read, checked and turned into aligned arrays.
+
+:func:`read_table` reads CSV, Parquet, a pandas DataFrame or Series, a numpy array, or
+a dataset name from the registry. :func:`prepare_series` picks the time, id, target and
+covariate columns, parses the time stamps, infers the frequency and checks every series:
+missing time stamps, NaNs and non-numeric values are errors that name the first bad rows,
+unless ``fill`` says how to fill them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DatasetError
+from .frequency import infer_frequency
+
+TIME_NAMES = ("time", "timestamp", "date", "datetime", "ds", "month", "period")
+FILLS = ("ffill", "linear")
+SOURCE_ROW = "__row__"
+
+
+@dataclass
+class TimeSeriesData:
+    """One or many aligned series, ready for windows.
+
+    Attributes:
+        ids: one name per series (``"0"`` without an id column).
+        times: per series, its time stamps (a DatetimeIndex, or positions).
+        targets: per series, (T_i, n_targets) float64 values.
+        past: per series, (T_i, n_past) past covariates (observed up to the forecast origin).
+        future: per series, (T_i, n_future) known-future covariates.
+        target_names, past_names, future_names: the column names.
+        freq: the inferred (or given) frequency, None for position-indexed data.
+    """
+
+    ids: list[str]
+    times: list[pd.Index]
+    targets: list[np.ndarray]
+    past: list[np.ndarray]
+    future: list[np.ndarray]
+    target_names: list[str]
+    past_names: list[str] = field(default_factory=list)
+    future_names: list[str] = field(default_factory=list)
+    freq: str | None = None
+
+    @property
+    def lengths(self) -> list[int]:
+        """Rows of each series."""
+        return [len(t) for t in self.targets]
+
+
+def read_table(source: object) -> tuple[pd.DataFrame, str]:
+    """A DataFrame from a path, a dataset name, a DataFrame, a Series or an array.
+
+    Returns the frame and a short description of where it came from (for messages).
+
+    Example:
+        >>> frame, where = read_table(np.arange(3.0))
+        >>> list(frame.columns), where
+        (['y'], 'array')
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index() if isinstance(source.index, pd.DatetimeIndex) else source
+        return frame.copy(), "DataFrame"
+    if isinstance(source, pd.Series):
+        frame = source.rename(source.name if source.name is not None else "y").to_frame()
+        return read_table(frame)[0], "Series"
+    if isinstance(source, np.ndarray):
+        values = source.reshape(len(source), -1)  # (T,) or (T, n) -> (T, n)
+        names = ["y"] if values.shape[1] == 1 else [f"y{i}" for i in range(values.shape[1])]
+        return pd.DataFrame(values, columns=names), "array"
+    if isinstance(source, (str, os.PathLike)):
+        return read_file(source)
+    raise DatasetError(f"cannot read time series from a {type(source).__name__}; expected a "
+                       "path, a dataset name, a DataFrame, a Series or a numpy array")
+
+
+def dataset_defaults(source: object) -> dict[str, str]:
+    """The column roles a bundled dataset suggests (its catalog's ``"forecast"`` entry),
+    or ``{}`` for anything else.
+
+    Example:
+        >>> dataset_defaults("airline")["target"]
+        'passengers'
+    """
+    from .registry import bundled_catalog
+
+    if not isinstance(source, (str, os.PathLike)) or Path(source).expanduser().is_file():
+        return {}
+    return dict(bundled_catalog().get(str(source), {}).get("forecast", {}))
+
+
+def read_file(path_or_name: str | os.PathLike) -> tuple[pd.DataFrame, str]:
+    """Read a CSV/TSV/Parquet file, or a registered or bundled dataset by name."""
+    from .registry import resolve
+
+    path = Path(path_or_name).expanduser()
+    if not path.is_file():
+        path = resolve(path_or_name).path
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path), str(path)
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ","), str(path)
+    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        raise DatasetError(f"{path}: cannot read it as a table ({exc})") from None
+
+
+def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None,
+                   time_col: str | None = None, id_col: str | None = None,
+                   past_covariates: list[str] = (), future_covariates: list[str] = (),
+                   fill: str | None = None, freq: str | None = None,
+                   where: str = "data") -> TimeSeriesData:
+    """Check ``frame`` and split it into aligned per-series arrays.
+
+    Args:
+        frame: one row per time step (and series).
+        target: the column(s) to forecast; default: the only numeric column left.
+        time_col: the time stamp column; default: a column named like ``date``/``time``
+            or of datetime type; without one, rows are positions 0, 1, ...
+        id_col: the column naming the series, for many series in one table.
+        past_covariates: columns known only up to the forecast origin.
+        future_covariates: columns known ahead (e.g. holidays, planned prices).
+        fill: None (default) makes missing time stamps and NaNs an error;
+            ``"ffill"`` carries the last value forward (a leading gap takes the first
+            value), ``"linear"`` interpolates linearly between neighbours.
+        freq: the frequency, if inference should be skipped (e.g. ``"B"``).
+        where: the source's description, used in error messages.
+
+    Raises:
+        DatasetError: naming the column, series and first rows at fault.
+
+    Example:
+        >>> frame = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=4, freq="D"),
+        ...                       "sales": [1.0, 2.0, 3.0, 4.0]})
+        >>> data = prepare_series(frame)
+        >>> data.target_names, data.freq, data.lengths
+        (['sales'], 'D', [4])
+    """
+    if fill is not None and fill not in FILLS:
+        raise DatasetError(f"fill must be one of {', '.join(FILLS)} (or None), got {fill!r}")
+    frame = frame.copy()
+    frame[SOURCE_ROW] = np.arange(len(frame))
+    time_col = time_col if time_col is not None else guess_time_column(frame)
+    used = [c for c in (time_col, id_col) if c is not None]
+    targets = _as_list(target) or _default_targets(frame, [*used, *past_covariates, *future_covariates], where)
+    check_columns(frame, used + targets + [*past_covariates, *future_covariates], where)
+    numeric = [*targets, *past_covariates, *future_covariates]
+    for column in numeric:
+        frame[column] = to_numeric(frame[column], column, where)
+    if time_col is not None:
+        frame[time_col] = parse_times(frame[time_col], time_col, where)
+    groups = [("0", frame)] if id_col is None else [
+        (str(k), g) for k, g in frame.groupby(id_col, sort=True)]
+    freq = freq or _common_frequency(groups, time_col)
+    data = TimeSeriesData([], [], [], [], [], targets, list(past_covariates),
+                          list(future_covariates), freq)
+    for name, group in groups:
+        group = _regularise(group, name, time_col, freq, numeric, fill, where)
+        times = pd.DatetimeIndex(group[time_col]) if time_col else pd.RangeIndex(len(group))
+        data.ids.append(name)
+        data.times.append(times)
+        data.targets.append(group[targets].to_numpy(np.float64))
+        data.past.append(group[list(past_covariates)].to_numpy(np.float64))
+        data.future.append(group[list(future_covariates)].to_numpy(np.float64))
+    return data
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def guess_time_column(frame: pd.DataFrame) -> str | None:
+    """The first datetime-typed column, else the first column named like a time."""
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            return column
+    return next((c for c in frame.columns if str(c).lower() in TIME_NAMES), None)
+
+
+def check_columns(frame: pd.DataFrame, columns: list[str], where: str) -> None:
+    """Raise naming the first column that ``frame`` does not have."""
+    available = [c for c in frame.columns if c != SOURCE_ROW]
+    for column in columns:
+        if column not in frame.columns:
+            raise DatasetError(f"column {column!r} not found in {where}; columns are: "
+                               f"{', '.join(map(str, available))}")
+
+
+def _default_targets(frame: pd.DataFrame, used: list[str], where: str) -> list[str]:
+    candidates = [c for c in frame.columns if c not in used and c != SOURCE_ROW]
+    numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(frame[c])]
+    if len(numeric) != 1:
+        raise DatasetError(f"cannot guess the target in {where}: "
+                           f"{len(numeric)} numeric columns ({', '.join(map(str, numeric))}); "
+                           "name it with target= (--target)")
+    return numeric
+
+
+def to_numeric(column: pd.Series, name: str, where: str) -> pd.Series:
+    """The column as floats, or an error naming the first value that is not a number."""
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() & column.notna()
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DatasetError(f"column {name!r} in {where} is not numeric: row {row} holds "
+                           f"{column.iloc[row]!r}")
+    return values.astype(np.float64)
+
+
+def parse_times(column: pd.Series, name: str, where: str) -> pd.Series:
+    """Parsed time stamps, or an error naming the first row that is not one."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    parsed = pd.to_datetime(column.astype(str), errors="coerce", format="mixed")
+    bad = parsed.isna()
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DatasetError(f"time column {name!r} in {where}: row {row} holds "
+                           f"{column.iloc[row]!r}, not a date or time")
+    return parsed
+
+
+def _common_frequency(groups: list[tuple[str, pd.DataFrame]], time_col: str | None) -> str | None:
+    if time_col is None:
+        return None
+    for _, group in groups:
+        freq = infer_frequency(pd.DatetimeIndex(group[time_col].sort_values()))
+        if freq is not None:
+            return freq
+    raise DatasetError(f"cannot infer a regular frequency from time column {time_col!r}; "
+                       "pass freq= (e.g. 'D', 'h', 'MS')")
+
+
+def _regularise(group: pd.DataFrame, name: str, time_col: str | None, freq: str | None,
+                numeric: list[str], fill: str | None, where: str) -> pd.DataFrame:
+    """Sort by time, refuse duplicates, then report or fill missing stamps and NaNs."""
+    label = "" if name == "0" else f" (series {name!r})"
+    if time_col is not None:
+        group = group.sort_values(time_col, kind="stable")
+        dup = group[time_col].duplicated()
+        if dup.any():
+            row = int(group[SOURCE_ROW].to_numpy()[dup.to_numpy().argmax()])
+            raise DatasetError(f"duplicate time stamp in {where}{label}: row {row} repeats "
+                               f"{group[time_col].iloc[int(dup.to_numpy().argmax())]}")
+        group = _insert_missing_stamps(group, label, time_col, freq, fill, where)
+    nan = group[numeric].isna()
+    if nan.to_numpy().any() and fill is None:
+        rows = nan.any(axis=1).to_numpy()
+        first = group[rows].head(3)
+        stamps = ", ".join(_describe_row(r, time_col) for _, r in first.iterrows())
+        column = nan.columns[nan.to_numpy()[rows][0].argmax()]
+        more = f" and {int(rows.sum()) - len(first)} more" if rows.sum() > len(first) else ""
+        raise DatasetError(f"missing values (NaN) in {where}{label}, column {column!r}: "
+                           f"{stamps}{more}; fill them with fill='ffill' or 'linear' (--fill)")
+    if fill is not None:
+        group[numeric] = _filled(group[numeric], fill)
+    return group.reset_index(drop=True)
+
+
+def _describe_row(row: pd.Series, time_col: str | None) -> str:
+    source = row[SOURCE_ROW]
+    text = "inserted" if pd.isna(source) else f"row {int(source)}"
+    return text if time_col is None else f"{text} ({row[time_col]})"
+
+
+def _insert_missing_stamps(group: pd.DataFrame, label: str, time_col: str, freq: str,
+                           fill: str | None, where: str) -> pd.DataFrame:
+    stamps = pd.DatetimeIndex(group[time_col])
+    grid = pd.date_range(stamps[0], stamps[-1], freq=freq)
+    off_grid = ~stamps.isin(grid)
+    if off_grid.any():
+        row = int(group[SOURCE_ROW].to_numpy()[off_grid.argmax()])
+        raise DatasetError(f"irregular time stamp in {where}{label}: row {row} "
+                           f"({stamps[off_grid.argmax()]}) is not on the {freq!r} grid")
+    missing = grid.difference(stamps)
+    if len(missing) and fill is None:
+        shown = ", ".join(str(t) for t in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise DatasetError(f"missing time stamps in {where}{label} at frequency {freq!r}: "
+                           f"{shown}{more}; fill them with fill='ffill' or 'linear' (--fill)")
+    if not len(missing):
+        return group
+    return group.set_index(time_col).reindex(grid).rename_axis(time_col).reset_index()
+
+
+def _filled(values: pd.DataFrame, fill: str) -> pd.DataFrame:
+    if fill == "ffill":
+        return values.ffill().bfill()
+    return values.interpolate(method="linear", limit_direction="both")

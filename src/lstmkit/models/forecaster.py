@@ -1,0 +1,207 @@
+"""The forecasting network: a recurrent encoder from ``lstmkit.layers`` and a multi-step head.
+
+``ForecastNet`` reads a window of ``lookback`` rows (targets and covariates) and outputs,
+for each of the next ``horizon`` steps and each target, either ordered quantiles or a
+Gaussian's mean and scale. Direct forecasting uses ``horizon = K``; autoregressive
+forecasting trains ``horizon = 1`` and feeds its forecasts back (see
+:mod:`lstmkit.tasks.forecasting.rollout`). With ``window_norm`` the targets are read and
+predicted relative to the window's mean level, so trends beyond the training range
+extrapolate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..layers import Recurrent
+
+DISTRIBUTIONS = ("quantile", "gaussian")
+
+
+@dataclass(frozen=True)
+class OutputDistribution:
+    """How the head's last dimension ``Q`` is read.
+
+    ``"quantile"``: ``Q`` ordered quantiles at ``quantiles`` (must include 0.5, the point
+    forecast), trained with the pinball loss. ``"gaussian"``: ``Q = 2``, mean (the point
+    forecast) and standard deviation, trained with the Gaussian negative log-likelihood.
+
+    Example:
+        >>> dist = OutputDistribution("gaussian")
+        >>> out = torch.tensor([[0.0, 1.0]])
+        >>> round(float(dist.quantile(out, 0.9)[0]), 4)
+        1.2816
+    """
+
+    kind: str = "quantile"
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+
+    @property
+    def size(self) -> int:
+        """``Q``: outputs per step and target."""
+        return len(self.quantiles) if self.kind == "quantile" else 2
+
+    @property
+    def median_index(self) -> int:
+        """Index of the 0.5 quantile."""
+        return self.quantiles.index(0.5)
+
+    def loss(self, out: Tensor, y: Tensor) -> Tensor:
+        """Mean pinball loss or Gaussian NLL of ``out`` (..., Q) for targets ``y`` (...)."""
+        if self.kind == "gaussian":
+            return F.gaussian_nll_loss(out[..., 0], y, out[..., 1] ** 2)
+        q = out.new_tensor(self.quantiles)  # (Q,)
+        error = y.unsqueeze(-1) - out  # (..., Q)
+        return torch.maximum(q * error, (q - 1) * error).mean()
+
+    def point(self, out: Tensor) -> Tensor:
+        """The point forecast: the median (quantile) or the mean (Gaussian). (..., Q) -> (...)"""
+        return out[..., self.median_index if self.kind == "quantile" else 0]
+
+    def quantile(self, out: Tensor, p: float) -> Tensor:
+        """The ``p`` quantile. (..., Q) -> (...)"""
+        if self.kind == "gaussian":
+            return out[..., 0] + normal_quantile(p) * out[..., 1]
+        index = min(range(len(self.quantiles)), key=lambda i: abs(self.quantiles[i] - p))
+        if abs(self.quantiles[index] - p) > 1e-6:
+            raise ValueError(f"OutputDistribution: no {p} quantile among {self.quantiles}")
+        return out[..., index]
+
+    def sample(self, out: Tensor, z: Tensor) -> Tensor:
+        """Draws for standard-normal ``z`` (broadcast against ``out[..., 0]``).
+
+        Quantile outputs are interpolated linearly in normal-score space between the
+        predicted quantiles and extrapolated with the outer slopes.
+        """
+        if self.kind == "gaussian":
+            return out[..., 0] + z * out[..., 1]
+        scores = [normal_quantile(q) for q in self.quantiles]
+        z = z.expand(out.shape[:-1])
+        value = out[..., 0] + (z - scores[0]) * _slope(out, scores, 0)
+        for i in range(len(scores) - 1):
+            inside = z > scores[i]
+            value = torch.where(inside, out[..., i] + (z - scores[i]) * _slope(out, scores, i),
+                                value)
+        return value
+
+
+def _slope(out: Tensor, scores: list[float], i: int) -> Tensor:
+    i = min(i, len(scores) - 2)
+    return (out[..., i + 1] - out[..., i]) / (scores[i + 1] - scores[i])
+
+
+def normal_quantile(p: float) -> float:
+    """The standard normal's ``p`` quantile.
+
+    Example:
+        >>> round(normal_quantile(0.975), 3)
+        1.96
+    """
+    return math.sqrt(2.0) * torch.special.erfinv(torch.tensor(2.0 * p - 1.0)).item()
+
+
+class ForecastNet(nn.Module):
+    """A recurrent encoder over a window and a linear head for the next ``horizon`` steps.
+
+    Args:
+        input_size: features ``I`` per encoder row: targets first (``n_targets``), then
+            covariates.
+        n_targets: ``C``, the target columns (the first ``C`` input features).
+        n_known: ``F``, features known for each forecast step (future covariates,
+            calendar); 0 for none.
+        horizon: ``K``, steps predicted at once.
+        hidden_size, num_layers, dropout, bidirectional: as ``torch.nn.LSTM``.
+        cell: any registered cell name (``"lstm"``, ``"peephole"``, ``"gru"``, ...).
+        distribution: ``"quantile"`` or ``"gaussian"``.
+        quantiles: the quantile levels, with 0.5, for ``"quantile"``.
+        window_norm: read and predict the targets relative to the window's mean.
+
+    Shape:
+        - x: (B, L, I) window, batch first. future: (B, K, F).
+        - output: (B, K, C, Q) with ``Q`` from :class:`OutputDistribution`.
+
+    Example:
+        >>> net = ForecastNet(input_size=3, n_targets=1, n_known=2, horizon=4)
+        >>> tuple(net(torch.randn(8, 24, 3), torch.randn(8, 4, 2)).shape)
+        (8, 4, 1, 3)
+    """
+
+    def __init__(self, *, input_size: int, n_targets: int, n_known: int, horizon: int,
+                 hidden_size: int = 32, num_layers: int = 1, cell: str = "lstm",
+                 bidirectional: bool = False, dropout: float = 0.0,
+                 distribution: str = "quantile", quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+                 window_norm: bool = True) -> None:
+        super().__init__()
+        if distribution not in DISTRIBUTIONS:
+            raise ValueError(f"ForecastNet: distribution must be one of "
+                             f"{', '.join(DISTRIBUTIONS)}, got {distribution!r}")
+        if distribution == "quantile" and 0.5 not in quantiles:
+            raise ValueError(f"ForecastNet: quantiles must include 0.5, got {quantiles}")
+        self.n_targets, self.n_known, self.horizon = n_targets, n_known, horizon
+        self.window_norm = window_norm
+        self.dist = OutputDistribution(distribution, tuple(sorted(quantiles)))
+        self.encoder = Recurrent(input_size, hidden_size, num_layers, batch_first=True,
+                                 dropout=dropout, bidirectional=bidirectional, cell=cell)
+        context = self.encoder.num_directions * self.encoder.output_size
+        self.head = nn.Linear(context + horizon * n_known, horizon * n_targets * self.dist.size)
+
+    def forward(self, x: Tensor, future: Tensor) -> Tensor:
+        """Forecast distribution parameters; see the class docstring for shapes."""
+        level = None
+        if self.window_norm:
+            level = x[:, :, :self.n_targets].mean(dim=1)  # (B, L, C) -> (B, C)
+            x = torch.cat([x[:, :, :self.n_targets] - level[:, None], x[:, :, self.n_targets:]],
+                          dim=-1)
+        _, state = self.encoder(x)
+        h = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
+        d = self.encoder.num_directions
+        context = h[-d:].transpose(0, 1).reshape(x.shape[0], -1)  # (D, B, H) -> (B, D*H)
+        features = torch.cat([context, future.reshape(x.shape[0], -1)], dim=-1)
+        raw = self.head(features).view(x.shape[0], self.horizon, self.n_targets, self.dist.size)
+        out = self._constrain(raw)  # (B, K, C, Q)
+        if level is not None:
+            shift = torch.zeros_like(out)
+            shift[..., : self.dist.size if self.dist.kind == "quantile" else 1] = 1.0
+            out = out + shift * level[:, None, :, None]
+        return out
+
+    def _constrain(self, raw: Tensor) -> Tensor:
+        """Ordered quantiles around the median, or a positive standard deviation."""
+        if self.dist.kind == "gaussian":
+            return torch.stack([raw[..., 0], F.softplus(raw[..., 1]) + 1e-4], dim=-1)
+        m = self.dist.median_index
+        center = raw[..., m:m + 1]
+        up = torch.cumsum(F.softplus(raw[..., m + 1:]), dim=-1)
+        down = torch.cumsum(F.softplus(raw[..., :m]).flip(-1), dim=-1).flip(-1)
+        return torch.cat([center - down, center, center + up], dim=-1)
+
+
+class ForecastEnsemble(nn.Module):
+    """The average of several :class:`ForecastNet` members (quantiles averaged level by
+    level; Gaussians moment-matched), itself a forecaster with the same interface.
+
+    Example:
+        >>> nets = [ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=2)
+        ...         for _ in range(3)]
+        >>> tuple(ForecastEnsemble(nets)(torch.randn(4, 6, 1), torch.zeros(4, 2, 0)).shape)
+        (4, 2, 1, 3)
+    """
+
+    def __init__(self, members: list[ForecastNet]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.dist, self.horizon = members[0].dist, members[0].horizon
+
+    def forward(self, x: Tensor, future: Tensor) -> Tensor:
+        """Combined parameters, (B, K, C, Q)."""
+        outs = torch.stack([m(x, future) for m in self.members])  # (M, B, K, C, Q)
+        if self.dist.kind == "quantile":
+            return outs.mean(dim=0)
+        mean = outs[..., 0].mean(dim=0)
+        second = (outs[..., 1] ** 2 + outs[..., 0] ** 2).mean(dim=0)
+        return torch.stack([mean, (second - mean**2).clamp_min(1e-8).sqrt()], dim=-1)

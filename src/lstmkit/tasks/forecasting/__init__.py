@@ -1,0 +1,10 @@
+"""Time-series forecasting: the :class:`Forecaster` estimator, metrics and baselines.
+
+See ``docs/forecasting.md`` for the guide.
+"""
+
+from .baselines import baselines
+from .estimator import Forecaster
+from .metrics import METRICS
+
+__all__ = ["METRICS", "Forecaster", "baselines"]

@@ -1,0 +1,406 @@
+"""``Forecaster``: time-series forecasting with any lstmkit cell, in the scikit-learn style.
+
+``fit`` holds out the last ``test_size`` rows of every series (the test part) and the
+``val_size`` rows before them (the validation part, for early stopping), fits the
+per-series scalers on what is left and trains on windows of it. ``evaluate`` forecasts
+the test part from its origin and scores the model beside the baselines; ``backtest``
+rolls the origin through the test part; ``predict`` forecasts the steps after the end
+of any data; ``save``/``load`` use the lstmkit model directory (JSON + safetensors).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...data.frequency import calendar_names, season_length
+from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
+from ...errors import ConfigError, DatasetError
+from ...models.forecaster import ForecastEnsemble, ForecastNet
+from ...training import Callback, load_model_dir, save_model_dir
+from .features import Scalers, fit_scalers, known_after, series_features
+from .rollout import RolledForecast, rollout
+from .training import train_members
+
+STRATEGIES = ("direct", "autoregressive")
+
+
+@dataclass(frozen=True)
+class ForecasterParams:
+    """Every constructor argument of :class:`Forecaster`; see its docstring."""
+
+    target: str | tuple[str, ...] | None = None
+    time_col: str | None = None
+    id_col: str | None = None
+    past_covariates: tuple[str, ...] = ()
+    future_covariates: tuple[str, ...] = ()
+    freq: str | None = None
+    fill: str | None = None
+    horizon: int | None = None
+    lookback: int | None = None
+    season: int | None = None
+    test_size: int | None = None
+    val_size: int | None = None
+    strategy: str = "direct"
+    cell: str = "lstm"
+    hidden_size: int = 32
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+    distribution: str = "quantile"
+    level: float | tuple[float, ...] = 0.8
+    log: bool | None = None
+    calendar: bool = True
+    epochs: int = 150
+    lr: float = 3e-3
+    batch_size: int = 32
+    weight_decay: float = 1e-4
+    early_stopping: int = 30
+    n_models: int = 3
+    seed: int = 0
+    n_paths: int = 200
+    checkpoint_dir: str | None = None
+    progress: bool = False
+
+
+@dataclass
+class Resolved:
+    """Settings that ``fit`` derives from the data (frequency, season, sizes...)."""
+
+    freq: str | None
+    season: int
+    horizon: int
+    lookback: int
+    test_size: int
+    val_size: int
+    log: bool
+    calendar: list[str] = field(default_factory=list)
+
+
+class Forecaster:
+    """Forecast one or many series with a recurrent network; baselines always beside it.
+
+    Args:
+        target: the column(s) to forecast (default: the only numeric column).
+        time_col: the time stamp column (default: guessed; none = positions).
+        id_col: the column naming each series, for many series in one table.
+        past_covariates: columns observed only up to the forecast origin (encoder input).
+        future_covariates: columns known ahead for the forecast steps too.
+        freq: the frequency, if not inferred (``"MS"``, ``"B"``, ``"h"``...).
+        fill: None (missing stamps and NaNs are errors), ``"ffill"`` or ``"linear"``.
+        horizon: K, steps to forecast (default: one season, e.g. 12 for monthly data).
+        lookback: L, rows the model reads (default: ``max(2 * season, 2 * K, 12)``).
+        season: the seasonal period (default: from the frequency, e.g. 12 for monthly).
+        test_size: rows held out at the end of each series (default ``3 * K``; 0 trains
+            on everything and leaves nothing to evaluate).
+        val_size: rows before the test part for early stopping (default K).
+        strategy: ``"direct"`` (one head for all K steps) or ``"autoregressive"`` (one
+            step at a time, fed back).
+        cell, hidden_size, num_layers, bidirectional, dropout: the encoder.
+        distribution: ``"quantile"`` (pinball loss) or ``"gaussian"`` (NLL).
+        level: interval level(s), e.g. 0.8 for an 80% interval.
+        log: model the logarithm of the targets (default: when all training values > 0).
+        calendar: add calendar features (month, day of week, hour) as known inputs.
+        epochs, lr, batch_size, weight_decay, early_stopping: training (AdamW; early
+            stopping patience in epochs on the validation part).
+        n_models: ensemble members (seeds ``seed, seed + 1, ...``), averaged.
+        seed: seeds weights, data order and the interval sampler.
+        n_paths: sampled paths for intervals beyond K steps.
+        checkpoint_dir: where training checkpoints go (needed for ``resume``).
+        progress: show a progress bar while training.
+
+    Attributes:
+        net_: the trained :class:`~lstmkit.models.forecaster.ForecastEnsemble`.
+        scalers_: per-series scalers, fitted on the training part only.
+        data_: the series given to ``fit``. resolved_: derived settings.
+        history_: per ensemble member, the trainer's per-epoch metrics.
+
+    Example:
+        >>> y = np.sin(np.arange(120) / 3) + 2
+        >>> model = Forecaster(horizon=6, lookback=12, epochs=2, n_models=1).fit(y)
+        >>> model.predict().shape[0]
+        6
+    """
+
+    def __init__(self, **params: Any) -> None:
+        valid = [f.name for f in fields(ForecasterParams)]
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ConfigError(f"Forecaster: unknown argument(s) {', '.join(unknown)}; valid: "
+                              f"{', '.join(valid)}")
+        for name in ("past_covariates", "future_covariates"):
+            params[name] = tuple(params.get(name, ()))
+        if isinstance(params.get("target"), list):
+            params["target"] = tuple(params["target"])
+        self.params = ForecasterParams(**params)
+        self._check_params()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.endswith("_") and not name.startswith("_"):
+            raise RuntimeError(f"Forecaster: not fitted yet ({name} is learned by fit); call "
+                               "fit(data) or Forecaster.load(path) first")
+        raise AttributeError(name)
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """The interval levels, ascending."""
+        level = self.params.level
+        return tuple(sorted(level)) if isinstance(level, (tuple, list)) else (level,)
+
+    def _check_params(self) -> None:
+        p = self.params
+        if p.strategy not in STRATEGIES:
+            raise ConfigError(f"Forecaster: strategy must be one of {', '.join(STRATEGIES)}, "
+                              f"got {p.strategy!r}")
+        if not all(0 < lv < 1 for lv in self.levels):
+            raise ConfigError(f"Forecaster: level must be in (0, 1), got {p.level!r}")
+        for name in ("horizon", "lookback", "season"):
+            value = getattr(p, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"Forecaster: {name} must be >= 1, got {value}")
+        if p.past_covariates and p.strategy == "autoregressive":
+            raise ConfigError(
+                "Forecaster: autoregressive forecasting cannot use past covariates (their "
+                f"future values are unknown): {', '.join(p.past_covariates)}; pass them as "
+                "future_covariates if they are known ahead, or use strategy='direct'")
+
+    # -- fit -------------------------------------------------------------------------------
+    def read(self, data: Any) -> TimeSeriesData:
+        """Read and check ``data`` with this forecaster's column roles (a bundled
+        dataset's suggested roles fill in the ones not given)."""
+        p, defaults = self.params, dataset_defaults(data)
+        frame, where = read_table(data)
+        target = p.target or defaults.get("target")
+        return prepare_series(frame, target=list(target) if isinstance(target, tuple)
+                              else target, time_col=p.time_col or defaults.get("time_col"),
+                              id_col=p.id_col, past_covariates=list(p.past_covariates),
+                              future_covariates=list(p.future_covariates),
+                              fill=p.fill or defaults.get("fill"),
+                              freq=p.freq or getattr(self, "_freq", None) or defaults.get("freq"),
+                              where=where)
+
+    def fit(self, data: Any, *, resume: bool = False,
+            callbacks: Sequence[Callback] = ()) -> Forecaster:
+        """Train on ``data`` (path, dataset name, DataFrame, Series or array).
+
+        The last ``test_size`` rows of each series are never seen: not by training, not by
+        the scalers, not by early stopping.
+
+        Raises:
+            DatasetError: bad data (naming the column and first bad rows), or a series
+                shorter than lookback + horizon + validation + test.
+        """
+        data = self.read(data)
+        self.data_, self._freq, self.target_names_ = data, data.freq, data.target_names
+        self.resolved_ = self._resolve(data)
+        self.splits_ = self._splits(data)
+        self.scalers_ = fit_scalers(data, self.splits_, log=self.resolved_.log)
+        members, self.history_ = train_members(self, data, resume=resume, callbacks=callbacks)
+        self.net_ = ForecastEnsemble(members)
+        return self
+
+    def _resolve(self, data: TimeSeriesData) -> Resolved:
+        p = self.params
+        season = p.season or season_length(data.freq)
+        horizon = p.horizon or max(season, 1)
+        test_size = 3 * horizon if p.test_size is None else p.test_size
+        if p.past_covariates and test_size > horizon:
+            raise ConfigError(
+                f"Forecaster: with past covariates the model forecasts at most horizon = "
+                f"{horizon} steps (their later values are unknown), but test_size is "
+                f"{test_size}; set test_size <= horizon")
+        if 0 < test_size < horizon:
+            raise ConfigError(f"Forecaster: test_size ({test_size}) must be 0 or at least "
+                              f"the horizon ({horizon})")
+        log = p.log
+        if log is None:
+            log = all((t[:len(t) - test_size] > 0).all() for t in data.targets)
+        return Resolved(freq=data.freq, season=season, horizon=horizon,
+                        lookback=p.lookback or max(2 * season, 2 * horizon, 12),
+                        test_size=test_size, val_size=horizon if p.val_size is None
+                        else p.val_size, log=bool(log),
+                        calendar=calendar_names(data.freq) if p.calendar else [])
+
+    @property
+    def model_horizon(self) -> int:
+        """Steps the network predicts per call: K (direct) or 1 (autoregressive)."""
+        return self.resolved_.horizon if self.params.strategy == "direct" else 1
+
+    def _splits(self, data: TimeSeriesData) -> list:
+        from ...data.windows import split_series
+
+        r = self.resolved_
+        need = r.lookback + self.model_horizon + r.val_size + r.test_size
+        for name, n in zip(data.ids, data.lengths, strict=True):
+            if n < need:
+                label = "the series" if name == "0" else f"series {name!r}"
+                raise DatasetError(
+                    f"{label} is too short: {n} rows, but lookback {r.lookback} + horizon "
+                    f"{self.model_horizon} + validation {r.val_size} + test {r.test_size} "
+                    f"need at least {need}; shorten --lookback, --horizon or --test-size")
+        return [split_series(n, test_size=r.test_size, val_size=r.val_size)
+                for n in data.lengths]
+
+    # -- predict ---------------------------------------------------------------------------
+    def predict(self, data: Any = None, *, steps: int | None = None,
+                future: Any = None) -> pd.DataFrame:
+        """Forecast the ``steps`` (default K) steps after the end of each series in ``data``
+        (default: the data given to ``fit``).
+
+        Args:
+            data: the history to forecast from, with the columns used in ``fit``.
+            steps: how many steps (beyond K only without past covariates).
+            future: a table of the future covariates for those steps (time and id columns
+                as in ``data``), if the model uses future covariates.
+
+        Returns:
+            One row per series, step and target: the series, time, target, ``forecast``
+            and ``lower_<level>`` / ``upper_<level>`` interval bounds.
+        """
+        if data is None and "data_" not in self.__dict__:
+            raise DatasetError("Forecaster.predict: this model was loaded from disk; pass the "
+                               "history to forecast from as data=")
+        series = self.data_ if data is None else self.read(data)
+        steps = steps or self.resolved_.horizon
+        self._check_steps(steps)
+        ends = [len(t) for t in series.targets]
+        future_values = self._future_values(series, future, steps)
+        return self._forecast(series, ends, steps, future_values)
+
+    def _check_steps(self, steps: int) -> None:
+        if self.params.past_covariates and steps > self.model_horizon:
+            raise ConfigError(f"Forecaster: with past covariates at most {self.model_horizon} "
+                              f"steps can be forecast, got steps={steps}")
+
+    def _future_values(self, series: TimeSeriesData, future: Any, steps: int) -> list[np.ndarray]:
+        rows = max(steps, self.model_horizon)
+        if not self.params.future_covariates:
+            return [np.zeros((rows, 0)) for _ in series.ids]
+        if future is None:
+            raise DatasetError(f"Forecaster: the model uses future covariates "
+                               f"({', '.join(self.params.future_covariates)}); pass their "
+                               f"values for the next {rows} steps with future= (--future)")
+        frame, where = read_table(future)
+        values = []
+        for name in series.ids:
+            part = frame if self.params.id_col is None else frame[
+                frame[self.params.id_col].astype(str) == name]
+            if len(part) < rows:
+                raise DatasetError(f"{where}: {len(part)} future rows for series {name!r}, "
+                                   f"need {rows}")
+            values.append(part[list(self.params.future_covariates)].to_numpy(np.float64)[:rows])
+        return values
+
+    def _forecast(self, series: TimeSeriesData, ends: list[int], steps: int,
+                  future_values: list[np.ndarray]) -> pd.DataFrame:
+        """Forecast ``steps`` after row ``ends[i]`` of each series; a tidy frame."""
+        r, rows = self.resolved_, max(steps, self.model_horizon)
+        windows, knowns, stamps = [], [], []
+        for i, name in enumerate(series.ids):
+            end = ends[i]
+            feats = series_features(self.scalers_, name, series.times[i], series.targets[i],
+                                    series.past[i], series.future[i], r.calendar,
+                                    history=slice(0, end))
+            windows.append(feats.inputs[end - r.lookback:end])
+            cov_history = np.concatenate([series.past[i], series.future[i]], axis=1)[:end]
+            times, known = known_after(self.scalers_, name, series.times[i][end - 1], r.freq,
+                                       rows, future_values[i], r.calendar, cov_history)
+            if end < len(series.targets[i]):  # inside the data: use its own rows
+                times = series.times[i][end:end + rows]
+                known = feats.known[end:end + rows]
+            knowns.append(known)
+            stamps.append(times[:steps])
+        x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
+        known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
+        rolled = rollout(self.net_, x, known, steps, levels=self.levels,
+                         n_paths=self.params.n_paths, seed=self.params.seed)
+        return self._tidy(series, ends, stamps, rolled)
+
+    def _tidy(self, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
+              rolled: RolledForecast) -> pd.DataFrame:
+        columns = {"forecast": rolled.point}
+        for lv, (lower, upper) in rolled.bounds.items():
+            columns[f"lower_{level_name(lv)}"] = lower
+            columns[f"upper_{level_name(lv)}"] = upper
+        frames = []
+        for i, name in enumerate(series.ids):
+            history = series.targets[i][:ends[i]]
+            values = {k: self.scalers_.target.inverse(name, v[i].double().numpy(), history)
+                      for k, v in columns.items()}  # each (n, C)
+            for c, target in enumerate(series.target_names):
+                frames.append(pd.DataFrame({"series": name, "time": stamps[i], "target": target,
+                                            **{k: v[:, c] for k, v in values.items()}}))
+        return pd.concat(frames, ignore_index=True)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+        """Forecast the held-out test part from its origin; score the model and baselines.
+
+        Returns:
+            The forecast frame (with ``actual``), and ``{"model": {"MAE": ...},
+            "naive": {...}, ...}`` averaged over series and targets.
+        """
+        from .evaluation import evaluate_holdout
+
+        return evaluate_holdout(self)
+
+    def backtest(self, *, step: int | None = None) -> tuple[pd.DataFrame, dict]:
+        """Rolling-origin evaluation over the test part: a K-step forecast from every
+        ``step``-th origin (default K), each conditioned on the actual values before it,
+        with the model's weights and scalers fixed from ``fit``."""
+        from .evaluation import evaluate_backtest
+
+        return evaluate_backtest(self, step=step)
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write a model directory: config.json, model.safetensors, scalers.json."""
+        config = {"params": asdict(self.params), "resolved": asdict(self.resolved_),
+                  "input_size": self.net_.members[0].encoder.input_size,
+                  "n_known": self.net_.members[0].n_known,
+                  "target_names": self.target_names_}
+        return save_model_dir(path, self.net_.state_dict(), config,
+                              {"scalers": self.scalers_.to_dict()}, task="forecast")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Forecaster:
+        """A forecaster saved by :meth:`save`, ready to ``predict``; never unpickles."""
+        files = load_model_dir(path)
+        if files.task != "forecast":
+            raise DatasetError(f"{path}: a {files.task or 'untyped'!r} model, not a forecaster")
+        params = {k: tuple(v) if isinstance(v, list) else v
+                  for k, v in files.config["params"].items()}
+        model = cls(**params)
+        model.resolved_ = Resolved(**files.config["resolved"])
+        model._freq = model.resolved_.freq
+        model.scalers_ = Scalers.from_dict(files.transforms["scalers"])
+        model.target_names_ = files.config["target_names"]
+        model.net_ = ForecastEnsemble([model.build_net(files.config["input_size"],
+                                                       len(files.config["target_names"]),
+                                                       files.config["n_known"])
+                                       for _ in range(model.params.n_models)])
+        model.net_.load_state_dict(files.state_dict)
+        model.net_.eval()
+        return model
+
+    def build_net(self, input_size: int, n_targets: int, n_known: int) -> ForecastNet:
+        """A fresh, untrained network with this forecaster's settings."""
+        p = self.params
+        probs = sorted({0.5, *(q for lv in self.levels for q in (0.5 - lv / 2, 0.5 + lv / 2))})
+        return ForecastNet(input_size=input_size, n_targets=n_targets, n_known=n_known,
+                           horizon=self.model_horizon, hidden_size=p.hidden_size,
+                           num_layers=p.num_layers, cell=p.cell, bidirectional=p.bidirectional,
+                           dropout=p.dropout, distribution=p.distribution,
+                           quantiles=tuple(round(q, 6) for q in probs))
+
+
+def level_name(level: float) -> str:
+    """``80`` for 0.8, ``97.5`` for 0.975: the suffix of interval columns."""
+    return f"{level * 100:g}"

@@ -1,0 +1,88 @@
+"""Forecasts of any length from a window: one direct call, or blocks fed back as inputs.
+
+Up to ``horizon`` steps, the network's output is used as it is: point forecast and
+interval bounds come straight from its quantiles (or Gaussian). Further out
+(autoregressive mode, or a direct model asked for more than ``horizon`` steps) the
+forecast is rolled forward block by block, each block's values appended to the window:
+the point forecast follows the median path (every draw at its median), the intervals are
+quantiles of ``n_paths`` sampled paths, so uncertainty grows with the steps as it should.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+
+@dataclass
+class RolledForecast:
+    """Scaled forecasts for a batch of windows.
+
+    Attributes:
+        point: (B, n, C) point forecasts.
+        bounds: ``{level: (lower, upper)}``, each (B, n, C), with
+            ``lower <= point <= upper`` and wider levels containing narrower ones.
+    """
+
+    point: Tensor
+    bounds: dict[float, tuple[Tensor, Tensor]]
+
+
+@torch.no_grad()
+def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tuple[float, ...],
+            n_paths: int = 200, seed: int = 0) -> RolledForecast:
+    """Forecast ``steps`` steps after each window.
+
+    Args:
+        net: a :class:`~lstmkit.models.forecaster.ForecastNet` (or ensemble) with
+            attributes ``horizon`` and ``dist``; targets are its first ``C`` input features
+            and the known features its last ``F``.
+        x: (B, L, I) windows. known: (B, max(steps, K), F) known features after them.
+        steps: n, the steps to forecast.
+        levels: the interval levels, e.g. ``(0.8,)``.
+        n_paths: sampled paths when rolling forward.
+        seed: seeds the path sampler, so forecasts are reproducible.
+    """
+    net.eval()
+    horizon, dist = net.horizon, net.dist
+    if steps <= horizon:
+        out = net(x, known[:, :horizon])[:, :steps]  # (B, K, C, Q) -> (B, n, C, Q)
+        bounds = {lv: (dist.quantile(out, 0.5 - lv / 2), dist.quantile(out, 0.5 + lv / 2))
+                  for lv in levels}
+        return RolledForecast(dist.point(out), bounds)
+    paths = _sample_paths(net, x, known, steps, n_paths + 1, seed)  # (S, B, n, C)
+    point = paths[0]
+    probs = torch.tensor([p for lv in levels for p in (0.5 - lv / 2, 0.5 + lv / 2)],
+                         dtype=paths.dtype)
+    qs = torch.quantile(paths[1:], probs, dim=0)  # (2 * levels, B, n, C)
+    bounds = {lv: (torch.minimum(qs[2 * i], point), torch.maximum(qs[2 * i + 1], point))
+              for i, lv in enumerate(levels)}
+    return RolledForecast(point, bounds)
+
+
+def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths: int,
+                  seed: int) -> Tensor:
+    """Paths (S, B, n, C); path 0 draws every block at its median (z = 0)."""
+    horizon, dist = net.horizon, net.dist
+    batch, lookback = x.shape[0], x.shape[1]
+    n_targets = x.shape[2] - known.shape[2]
+    generator = torch.Generator().manual_seed(seed)
+    rows = torch.cat([x, torch.zeros(batch, steps, x.shape[2])], dim=1)  # (B, L + n, I)
+    rows = rows.repeat(n_paths, 1, 1)  # (S*B, L + n, I)
+    known = known.repeat(n_paths, 1, 1)  # (S*B, n', F)
+    filled = 0
+    while filled < steps:
+        start = min(filled, steps - horizon)
+        window = rows[:, start:start + lookback]  # (S*B, L, I)
+        out = net(window, known[:, start:start + horizon])  # (S*B, K, C, Q)
+        z = torch.randn(n_paths, batch, 1, out.shape[2], generator=generator)
+        z[0] = 0.0
+        values = dist.sample(out, z.reshape(n_paths * batch, 1, -1))  # (S*B, K, C)
+        new = slice(filled - start, horizon)
+        block = torch.cat([values[:, new], known[:, filled:start + horizon]], dim=-1)
+        rows[:, lookback + filled:lookback + start + horizon] = block
+        filled = start + horizon
+    targets = rows[:, lookback:, :n_targets]  # (S*B, n, C)
+    return targets.reshape(n_paths, batch, steps, n_targets)

@@ -1,0 +1,80 @@
+"""Training the forecaster's ensemble members with the engine's :class:`Trainer`.
+
+Windows come from the training part of every series (targets inside it) and the
+validation part (targets ending in it, for early stopping); the test part is never read.
+Each member gets its own seed and its own checkpoint directory, so ``resume`` continues
+exactly where an interrupted run stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from ...data.timeseries import TimeSeriesData
+from ...data.windows import make_windows, train_origins, validation_origins
+from ...models.forecaster import ForecastNet
+from ...training import Callback, TensorBatches, TrainConfig, Trainer, seed_everything
+from .features import series_features
+
+if TYPE_CHECKING:
+    from .estimator import Forecaster
+
+
+def window_tensors(model: Forecaster, data: TimeSeriesData, which: str
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Training (``which="train"``) or validation windows of every series, stacked:
+    x (N, L, I), future (N, K, F), y (N, K, C)."""
+    r, horizon = model.resolved_, model.model_horizon
+    pick = train_origins if which == "train" else validation_origins
+    parts = []
+    for i, name in enumerate(data.ids):
+        split = model.splits_[i]
+        feats = series_features(model.scalers_, name, data.times[i][:split.origin],
+                                data.targets[i][:split.origin], data.past[i][:split.origin],
+                                data.future[i][:split.origin], r.calendar)
+        origins = pick(split, lookback=r.lookback, horizon=horizon)
+        parts.append(make_windows(feats.inputs, feats.targets, feats.known, origins,
+                                  lookback=r.lookback, horizon=horizon))
+    x, y, f = (np.concatenate(group) for group in zip(*parts, strict=True))
+    return (torch.tensor(x, dtype=torch.float32), torch.tensor(f, dtype=torch.float32),
+            torch.tensor(y, dtype=torch.float32))
+
+
+def forecast_step(model: ForecastNet, batch: tuple[torch.Tensor, ...], state: Any
+                  ) -> tuple[torch.Tensor, None]:
+    """The trainer's step: the distribution loss of one batch of windows."""
+    x, future, y = batch
+    return model.dist.loss(model(x, future), y), None
+
+
+def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
+                  callbacks: Sequence[Callback]) -> tuple[list[ForecastNet], list[list[dict]]]:
+    """Train ``n_models`` networks; returns them and each one's per-epoch history."""
+    p = model.params
+    train = window_tensors(model, data, "train")
+    val = window_tensors(model, data, "validation")
+    input_size, n_known, n_targets = train[0].shape[2], train[1].shape[2], train[2].shape[2]
+    members, histories = [], []
+    for k in range(p.n_models):
+        config = TrainConfig(epochs=p.epochs, lr=p.lr, weight_decay=p.weight_decay,
+                             early_stopping=p.early_stopping, seed=p.seed + k, grad_clip=1.0)
+        seed_everything(p.seed + k)
+        net = model.build_net(input_size, n_targets, n_known)
+        folder = None if p.checkpoint_dir is None else Path(p.checkpoint_dir) / f"member-{k}"
+        trainer = Trainer(net, forecast_step, config, checkpoint_dir=folder,
+                          callbacks=callbacks, progress=p.progress,
+                          run_config={"train": asdict(config), "forecast": {
+                              k: v for k, v in asdict(p).items() if k != "progress"}})
+        resumable = resume and folder is not None and (folder / "last.safetensors").exists()
+        trainer.fit(TensorBatches(*train, batch_size=p.batch_size),
+                    TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
+                    resume=resumable)
+        members.append(net.eval())
+        histories.append(trainer.history_)
+    return members, histories
