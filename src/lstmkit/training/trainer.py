@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-import signal
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,6 +26,7 @@ from .batches import BatchSource, as_batch_source
 from .callbacks import Callback, ProgressBar
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
+from .interrupt import deferred_sigint
 from .optim import make_optimizer, make_scheduler
 from .seeding import capture_rng, restore_rng, seed_everything
 
@@ -147,7 +145,7 @@ class Trainer:
             seed_everything(self.config.seed)
         self._emit("on_fit_start")
         try:
-            with self._sigint_guard():
+            with deferred_sigint(self._request_stop):
                 while self.epoch < self.config.epochs and not self.stopped_early:
                     self._train_epoch(train)
                     self._end_epoch(val)
@@ -297,27 +295,12 @@ class Trainer:
             self.last_checkpoint = path
         self._emit("on_checkpoint", path)
 
+    def _request_stop(self) -> None:
+        self._interrupted = True
+
     def _autocast(self) -> torch.autocast:
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16)
 
     def _emit(self, hook: str, *args: Any) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(self, *args)
-
-    @contextmanager
-    def _sigint_guard(self) -> Iterator[None]:
-        """Turn the first Ctrl-C into a clean stop at the next step boundary."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def on_sigint(signum: int, frame: Any) -> None:
-            if self._interrupted:
-                raise KeyboardInterrupt
-            self._interrupted = True
-
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
