@@ -9,7 +9,7 @@ import typer
 
 from .. import __version__
 from ..errors import LstmkitError
-from . import data, demo, runs, train
+from . import data, demo, runs, text, train
 
 app = typer.Typer(
     name="lstmkit",
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.command("train", context_settings=train.CONTEXT)(train.train)
 app.add_typer(data.app, name="data")
+app.add_typer(text.app, name="text")
 app.command("runs")(runs.runs)
 OPTIONS = {"debug": False}
 

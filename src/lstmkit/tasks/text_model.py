@@ -32,6 +32,7 @@ from ..training import (
     save_model_dir,
     seed_everything,
 )
+from .text_inspect import inspect_text
 from .time_budget import TimeBudget
 
 TASK = "text"
@@ -222,7 +223,7 @@ class TextModel:
             seed: the same seed gives the same text.
             stream: called with the text of each token as it is produced.
         """
-        ids, decode = self._prompt_ids(prompt), self.tokenizer_.decode
+        ids, decode = self.encode_prompt(prompt), self.tokenizer_.decode
         on_token = None if stream is None else (lambda i: stream(decode([i])))
         if beam > 1:
             out = generation.beam_search(self.model_, ids, length, beam=beam)
@@ -239,21 +240,38 @@ class TextModel:
     def suggest(self, prompt: str, *, top: int = 5) -> list[tuple[str, float]]:
         """The ``top`` most likely next tokens after ``prompt`` and their probabilities,
         most likely first (the unknown token is never suggested)."""
-        probs = generation.next_token_probs(self.model_, self._prompt_ids(prompt))
+        probs = generation.next_token_probs(self.model_, self.encode_prompt(prompt))
         probs[0] = 0.0  # never suggest the unknown token
         values, ids = probs.topk(min(top, probs.numel() - 1))
         return [(self.tokenizer_.decode([i]), float(p)) for p, i in
                 zip(values.tolist(), ids.tolist(), strict=True)]
 
+    def inspect(self, text: str, *, out: str | os.PathLike, cells=None, quantity: str = "c",
+                top: int = 3, png: bool = True) -> Path:
+        """Write an HTML page (and a PNG) colouring ``text`` by cells' activations; see
+        :func:`~lstmkit.tasks.text_inspect.inspect_text`."""
+        self._check_fitted()
+        return inspect_text(self, text, out=out, cells=cells, quantity=quantity, top=top,
+                            png=png)
+
     def _ids_checked(self, text: str) -> torch.Tensor:
         self._check_fitted()
         return self._ids(text)
 
-    def _prompt_ids(self, prompt: str) -> list[int]:
+    def encode_prompt(self, prompt: str) -> list[int]:
+        """The ids of ``prompt``.
+
+        Raises:
+            TextError: if the prompt is empty or (character level) holds characters the
+                vocabulary does not know.
+        """
         self._check_fitted()
         if not prompt:
             raise TextError("the prompt is empty; give at least one character")
-        return self.tokenizer_.encode(prompt, strict=self.level == "char")
+        try:
+            return self.tokenizer_.encode(prompt, strict=self.level == "char")
+        except TextError as exc:
+            raise TextError(f"prompt: {exc}") from None
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):

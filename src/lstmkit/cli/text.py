@@ -1,0 +1,164 @@
+"""``lstmkit text``: train, evaluate, generate from, suggest with and inspect a language
+model of text."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+
+from ..errors import ConfigError, ModelFileError
+
+app = typer.Typer(help="Language models of text: train, evaluate, generate, suggest, inspect.",
+                  no_args_is_help=True)
+MODEL_DIR = typer.Argument(..., help="A model directory (or the run directory holding it).",
+                           show_default=False)
+RUN_DIR = typer.Option("lstmkit-runs/outputs/text", "--out",
+                       help="Run directory (the model goes to OUT/model).")
+PAGE = typer.Option("inspect.html", "--out", help="HTML page to write (and OUT with .png).")
+CELLS = typer.Option(None, "--cells", help="LAYER:UNIT (repeatable); default: the cells "
+                     "most correlated with features of the text.")
+
+
+def load_text_model(path: Path):
+    """The :class:`~lstmkit.tasks.text_model.TextModel` in ``path`` or ``path/model``."""
+    from ..tasks.text_model import TextModel
+
+    if (path / "model" / "config.json").is_file():
+        path = path / "model"
+    if not path.is_dir():
+        raise ModelFileError(f"{path}: no such model directory")
+    if not (path / "config.json").is_file():
+        raise ModelFileError(f"{path}: not a model directory (no config.json); give the "
+                             "directory 'lstmkit text train' wrote (OUT or OUT/model)")
+    return TextModel.load(path)
+
+
+@app.command("train", context_settings={"allow_extra_args": True,
+                                         "ignore_unknown_options": True})
+def train(
+    ctx: typer.Context,
+    data: str = typer.Option("shakespeare", "--data", help="Text file or dataset name."),
+    level: str = typer.Option("char", "--level", help="char or word tokens."),
+    cell: str = typer.Option("lstm", "--cell", help="Recurrent cell (lstm, gru, layernorm...)."),
+    minutes: float | None = typer.Option(None, "--minutes", help="Train for N minutes."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Train for N epochs."),
+    out: Path = RUN_DIR,
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    tracking_uri: str | None = typer.Option(None, "--tracking-uri", help="MLflow URI."),
+    no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the run."),
+) -> None:
+    """Train a language model; writes OUT/model and OUT/metrics.json.
+
+    The last 10% of the text is held out and scored at the end (test_bpc, or
+    test_perplexity at word level); validation comes from the end of the rest. Any
+    other setting is an override such as --task.hidden_size=256 or --train.lr=1e-3.
+    """
+    from ..config import apply_overrides, build_dataclass
+    from ..tasks.experiment import Experiment, ExperimentConfig, run_experiment
+    from ..tasks.registry import get_task
+    from ..tasks.text_model import TextModel
+    from ..tasks.text_task import TextOptions
+    from ..training import TrainConfig
+
+    if minutes is not None and epochs is not None:
+        raise ConfigError("give --minutes or --epochs, not both")
+    raw = apply_overrides({
+        "experiment": {"task": "text", "name": out.name, "data": data,
+                       "output_dir": str(out.parent)},
+        "train": {**asdict(TextModel.default_train_config()), "seed": seed,
+                  **({"epochs": epochs} if epochs else {})},
+        "task": {**asdict(TextOptions()), "level": level, "cell": cell,
+                 "minutes": minutes or 0.0, "test_fraction": 0.1}}, list(ctx.args))
+    parts = [build_dataclass(cls, raw.get(name), f"[{name}]") for cls, name in
+             ((ExperimentConfig, "experiment"), (TrainConfig, "train"), (TextOptions, "task"))]
+    resolved = {name: asdict(part) for name, part in
+                zip(("experiment", "train", "task"), parts, strict=True)}
+    exp = Experiment(parts[0], parts[1], get_task("text"), parts[2], resolved)
+    record = run_experiment(exp, resume=resume, tracking=not no_tracking,
+                            tracking_uri=tracking_uri)
+    for key, value in record.result.metrics.items():
+        typer.echo(f"{key}: {value:.4f}")
+    typer.echo(f"model: {record.result.model_dir}\nmetrics: {record.run_dir / 'metrics.json'}")
+
+
+@app.command("evaluate")
+def evaluate(
+    model_dir: Path = MODEL_DIR,
+    data: str = typer.Option(..., "--data", help="Text file (or dataset name) to score."),
+) -> None:
+    """Bits per character (or perplexity) of a text under the model, as JSON on stdout."""
+    from ..data.registry import resolve
+    from ..data.text import read_text
+
+    model = load_text_model(model_dir)
+    metrics = model.evaluate(read_text(resolve(data).path))
+    key = "bpc" if "bpc" in metrics else "perplexity"
+    typer.echo(f"{key.replace('bpc', 'bits per character')}: {metrics[key]:.4f} "
+               f"over {int(metrics['tokens'])} tokens", err=True)
+    typer.echo(json.dumps(metrics))
+
+
+@app.command("generate")
+def generate(
+    model_dir: Path = MODEL_DIR,
+    prompt: str = typer.Option(..., "--prompt", help="Text to start from."),
+    length: int = typer.Option(500, "--length", help="Tokens to generate."),
+    temperature: float = typer.Option(1.0, "--temperature", help="0 is greedy."),
+    top_k: int | None = typer.Option(None, "--top-k", help="Sample among the k likeliest."),
+    top_p: float | None = typer.Option(None, "--top-p", help="Nucleus sampling mass."),
+    beam: int = typer.Option(1, "--beam", help="Beam search width (> 1: deterministic)."),
+    seed: int | None = typer.Option(None, "--seed", help="Same seed, same text."),
+) -> None:
+    """Continue a prompt, streaming the text as it is produced."""
+    model = load_text_model(model_dir)
+    model.encode_prompt(prompt)  # fail on a bad prompt before printing anything
+
+    def write(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    write(prompt)
+    model.generate(prompt, length=length, temperature=temperature, top_k=top_k, top_p=top_p,
+                   beam=beam, seed=seed, stream=write)
+    write("\n")
+
+
+@app.command("suggest")
+def suggest(
+    model_dir: Path = MODEL_DIR,
+    prompt: str = typer.Option(..., "--prompt", help="Text so far."),
+    top: int = typer.Option(5, "--top", help="How many suggestions."),
+) -> None:
+    """The likeliest next tokens and their probabilities."""
+    model = load_text_model(model_dir)
+    for token, p in model.suggest(prompt, top=top):
+        typer.echo(f"{p:.4f}  {token!r}")
+
+
+@app.command("inspect")
+def inspect(
+    model_dir: Path = MODEL_DIR,
+    text: str = typer.Option(..., "--text", help="Text, or a path to a text file."),
+    cells: list[str] | None = CELLS,
+    quantity: str = typer.Option("c", "--quantity", help="c, h or a gate (i, f, g, o)."),
+    out: Path = PAGE,
+) -> None:
+    """Colour each character by cells' activations: OUT (HTML) and OUT with .png."""
+    from ..data.text import read_text
+
+    model = load_text_model(model_dir)
+    content = read_text(text) if _is_file(text) else text
+    page = model.inspect(content, out=out, cells=cells, quantity=quantity)
+    typer.echo(f"wrote {page} and {page.with_suffix('.png')}")
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return "\n" not in text and Path(text).is_file()
+    except OSError:  # e.g. a long text is not a valid file name
+        return False
