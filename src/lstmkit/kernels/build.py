@@ -66,13 +66,15 @@ def _try_load() -> bool:
 
 
 def _blas_exported() -> bool:
-    """True when torch's own library exports Fortran BLAS (MKL builds): call it directly."""
+    """True when torch's own library exports MKL's BLAS (x86 builds): call it directly."""
     lib = Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"
     try:
         handle = ctypes.CDLL(str(lib))
     except OSError:
         return False
-    return hasattr(handle, "sgemm_") and hasattr(handle, "dgemm_")
+    names = ("sgemm_", "dgemm_", "cblas_sgemm_pack_get_size", "cblas_sgemm_pack",
+             "cblas_sgemm_compute")
+    return all(hasattr(handle, name) for name in names)
 
 
 def _build_key(defines: list[str]) -> str:

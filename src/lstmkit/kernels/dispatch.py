@@ -28,11 +28,8 @@ DTYPES = (torch.float32, torch.float64)
 
 
 def _lstm_args(cell, state, w):
-    return (*state, w["weight_hh"], None)
-
-
-def _peephole_args(cell, state, w):
-    return (*state, w["weight_hh"], w["weight_ch"])
+    bias = w["bias_ih"] + w["bias_hh"] if cell.bias else None
+    return (w["weight_ih"], bias, *state, w["weight_hh"], w.get("weight_ch"))
 
 
 def _layernorm_args(cell, state, w):
@@ -54,7 +51,7 @@ def _rnn_args(cell, state, w):
 # cell class -> (kernel name, the kernel's tensor arguments after xp)
 _CELLS = {
     LSTMCell: ("lstm", _lstm_args),
-    PeepholeLSTMCell: ("lstm", _peephole_args),
+    PeepholeLSTMCell: ("lstm", _lstm_args),
     LayerNormLSTMCell: ("layernorm", _layernorm_args),
     MultiplicativeLSTMCell: ("multiplicative", _multiplicative_args),
     GRUCell: ("gru", _gru_args),
@@ -87,10 +84,13 @@ def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
         return None
     if reverse:
         x = reverse_padded(x, lengths)
-    xp = cell.project_input(x, weights).contiguous()  # (T, B, I) -> (T, B, G): one GEMM
+    if spec.projects_input:
+        first = x.contiguous()
+    else:
+        first = cell.project_input(x, weights).contiguous()  # (T, B, I) -> (T, B, G)
     state = tuple(s.contiguous() for s in state)
     args = _CELLS[type(cell)][1](cell, state, weights)
-    hs, final = run(spec, xp, args, lengths)  # (T, B, H), S x (B, H)
+    hs, final = run(spec, first, args, lengths)  # (T, B, H), S x (B, H)
     output = hs if lengths is None else hs * valid_mask(lengths, x.shape[0], x.device)
     if reverse:
         output = reverse_padded(output, lengths)

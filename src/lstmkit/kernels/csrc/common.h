@@ -28,7 +28,8 @@ using at::Tensor;
 inline float exp_approx(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
-  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  // round to nearest by the 1.5 * 2^23 trick: std::floor would keep the loop scalar
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -56,6 +57,23 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const flo
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
           int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
+// The recurrent GEMM of every step against one fixed weight W (N, K):
+// C (M, N) = beta * C + A (M, K) @ W^T, or with `transposed` C (M, K) = A (M, N) @ W.
+// With MKL, W is packed once per sequence (cblas_sgemm_pack) instead of once per call,
+// which is most of the cost of the small GEMMs of one time step.
+template <typename T>
+class StepGemm {
+ public:
+  StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transposed);
+  void operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc) const;
+
+ private:
+  const T* w_;
+  int64_t m_, n_, k_;
+  bool transposed_;
+  Tensor packed_;  // MKL's packed copy of W (float only), else undefined
+};
+
 // Runs fn(begin, end) over rows [0, rows), in parallel when a step has enough work
 // (each row costs `row_cost` point-wise element operations).
 template <typename F>
@@ -78,6 +96,16 @@ inline const int64_t* lengths_ptr(const c10::optional<Tensor>& lengths) {
   return lengths.has_value() && lengths->defined() ? lengths->data_ptr<int64_t>() : nullptr;
 }
 
+inline bool optional_ptr_defined(const c10::optional<Tensor>& x) {
+  return x.has_value() && x->defined();
+}
+
+// Data of an optional tensor, or nullptr.
+template <typename S>
+const S* optional_ptr(const c10::optional<Tensor>& x) {
+  return optional_ptr_defined(x) ? x->data_ptr<S>() : nullptr;
+}
+
 // Pointer to the state before step t: the initial state for t = 0, else states[t-1].
 template <typename T>
 inline const T* prev_state(const T* initial, const T* states, int64_t t, int64_t stride) {
@@ -91,14 +119,18 @@ Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states
 void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w);
 
 // Forward and backward of every cell, registered as torch.ops.lstmkit.* in ops.cpp.
-std::vector<Tensor> lstm_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0,
-                                 const Tensor& w_hh, const c10::optional<Tensor>& peep,
+std::vector<Tensor> lstm_forward(const Tensor& x, const Tensor& w_ih,
+                                 const c10::optional<Tensor>& bias, const Tensor& h0,
+                                 const Tensor& c0, const Tensor& w_hh,
+                                 const c10::optional<Tensor>& peep,
                                  const c10::optional<Tensor>& lengths, bool save);
 std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n,
-                                  const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
+                                  const Tensor& x, const Tensor& w_ih,
+                                  const c10::optional<Tensor>& bias, const Tensor& h0,
+                                  const Tensor& c0, const Tensor& w_hh,
                                   const c10::optional<Tensor>& peep,
                                   const c10::optional<Tensor>& lengths, const Tensor& hs,
-                                  const Tensor& cs, const Tensor& gates);
+                                  const Tensor& cs, const Tensor& gates, bool need_dx);
 std::vector<Tensor> lstm_cell_step(const Tensor& x, const Tensor& h, const Tensor& c,
                                    const Tensor& w_ih, const Tensor& w_hh,
                                    const c10::optional<Tensor>& bias);

@@ -97,11 +97,6 @@ void rnn_backward_rows(int64_t b0, int64_t b1, int64_t H, const S* dy, const S* 
   }
 }
 
-template <typename S>
-const S* optional_ptr(const c10::optional<Tensor>& x) {
-  return x.has_value() && x->defined() ? x->data_ptr<S>() : nullptr;
-}
-
 }  // namespace
 
 std::vector<Tensor> gru_forward(const Tensor& xp, const Tensor& h0, const Tensor& w_hh,

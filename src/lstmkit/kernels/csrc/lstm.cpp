@@ -5,23 +5,38 @@
 namespace lstmkit {
 namespace {
 
+// Elements of the input-projection buffer: a few steps at a time stay in cache.
+constexpr int64_t kChunk = 1 << 17;
+
 template <typename S, bool PEEP>
-void run_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0, const Tensor& w,
-                 const S* p, const int64_t* lens, Tensor& hs, Tensor& cs, Tensor& gates,
-                 bool save) {
-  const int64_t steps = xp.size(0), B = xp.size(1), H = c0.size(1), BH = B * H;
-  const S *x = xp.data_ptr<S>(), *wp = w.data_ptr<S>();
+void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tensor& h0,
+                 const Tensor& c0, const Tensor& w_hh, const S* p, const int64_t* lens,
+                 Tensor& hs, Tensor& cs, Tensor& gates, bool save) {
+  const int64_t steps = x.size(0), B = x.size(1), I = x.size(2), H = c0.size(1), BH = B * H;
+  const int64_t chunk = std::clamp<int64_t>(kChunk / (4 * BH), 1, steps);
+  Tensor xc = at::empty({chunk, B, 4 * H}, x.options());  // W_ih x_t + b of a few steps
+  const S *xd = x.data_ptr<S>(), *wi = w_ih.data_ptr<S>();
   const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
-  for (int64_t t = 0; t < steps; ++t) {
-    const S* h_prev = prev_state(h_init, hp, t, BH);
-    const S* c_prev = prev_state(c_init, cp, t, BH);
-    S* g = gp + (save ? t : 0) * 4 * BH;
-    gemm(false, true, B, 4 * H, H, h_prev, H, wp, H, S(0), g, 4 * H);  // (B, 4H)
-    for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
-      forward_rows<S, PEEP>(b0, b1, H, x + t * 4 * BH, 4 * H, g, h_prev, c_prev, hp + t * BH,
-                            cp + t * BH, p, lens, t);
-    });
+  S* xcp = xc.data_ptr<S>();
+  const StepGemm<S> recurrent(w_hh.data_ptr<S>(), B, 4 * H, H, false);
+  for (int64_t t0 = 0; t0 < steps; t0 += chunk) {
+    const int64_t n = std::min(chunk, steps - t0);
+    for (int64_t row = 0; bias && row < n * B; ++row) {
+      std::memcpy(xcp + row * 4 * H, bias, 4 * H * sizeof(S));
+    }
+    gemm(false, true, n * B, 4 * H, I, xd + t0 * B * I, I, wi, I, S(bias ? 1 : 0), xcp, 4 * H);
+    for (int64_t t = t0; t < t0 + n; ++t) {
+      const S* h_prev = prev_state(h_init, hp, t, BH);
+      const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
+      S* c_next = cp + (save ? t : t % 2) * BH;
+      S* g = gp + (save ? t : 0) * 4 * BH;
+      recurrent(h_prev, H, S(0), g, 4 * H);  // (B, H) @ W_hh^T -> (B, 4H)
+      for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
+        forward_rows<S, PEEP>(b0, b1, H, xcp + (t - t0) * 4 * BH, 4 * H, g, h_prev, c_prev,
+                              hp + t * BH, c_next, p, lens, t);
+      });
+    }
   }
 }
 
@@ -34,6 +49,7 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
   const S *dy = dhs.data_ptr<S>(), *wp = w.data_ptr<S>(), *gp = gates.data_ptr<S>();
   const S *c_init = c0.data_ptr<S>(), *cp = cs.data_ptr<S>();
   S* dgp = dg.data_ptr<S>();
+  const StepGemm<S> recurrent(wp, B, 4 * H, H, true);
   for (int64_t t = steps - 1; t >= 0; --t) {
     S *dhp = dh.data_ptr<S>(), *dhn = dh_prev.data_ptr<S>(), *dgt = dgp + t * 4 * BH;
     for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
@@ -41,7 +57,7 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
                              gp + t * 4 * BH, prev_state(c_init, cp, t, BH), cp + t * BH,
                              p, lens, t);
     });
-    gemm(false, false, B, H, 4 * H, dgt, 4 * H, wp, H, S(1), dhn, H);  // += dg_t @ W
+    recurrent(dgt, 4 * H, S(1), dhn, H);  // += dg_t @ W
     std::swap(dh, dh_prev);
   }
 }
@@ -57,47 +73,57 @@ Tensor peephole_grad(const Tensor& dg, const Tensor& c0, const Tensor& cs) {
 
 }  // namespace
 
-std::vector<Tensor> lstm_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0,
-                                 const Tensor& w_hh, const c10::optional<Tensor>& peep,
+std::vector<Tensor> lstm_forward(const Tensor& x, const Tensor& w_ih,
+                                 const c10::optional<Tensor>& bias, const Tensor& h0,
+                                 const Tensor& c0, const Tensor& w_hh,
+                                 const c10::optional<Tensor>& peep,
                                  const c10::optional<Tensor>& lengths, bool save) {
-  const int64_t H = c0.size(1);
-  check_inputs("lstm_forward", xp, 4 * H, w_hh);
-  const bool has_peep = peep.has_value() && peep->defined();
-  Tensor hs = at::empty({xp.size(0), xp.size(1), H}, xp.options());  // (T, B, H)
-  Tensor cs = at::empty_like(hs);
-  Tensor gates = at::empty({save ? xp.size(0) : 1, xp.size(1), 4 * H}, xp.options());
-  AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "lstm_forward", [&] {
-    if (has_peep) {
-      run_forward<scalar_t, true>(xp, h0, c0, w_hh, peep->data_ptr<scalar_t>(),
-                                  lengths_ptr(lengths), hs, cs, gates, save);
+  const int64_t steps = x.size(0), B = x.size(1), H = c0.size(1);
+  check_inputs("lstm_forward", x, w_ih.size(1), w_hh);
+  TORCH_CHECK(w_ih.is_contiguous() && w_ih.size(0) == 4 * H,
+              "lstm_forward: expected a contiguous W_ih of shape (4H, I)");
+  Tensor hs = at::empty({steps, B, H}, x.options());           // (T, B, H)
+  Tensor cs = at::empty({save ? steps : 2, B, H}, x.options());  // all steps, or 2 in turn
+  Tensor gates = at::empty({save ? steps : 1, B, 4 * H}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
+    using S = scalar_t;
+    const S *b = optional_ptr<S>(bias), *p = optional_ptr<S>(peep);
+    if (p) {
+      run_forward<S, true>(x, w_ih, b, h0, c0, w_hh, p, lengths_ptr(lengths), hs, cs, gates,
+                           save);
     } else {
-      run_forward<scalar_t, false>(xp, h0, c0, w_hh, nullptr, lengths_ptr(lengths), hs, cs,
-                                   gates, save);
+      run_forward<S, false>(x, w_ih, b, h0, c0, w_hh, p, lengths_ptr(lengths), hs, cs, gates,
+                            save);
     }
   });
-  return {hs, cs, gates};
+  return {hs, save ? cs : cs.narrow(0, (steps - 1) % 2, 1), gates};
 }
 
 std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n,
-                                  const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
+                                  const Tensor& x, const Tensor& w_ih,
+                                  const c10::optional<Tensor>& bias, const Tensor& h0,
+                                  const Tensor& c0, const Tensor& w_hh,
                                   const c10::optional<Tensor>& peep,
                                   const c10::optional<Tensor>& lengths, const Tensor& hs,
-                                  const Tensor& cs, const Tensor& gates) {
-  const bool has_peep = peep.has_value() && peep->defined();
+                                  const Tensor& cs, const Tensor& gates, bool need_dx) {
+  const int64_t steps = x.size(0), B = x.size(1), H = c0.size(1);
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
-  Tensor dg = at::empty_like(gates);  // (T, B, 4H): also the gradient of xp
+  Tensor dg = at::empty_like(gates);  // (T, B, 4H): gradient of W_ih x_t + b
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_backward", [&] {
-    if (has_peep) {
-      run_backward<scalar_t, true>(dy, dh, dc, c0, w_hh, peep->data_ptr<scalar_t>(),
-                                   lengths_ptr(lengths), cs, gates, dg);
+    using S = scalar_t;
+    const S* p = optional_ptr<S>(peep);
+    if (p) {
+      run_backward<S, true>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, dg);
     } else {
-      run_backward<scalar_t, false>(dy, dh, dc, c0, w_hh, nullptr, lengths_ptr(lengths), cs,
-                                    gates, dg);
+      run_backward<S, false>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, dg);
     }
   });
-  Tensor dw = weight_grad(dg, h0, hs);  // (4H, H)
-  Tensor dp = has_peep ? peephole_grad(dg, c0, cs) : Tensor();
-  return {dg, dh, dc, dw, dp};
+  Tensor dg2 = dg.view({steps * B, 4 * H});                       // (TB, 4H)
+  Tensor dx = need_dx ? at::mm(dg2, w_ih).view(x.sizes()) : Tensor();  // (T, B, I)
+  Tensor dw_ih = at::mm(dg2.t(), x.reshape({steps * B, x.size(2)}));  // (4H, I)
+  Tensor db = optional_ptr_defined(bias) ? dg2.sum(0) : Tensor();
+  Tensor dp = optional_ptr_defined(peep) ? peephole_grad(dg, c0, cs) : Tensor();
+  return {dx, dw_ih, db, dh, dc, weight_grad(dg, h0, hs), dp};
 }
 
 std::vector<Tensor> lstm_cell_step(const Tensor& x, const Tensor& h, const Tensor& c,

@@ -6,6 +6,12 @@
 
 #ifdef LSTMKIT_BLAS
 extern "C" {
+size_t cblas_sgemm_pack_get_size(int identifier, int m, int n, int k);
+void cblas_sgemm_pack(int layout, int identifier, int trans, int m, int n, int k, float alpha,
+                      const float* src, int ld, float* dest);
+void cblas_sgemm_compute(int layout, int transa, int transb, int m, int n, int k,
+                         const float* a, int lda, const float* b, int ldb, float beta,
+                         float* c, int ldc);
 void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*,
             const float*, const int*, const float*, const int*, const float*, float*,
             const int*);
@@ -69,6 +75,45 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const dou
 }
 #endif
 
+template <typename T>
+StepGemm<T>::StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transposed)
+    : w_(w), m_(m), n_(n), k_(k), transposed_(transposed) {
+#ifdef LSTMKIT_BLAS
+  if constexpr (std::is_same_v<T, float>) {
+    enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112, kBMatrix = 162 };
+    const int rows = static_cast<int>(m), cols = static_cast<int>(transposed ? k : n);
+    const int inner = static_cast<int>(transposed ? n : k);
+    const size_t bytes = cblas_sgemm_pack_get_size(kBMatrix, rows, cols, inner);
+    packed_ = at::empty({static_cast<int64_t>(bytes / sizeof(float)) + 1}, at::kFloat);
+    cblas_sgemm_pack(kRowMajor, kBMatrix, transposed ? kNoTrans : kTrans, rows, cols, inner,
+                     1.0f, w, static_cast<int>(k), packed_.data_ptr<float>());
+  }
+#endif
+}
+
+template <typename T>
+void StepGemm<T>::operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc) const {
+#ifdef LSTMKIT_BLAS
+  if constexpr (std::is_same_v<T, float>) {
+    enum { kRowMajor = 101, kNoTrans = 111, kPacked = 151 };
+    const int cols = static_cast<int>(transposed_ ? k_ : n_);
+    const int inner = static_cast<int>(transposed_ ? n_ : k_);
+    cblas_sgemm_compute(kRowMajor, kNoTrans, kPacked, static_cast<int>(m_), cols, inner, a,
+                        static_cast<int>(lda), packed_.data_ptr<float>(), 0, beta, c,
+                        static_cast<int>(ldc));
+    return;
+  }
+#endif
+  if (transposed_) {
+    gemm(false, false, m_, k_, n_, a, lda, w_, k_, beta, c, ldc);
+  } else {
+    gemm(false, true, m_, n_, k_, a, lda, w_, k_, beta, c, ldc);
+  }
+}
+
+template class StepGemm<float>;
+template class StepGemm<double>;
+
 Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states) {
   const int64_t steps = dg.size(0), batch = dg.size(1), rows = dg.size(2);
   Tensor dw = at::mm(dg[0].t(), initial);  // (R, B) @ (B, K) -> (R, K)
@@ -82,8 +127,7 @@ Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states
 
 void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w) {
   TORCH_CHECK(xp.dim() == 3 && xp.size(2) == width && xp.is_contiguous(), op,
-              ": expected a contiguous input projection of shape (T, B, ", width, "), got ",
-              xp.sizes());
+              ": expected a contiguous input of shape (T, B, ", width, "), got ", xp.sizes());
   TORCH_CHECK(w.is_contiguous() && w.scalar_type() == xp.scalar_type(), op,
               ": expected contiguous recurrent weights of dtype ", xp.scalar_type());
 }
@@ -92,11 +136,11 @@ void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor&
 
 TORCH_LIBRARY(lstmkit, m) {
   using namespace lstmkit;
-  m.def("lstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_hh, Tensor? peep, "
-        "Tensor? lengths, bool save) -> Tensor[]", &lstm_forward);
-  m.def("lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor h0, Tensor c0, "
-        "Tensor w_hh, Tensor? peep, Tensor? lengths, Tensor hs, Tensor cs, Tensor gates) "
-        "-> Tensor[]", &lstm_backward);
+  m.def("lstm_forward(Tensor x, Tensor w_ih, Tensor? bias, Tensor h0, Tensor c0, "
+        "Tensor w_hh, Tensor? peep, Tensor? lengths, bool save) -> Tensor[]", &lstm_forward);
+  m.def("lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor x, Tensor w_ih, "
+        "Tensor? bias, Tensor h0, Tensor c0, Tensor w_hh, Tensor? peep, Tensor? lengths, "
+        "Tensor hs, Tensor cs, Tensor gates, bool need_dx) -> Tensor[]", &lstm_backward);
   m.def("lstm_cell_step(Tensor x, Tensor h, Tensor c, Tensor w_ih, Tensor w_hh, "
         "Tensor? bias) -> Tensor[]", &lstm_cell_step);
   m.def("layernorm_lstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_hh, "

@@ -1,0 +1,156 @@
+"""Speed of lstmkit's layers against torch's, in one process (``lstmkit bench``).
+
+Each measurement is the median of ``repeats`` timed runs after warm-up runs. Ratios are
+lstmkit's time over torch's on the same sizes (below 1: lstmkit is faster); GFLOP/s of
+the classic LSTM count 3x the forward GEMM FLOPs over the forward+backward time, against
+a GEMM peak measured here. Peak memory of training is the growth of the resident set
+(``VmHWM`` after resetting it, minus ``VmRSS`` before) in a fresh process per model, so
+that allocations of earlier runs do not hide it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+import lstmkit
+
+SIZES = {  # name: (T, B, I, H)
+    "S1": (100, 32, 32, 128),
+    "S2": (100, 64, 128, 256),
+    "S3": (50, 256, 256, 512),
+    "S4": (1000, 16, 8, 64),
+}
+LSTM_CELLS = ("lstm", "peephole", "layernorm", "multiplicative")
+
+
+@dataclass
+class Row:
+    """Times (ms) and ratios of one size."""
+
+    size: str
+    torch_lstm_ms: float
+    ratios: dict[str, float]
+    gflops: float
+
+
+def median_time(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeats`` runs after ``warmup``."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def gemm_peak(repeats: int = 5) -> float:
+    """GFLOP/s of the best float32 square matrix product over a few sizes."""
+    best = 0.0
+    for n in (512, 1024, 2048):
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        best = max(best, 2 * n**3 / median_time(lambda a=a, b=b: a @ b, repeats) / 1e9)
+    return best
+
+
+def _train_step(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
+    def step() -> None:
+        model.zero_grad(set_to_none=True)
+        model(x)[0].sum().backward()
+
+    return step
+
+
+def _infer(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
+    def run() -> None:
+        with torch.no_grad():
+            model(x)
+
+    return run
+
+
+def bench_size(name: str, dims: tuple[int, int, int, int], repeats: int) -> Row:
+    """Every ratio of one size: training of each LSTM cell and GRU, LSTM inference."""
+    steps, batch, inputs, hidden = dims
+    torch.manual_seed(0)
+    x = torch.randn(steps, batch, inputs)
+    ref = torch.nn.LSTM(inputs, hidden)
+    ref_ms = median_time(_train_step(ref, x), repeats) * 1e3
+    ratios = {}
+    for cell in LSTM_CELLS:
+        ours = lstmkit.LSTM(inputs, hidden, cell=cell)
+        ratios[cell] = median_time(_train_step(ours, x), repeats) * 1e3 / ref_ms
+        if cell == "lstm":
+            lstm_ms = ratios[cell] * ref_ms
+            infer = median_time(_infer(ours, x), repeats) / median_time(_infer(ref, x), repeats)
+    gru_ref = median_time(_train_step(torch.nn.GRU(inputs, hidden), x), repeats)
+    ratios["gru"] = median_time(_train_step(lstmkit.GRU(inputs, hidden), x), repeats) / gru_ref
+    ratios["gru_torch_ms"] = gru_ref * 1e3
+    ratios["inference"] = infer
+    flops = 3 * 2 * steps * batch * 4 * hidden * (inputs + hidden)
+    return Row(name, ref_ms, ratios, flops / (lstm_ms / 1e3) / 1e9)
+
+
+def bench_streaming(hidden: int = 128, calls: int = 2000, repeats: int = 5) -> tuple[float, float]:
+    """Microseconds of one B=1 step: ``lstmkit.LSTM.step`` and a ``torch.nn.LSTMCell`` call."""
+    torch.manual_seed(0)
+    ours, ref = lstmkit.LSTM(hidden, hidden), torch.nn.LSTMCell(hidden, hidden)
+    x = torch.randn(1, hidden)
+    state = (torch.zeros(1, 1, hidden), torch.zeros(1, 1, hidden))
+    cell_state = (torch.zeros(1, hidden), torch.zeros(1, hidden))
+
+    def loop(fn, s):
+        def run():
+            with torch.no_grad():
+                for _ in range(calls):
+                    fn(x, s)
+        return run
+
+    ours_us = median_time(loop(ours.step, state), repeats) / calls * 1e6
+    ref_us = median_time(loop(ref, cell_state), repeats) / calls * 1e6
+    return ours_us, ref_us
+
+
+def memory_probe(kind: str, steps: int, batch: int, inputs: int, hidden: int) -> None:
+    """In a fresh process: print the peak resident growth (MB) of one training step."""
+    torch.manual_seed(0)
+    x = torch.randn(steps, batch, inputs)
+    layer = torch.nn.LSTM if kind == "torch" else lstmkit.LSTM
+    model = layer(inputs, hidden)
+    if kind != "torch":
+        lstmkit.kernels.available()
+    _train_step(model, torch.randn(2, batch, inputs))()  # load libraries, not the size
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM to the current resident set
+    before = _status_kb("VmRSS")
+    _train_step(model, x)()
+    print((_status_kb("VmHWM") - before) / 1024)
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith(field + ":"))
+    return int(line.split()[1])
+
+
+def peak_memory(dims: tuple[int, int, int, int]) -> tuple[float, float] | None:
+    """Peak training memory growth (MB) of lstmkit and torch at ``dims``; None off Linux."""
+    results = []
+    for kind in ("lstmkit", "torch"):
+        code = ("import lstmkit.kernels.benchmark as b; "
+                f"b.memory_probe({kind!r}, *{tuple(dims)!r})")
+        try:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, timeout=600)
+        except (subprocess.SubprocessError, OSError):
+            return None
+        results.append(float(out.stdout.split()[-1]))
+    return results[0], results[1]
