@@ -117,8 +117,9 @@ def render_png(trace: TextTrace, views: list[CellView], path: str | Path, *,
         for row, col, char, k in cells:
             face = [c / 255 for c in rgb(values[k])]
             ax.add_patch(plt.Rectangle((col, row), 1, 1, color=face))
-            ax.text(col + 0.5, row + 0.55, char, ha="center", va="center", fontsize=6,
-                    family="monospace")
+            if char.isprintable() and not char.isspace():
+                ax.text(col + 0.5, row + 0.55, char, ha="center", va="center", fontsize=6,
+                        family="monospace")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

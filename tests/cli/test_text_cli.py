@@ -1,0 +1,102 @@
+"""``lstmkit text``: the whole path on a tiny model, and one pinned line per bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lstmkit.cli.main import main
+
+TEXT = ("HAMLET:\nTo be, or not to be, that is the question:\n"
+        "Whether 'tis nobler in the mind to suffer.\n\n") * 15
+TINY = ["--task.hidden_size=16", "--task.embedding_size=8", "--task.batch_size=4",
+        "--task.bptt=16"]
+
+
+def run(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return exc.code or 0
+    return 0
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("text")
+    (root / "play.txt").write_text(TEXT)
+    code = run(["text", "train", "--data", str(root / "play.txt"), "--epochs", "1",
+                "--out", str(root / "run"), "--no-tracking", *TINY])
+    assert code == 0
+    return root
+
+
+def test_text_cli_train_writes_model_and_metrics(trained):
+    metrics = json.loads((trained / "run" / "metrics.json").read_text())
+    assert {"val_bpc", "test_bpc"} <= set(metrics)
+    assert (trained / "run" / "model" / "tokenizer.json").exists()
+
+
+def test_text_cli_evaluate_prints_json(trained, capsys):
+    assert run(["text", "evaluate", str(trained / "run"), "--data",
+                str(trained / "play.txt")]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["bpc"] > 0
+    assert captured.err.startswith("bits per character: ")
+
+
+def test_text_cli_generate_seeded_is_reproducible(trained, capsys):
+    argv = ["text", "generate", str(trained / "run" / "model"), "--prompt", "To be",
+            "--length", "40", "--seed", "1", "--top-p", "0.9"]
+    assert run(argv) == 0
+    first = capsys.readouterr().out
+    assert run(argv) == 0
+    assert capsys.readouterr().out == first and first.startswith("To be")
+
+
+def test_text_cli_suggest_and_inspect(trained, capsys):
+    assert run(["text", "suggest", str(trained / "run"), "--prompt", "To b", "--top", "3"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    page = trained / "page.html"
+    assert run(["text", "inspect", str(trained / "run"), "--text", TEXT[:120], "--out",
+                str(page)]) == 0
+    assert page.exists() and page.with_suffix(".png").exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "is empty; expected some text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00",
+     "looks like a binary file (NUL byte at byte offset 8); expected UTF-8 text"),
+    (b"ok \xc3\x28", "not valid UTF-8 at byte offset 3 (byte 0xc3)"),
+])
+def test_text_cli_bad_data_one_line(trained, tmp_path, capsys, content, message):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    assert run(["text", "evaluate", str(trained / "run"), "--data", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {bad}: {message}\n"
+
+
+def test_text_cli_train_bad_data_one_line(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert run(["text", "train", "--data", str(tmp_path / "empty.txt"), "--no-tracking",
+                "--out", str(tmp_path / "run"), *TINY]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'empty.txt'}: is empty; " \
+                                      "expected some text\n"
+
+
+def test_text_cli_prompt_outside_vocabulary_one_line(trained, capsys):
+    assert run(["text", "generate", str(trained / "run"), "--prompt", "To €", "--length",
+                "5"]) == 1
+    assert capsys.readouterr().err == ("error: prompt: '€' at character 3 is not in the "
+                                       "model's char vocabulary (30 tokens)\n")
+
+
+def test_text_cli_not_a_model_directory_one_line(tmp_path, capsys):
+    assert run(["text", "suggest", str(tmp_path), "--prompt", "a"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path}: not a model directory (no config.json); give the directory "
+        "'lstmkit text train' wrote (OUT or OUT/model)\n")
+    assert run(["text", "suggest", str(tmp_path / "nope"), "--prompt", "a"]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope'}: no such model directory\n"

@@ -1,0 +1,88 @@
+"""TextModel: fit, evaluate, generate, suggest, save/load, time budget."""
+
+import time
+
+import pytest
+
+from lstmkit.data.text import TextError
+from lstmkit.errors import ModelFileError
+from lstmkit.tasks.text_model import TextModel
+from lstmkit.training import TrainConfig, save_model_dir
+
+TEXT = ("ROMEO:\nBut soft, what light through yonder window breaks?\n"
+        "It is the east, and Juliet is the sun.\n\n") * 12
+TINY = {"embedding_size": 8, "hidden_size": 24, "batch_size": 4, "bptt": 16,
+        "progress": False}
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return TextModel(**TINY, train=TrainConfig(epochs=2, lr=1e-2)).fit(TEXT)
+
+
+def test_text_model_fit_learns_and_reports_bpc(fitted):
+    assert [h["epoch"] for h in fitted.history_] == [1, 2]
+    assert fitted.history_[1]["train_loss"] < fitted.history_[0]["train_loss"]
+    assert set(fitted.metrics_) == {"val_loss", "val_bpc", "val_tokens"}
+    assert fitted.evaluate(TEXT)["bpc"] > 0
+
+
+def test_text_model_generate_same_seed_same_text(fitted):
+    a = fitted.generate("ROMEO", length=60, seed=3)
+    assert len(a) == 60 and a == fitted.generate("ROMEO", length=60, seed=3)
+
+
+def test_text_model_generate_streams_the_returned_text(fitted):
+    pieces = []
+    out = fitted.generate("It is", length=30, seed=0, top_k=5, stream=pieces.append)
+    assert "".join(pieces) == out
+
+
+def test_text_model_suggest_sorted_and_sum_at_most_one(fitted):
+    suggestions = fitted.suggest("Juliet is the s", top=8)
+    probs = [p for _, p in suggestions]
+    assert len(suggestions) == 8 and probs == sorted(probs, reverse=True)
+    assert sum(probs) <= 1.0 + 1e-6 and all(len(t) == 1 for t, _ in suggestions)
+
+
+def test_text_model_save_load_identical_generations(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    loaded = TextModel.load(tmp_path / "m")
+    assert loaded.generate("ROMEO", length=80, seed=7) == fitted.generate(
+        "ROMEO", length=80, seed=7)
+    assert loaded.generate("ROMEO", length=20, beam=3) == fitted.generate(
+        "ROMEO", length=20, beam=3)
+    assert loaded.evaluate(TEXT[:300]) == fitted.evaluate(TEXT[:300])
+
+
+def test_text_model_prompt_outside_vocabulary_is_pinned(fitted):
+    with pytest.raises(TextError, match=r"^prompt: 'Z' at character 3 is not in the model's "
+                       r"char vocabulary \(\d+ tokens\)$"):
+        fitted.generate("It Z", length=5)
+    with pytest.raises(TextError, match=r"^the prompt is empty; give at least one character$"):
+        fitted.suggest("")
+
+
+def test_text_model_before_fit_raises():
+    with pytest.raises(ValueError, match=r"TextModel: not fitted yet; call fit\(text\)"):
+        TextModel().generate("a")
+
+
+def test_text_model_load_refuses_other_task(tmp_path):
+    save_model_dir(tmp_path / "f", {}, {}, task="forecast")
+    with pytest.raises(ModelFileError, match="a 'forecast' model, not a text model"):
+        TextModel.load(tmp_path / "f")
+
+
+def test_text_model_word_level_reports_perplexity():
+    tm = TextModel(level="word", **TINY, train=TrainConfig(epochs=1)).fit(TEXT)
+    assert set(tm.metrics_) == {"val_loss", "val_perplexity", "val_tokens"}
+    assert tm.suggest("It is the", top=3)[0][0] in tm.tokenizer_.vocab_
+    assert tm.generate("Juliet", length=5, seed=0)
+
+
+def test_text_model_minutes_budget_is_honoured():
+    start = time.monotonic()
+    tm = TextModel(**TINY, minutes=1.5 / 60).fit(TEXT * 40)
+    assert time.monotonic() - start < 20
+    assert len(tm.history_) >= 1
