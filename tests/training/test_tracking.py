@@ -76,3 +76,12 @@ def test_tracking_disabled_is_a_null_tracker_and_lists_nothing(tmp_path):
     assert isinstance(tracker, NullTracker) and tracker.run_id is None
     assert recent_runs(f"sqlite:///{tmp_path}/none.db") == []
     assert not (tmp_path / "none.db").exists()
+
+
+def test_tracking_resume_reopens_the_run_or_starts_one_if_unknown(store):
+    with MlflowTracker(store, experiment="tests", run_name="first") as first:
+        pass
+    with MlflowTracker(store, experiment="tests", run_id=first.run_id) as again:
+        assert again.run_id == first.run_id
+    with MlflowTracker(store, experiment="tests", run_id="0" * 32) as fresh:
+        assert fresh.run_id != "0" * 32

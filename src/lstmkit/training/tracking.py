@@ -96,7 +96,8 @@ class MlflowTracker(NullTracker):
         uri: tracking URI; default :func:`default_tracking_uri`.
         experiment: MLflow experiment name (created if missing).
         run_name: the run's display name.
-        run_id: reopen this run instead of starting one (resuming a training).
+        run_id: reopen this run instead of starting one (resuming a training); a new
+            run is started if the store does not have it.
 
     Attributes:
         run_id: the MLflow run id once entered.
@@ -119,8 +120,7 @@ class MlflowTracker(NullTracker):
         if self.uri.startswith("sqlite:///"):
             Path(self.uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.client = MlflowClient(tracking_uri=self.uri)
-        if self.run_id:
-            self.client.update_run(self.run_id, status="RUNNING")
+        if self.run_id and self._reopen(self.run_id):
             return self
         found = self.client.get_experiment_by_name(self.experiment)
         experiment_id = found.experiment_id if found else self.client.create_experiment(
@@ -129,6 +129,16 @@ class MlflowTracker(NullTracker):
                                      tags=system_info())
         self.run_id = run.info.run_id
         return self
+
+    def _reopen(self, run_id: str) -> bool:
+        """Mark an existing run as running again; False if this store does not have it."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.update_run(run_id, status="RUNNING")
+        except MlflowException:
+            return False
+        return True
 
     def __exit__(self, exc_type: type | None, exc: object, tb: object) -> None:
         status = "FINISHED" if exc_type is None else (
