@@ -9,7 +9,8 @@ from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .model_files import FORMAT_VERSION, ModelFiles, load_model_dir, save_model_dir
 from .seeding import seed_everything
-from .trainer import Trainer, supervised_step
+from .steps import StepFn, supervised_step
+from .trainer import Trainer
 
 __all__ = [
     "FORMAT_VERSION",
@@ -19,6 +20,7 @@ __all__ = [
     "ModelFiles",
     "ProgressBar",
     "SequenceBatches",
+    "StepFn",
     "StreamBatches",
     "TensorBatches",
     "TrainConfig",

@@ -29,28 +29,14 @@ from .config import TrainConfig
 from .interrupt import deferred_sigint
 from .optim import make_optimizer, make_scheduler
 from .seeding import capture_rng, restore_rng, seed_everything
+from .steps import StepFn
 
 log = logging.getLogger("lstmkit.training")
 
-StepFn = Callable[[nn.Module, Any, Any], tuple[Tensor, Any]]
 EvaluateFn = Callable[[nn.Module, BatchSource], dict[str, float]]
 PROGRESS_FIELDS = ("epoch", "batch", "step", "skipped", "nonfinite_run", "loss_sum",
                    "loss_count", "best", "best_epoch", "bad_epochs", "stopped_early",
                    "history_")
-
-
-def supervised_step(criterion: Callable[[Tensor, Tensor], Tensor]) -> StepFn:
-    """A ``step_fn`` for ``(inputs, targets)`` batches: ``criterion(model(inputs), targets)``.
-
-    Example:
-        >>> step_fn = supervised_step(torch.nn.functional.mse_loss)
-    """
-
-    def step(model: nn.Module, batch: tuple[Tensor, Tensor], state: Any) -> tuple[Tensor, Any]:
-        inputs, targets = batch
-        return criterion(model(inputs), targets), None
-
-    return step
 
 
 class Trainer:
@@ -61,7 +47,7 @@ class Trainer:
         step_fn: ``step_fn(model, batch, state) -> (loss, state)``. ``state`` is the
             recurrent state carried from the previous batch when ``config.tbptt`` is set
             (None at the start of each epoch), else always None. See
-            :func:`supervised_step` for plain ``(inputs, targets)`` batches.
+            :func:`~lstmkit.training.supervised_step` for plain ``(inputs, targets)`` batches.
         config: hyper-parameters; see :class:`TrainConfig`.
         checkpoint_dir: where ``last.safetensors`` and ``best.safetensors`` go; None
             keeps everything in memory (and makes ``resume`` impossible).
@@ -80,6 +66,7 @@ class Trainer:
         extra: JSON-able values saved with each checkpoint and restored on resume.
 
     Example:
+        >>> from lstmkit.training import supervised_step
         >>> model = torch.nn.Linear(3, 1)
         >>> data = [(torch.randn(8, 3), torch.randn(8, 1)) for _ in range(4)]
         >>> trainer = Trainer(model, supervised_step(torch.nn.functional.mse_loss),
