@@ -18,6 +18,9 @@ from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 
 __version__ = "0.1.0"
 
+# after __version__, which the training package reads
+from .tasks.text_model import TextModel
+
 __all__ = [
     "GRU",
     "LSTM",
@@ -31,6 +34,7 @@ __all__ = [
     "Recurrent",
     "RecurrentCell",
     "RecurrentTrace",
+    "TextModel",
     "__version__",
     "cell_names",
     "detach_state",

@@ -81,7 +81,7 @@ class TextModel:
                  embedding_dropout: float = 0.0, input_dropout: float = 0.0,
                  output_dropout: float = 0.0, weight_dropout: float = 0.0,
                  tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
-                 max_vocab: int | None = None, min_count: int = 1, batch_size: int = 64,
+                 max_vocab: int | None = None, min_count: int = 1, batch_size: int = 32,
                  bptt: int = 128, val_fraction: float = 0.05, minutes: float | None = None,
                  train: TrainConfig | None = None, progress: bool = True) -> None:
         make_tokenizer(level)  # validates level

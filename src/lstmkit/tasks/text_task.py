@@ -60,10 +60,10 @@ class TextOptions:
     tar: float = 0.0
     max_vocab: int = 0
     min_count: int = 1
-    batch_size: int = 64
+    batch_size: int = 32
     bptt: int = 128
     val_fraction: float = 0.05
-    test_fraction: float = 0.0
+    test_fraction: float = 0.1
     minutes: float = 0.0
 
     def __post_init__(self) -> None:

@@ -1,0 +1,80 @@
+"""Text quality and generation speed of ``TextModel`` on the bundled Shakespeare.
+
+    python benchmarks/text_quality.py [--minutes 10] [--quick] [--json out.json] [--save DIR]
+
+Holds out the last 10% of the bundled corpus, trains a character-level ``TextModel``
+with its default settings for ``--minutes`` of wall-clock time (validation carved from
+the end of the training part), then reports:
+
+* bits per character on the held-out 10% (targets: <= 2.3, stretch <= 2.1);
+* generation speed at B = 1 in characters per second (target: >= 2000), sampling at
+  temperature 1, after a short warm-up.
+
+``--quick`` is a smoke run (20 seconds on the first 100 kB). The machine's load average
+is printed too: on a shared machine the training figure depends on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import torch
+
+from lstmkit.data.registry import resolve
+from lstmkit.data.text import read_text
+from lstmkit.tasks.text_model import TextModel
+
+
+def generation_speed(model: TextModel, chars: int = 3000) -> float:
+    """Characters per second of seeded sampling at B = 1 (after a 200-character warm-up)."""
+    model.generate("ROMEO:\n", length=200, seed=0)
+    start = time.perf_counter()
+    model.generate("ROMEO:\n", length=chars, seed=1)
+    return chars / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="20 s smoke run on 100 kB")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--save", help="also save the trained model to this directory")
+    args = parser.parse_args()
+    text = read_text(resolve("shakespeare").path)
+    minutes = args.minutes
+    if args.quick:
+        text, minutes = text[:100_000], 20 / 60
+    cut = int(len(text) * 0.9)
+    train, held_out = text[:cut], text[cut:]
+    load_before = os.getloadavg()[0]
+    start = time.monotonic()
+    model = TextModel(minutes=minutes, progress=False).fit(train)
+    trained_for = time.monotonic() - start
+    scores = model.evaluate(held_out)
+    results = {
+        "held_out_bpc": scores["bpc"], "held_out_chars": int(scores["tokens"]),
+        "val_bpc": model.metrics_.get("val_bpc"), "epochs": len(model.history_),
+        "train_seconds": trained_for, "generation_chars_per_s": generation_speed(model),
+        "minutes": minutes, "train_chars": len(train), "torch_threads": torch.get_num_threads(),
+        "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
+        "settings": {k: v for k, v in model.get_params().items() if k != "train"},
+    }
+    print(f"held-out bits per character: {results['held_out_bpc']:.3f} "
+          f"(target <= 2.3, stretch <= 2.1) after {trained_for / 60:.1f} min, "
+          f"{results['epochs']} epoch(s)")
+    print(f"generation: {results['generation_chars_per_s']:.0f} chars/s at B=1 "
+          f"(target >= 2000)")
+    print(f"load average {load_before:.1f} -> {results['load_average_after']:.1f} "
+          f"on {os.cpu_count()} cores")
+    if args.save:
+        model.save(args.save)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
