@@ -9,8 +9,6 @@ import lstmkit
 from lstmkit.kernels import build
 from lstmkit.layers import layer as layer_module
 
-CELLS = ("lstm", "peephole", "layernorm", "multiplicative", "gru", "rnn_tanh", "rnn_relu")
-
 
 def make_model(cell: str, input_size: int, hidden_size: int, *, dtype=torch.float32,
                **options) -> lstmkit.Recurrent:

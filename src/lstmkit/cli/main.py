@@ -9,7 +9,7 @@ import typer
 
 from .. import __version__
 from ..errors import LstmkitError
-from . import data, demo, runs, text, train
+from . import bench, data, demo, runs, text, train
 
 app = typer.Typer(
     name="lstmkit",
@@ -23,6 +23,7 @@ app.command("train", context_settings=train.CONTEXT)(train.train)
 app.add_typer(data.app, name="data")
 app.add_typer(text.app, name="text")
 app.command("runs")(runs.runs)
+app.command("bench")(bench.bench)
 OPTIONS = {"debug": False}
 
 

@@ -154,3 +154,55 @@ def peak_memory(dims: tuple[int, int, int, int]) -> tuple[float, float] | None:
             return None
         results.append(float(out.stdout.split()[-1]))
     return results[0], results[1]
+
+
+TARGETS = {"lstm": 1.0, "peephole": 1.3, "layernorm": 1.3, "multiplicative": 1.5, "gru": 1.0,
+           "inference": 1.1}
+
+
+def _ratio(value: float, target: float) -> str:
+    style = "green" if value <= target else "red"
+    return f"[{style}]{value:.2f}[/]"
+
+
+def report(sizes: list[str], repeats: int = 5, quick: bool = False, console=None) -> None:
+    """Run every measurement and print the tables (``quick``: T / 10, fewer repeats)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    kernels = lstmkit.kernels.available()
+    peak = gemm_peak(repeats)
+    console.print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fused kernels "
+                  f"{'on' if kernels else '[red]OFF (reference path)[/]'}; float32 GEMM peak "
+                  f"{peak:.1f} GFLOP/s; median of {repeats} runs after warm-up"
+                  + (" [yellow](quick: T / 10, not the targets)[/]" if quick else ""))
+    table = Table(title="forward+backward time / torch.nn.LSTM's (GRU: / torch.nn.GRU's)")
+    for column in ("size (T, B, I, H)", "torch LSTM ms", "lstm", "peephole", "layernorm",
+                   "multiplicative", "GRU (torch ms)", "inference", "LSTM GFLOP/s (peak)"):
+        table.add_column(column, justify="right")
+    table.add_row("target", "", "<= 1.0", "<= 1.3", "<= 1.3", "<= 1.5", "<= 1.0 (S4 0.5)",
+                  "<= 1.1", ">= 80% at S3", style="dim")
+    for name in sizes:
+        steps, batch, inputs, hidden = SIZES[name]
+        dims = (max(steps // 10, 2) if quick else steps, batch, inputs, hidden)
+        row = bench_size(name, dims, repeats)
+        r = row.ratios
+        gru_target = 0.5 if name == "S4" else TARGETS["gru"]
+        table.add_row(f"{name} {dims}", f"{row.torch_lstm_ms:.1f}",
+                      *(_ratio(r[c], TARGETS[c]) for c in LSTM_CELLS),
+                      f"{_ratio(r['gru'], gru_target)} ({r['gru_torch_ms']:.0f})",
+                      _ratio(r["inference"], TARGETS["inference"]),
+                      f"{row.gflops:.1f} ({100 * row.gflops / peak:.0f}%)")
+    console.print(table)
+    ours_us, ref_us = bench_streaming(calls=300 if quick else 2000, repeats=repeats)
+    console.print(f"streaming step, B=1, H=128: lstmkit.LSTM.step {ours_us:.1f} us, "
+                  f"torch.nn.LSTMCell {ref_us:.1f} us, ratio {_ratio(ours_us / ref_us, 1.0)}")
+    if not quick and "S4" in sizes:
+        memory = peak_memory(SIZES["S4"])
+        if memory is None:
+            console.print("peak memory: not measured (needs Linux /proc)")
+        else:
+            console.print(f"peak training memory at S4 (resident growth): lstmkit "
+                          f"{memory[0]:.1f} MB, torch {memory[1]:.1f} MB, ratio "
+                          f"{_ratio(memory[0] / memory[1], 1.2)}")

@@ -95,3 +95,41 @@ def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
     if reverse:
         output = reverse_padded(output, lengths)
     return DirectionResult(output, final)
+
+
+def fused_step(module, input: Tensor, hx) -> tuple[Tensor, tuple[Tensor, Tensor]] | None:
+    """One streaming step of a stacked classic LSTM in a single kernel call, or None.
+
+    For inference only (no gradient, no active regulariser); any input the fast path does
+    not recognise goes to the full path, which also raises the errors.
+    """
+    if torch.is_grad_enabled() or not isinstance(input, Tensor) or input.dtype not in DTYPES:
+        return None
+    cells = module.cells
+    if (input.device.type != "cpu" or any(type(c) is not LSTMCell or c.proj_size for c in cells)
+            or (module.training and _regularised(module)) or not build.load()):
+        return None
+    unbatched = input.dim() == 1
+    x = input.unsqueeze(0) if unbatched else input  # (I,) -> (1, I)
+    layers, hidden = module.num_layers, module.hidden_size
+    shape = (layers, x.shape[0], hidden)
+    if hx is None:
+        h = c = x.new_zeros(shape)
+    elif isinstance(hx, tuple) and len(hx) == 2:
+        h, c = (s.unsqueeze(1) for s in hx) if unbatched else hx
+    else:
+        return None
+    weights = [p for cell in cells for p in cell._parameters.values()]  # w_ih, w_hh[, b_ih, b_hh]
+    if (x.dim() != 2 or x.shape[1] != module.input_size or h.shape != shape
+            or c.shape != shape or any(t.dtype != x.dtype for t in (h, c, weights[0]))):
+        return None
+    h1, c1 = torch.ops.lstmkit.lstm_step(x.contiguous(), h.contiguous(), c.contiguous(),
+                                         weights)
+    if unbatched:
+        return h1[-1, 0], (h1.squeeze(1), c1.squeeze(1))  # (L, 1, H) -> (H,), (L, H)
+    return h1[-1], (h1, c1)
+
+
+def _regularised(module) -> bool:
+    return bool(module.dropout or module.input_dropout or module.output_dropout
+                or module.weight_dropout or module.zoneout)

@@ -13,7 +13,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from ..cells.base import RecurrentCell
 from ..cells.registry import get_cell
-from ..kernels.dispatch import fused_run_direction
+from ..kernels.dispatch import fused_run_direction, fused_step
 from ..validation import check_positive_int, check_probability
 from .inputs import PreparedInput, prepare_input, prepare_state
 from .introspection import RecurrentTrace
@@ -191,6 +191,9 @@ class Recurrent(nn.Module):
         if self.bidirectional:
             raise ValueError(f"{type(self).__name__}: step() needs a unidirectional layer; "
                              "the reverse direction reads the future")
+        fast = fused_step(self, input, hx)  # streaming inference: one kernel call
+        if fast is not None:
+            return fast
         seq = input.unsqueeze(1 if self.batch_first and input.dim() == 2 else 0)
         output, state = self.forward(seq, hx)
         return output.squeeze(1 if self.batch_first and input.dim() == 2 else 0), state

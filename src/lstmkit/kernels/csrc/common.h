@@ -131,9 +131,8 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
                                   const c10::optional<Tensor>& peep,
                                   const c10::optional<Tensor>& lengths, const Tensor& hs,
                                   const Tensor& cs, const Tensor& gates, bool need_dx);
-std::vector<Tensor> lstm_cell_step(const Tensor& x, const Tensor& h, const Tensor& c,
-                                   const Tensor& w_ih, const Tensor& w_hh,
-                                   const c10::optional<Tensor>& bias);
+std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,
+                              at::TensorList weights);
 std::vector<Tensor> layernorm_lstm_forward(const Tensor& xp, const Tensor& h0,
                                            const Tensor& c0, const Tensor& w_hh,
                                            const Tensor& ln_hh, const Tensor& ln_c_w,

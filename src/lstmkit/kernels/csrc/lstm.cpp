@@ -126,23 +126,39 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
   return {dx, dw_ih, db, dh, dc, weight_grad(dg, h0, hs), dp};
 }
 
-std::vector<Tensor> lstm_cell_step(const Tensor& x, const Tensor& h, const Tensor& c,
-                                   const Tensor& w_ih, const Tensor& w_hh,
-                                   const c10::optional<Tensor>& bias) {
-  const int64_t B = x.size(0), I = x.size(1), H = c.size(1);
-  Tensor xp = bias.has_value() && bias->defined() ? bias->expand({B, 4 * H}).contiguous()
-                                                  : at::zeros({B, 4 * H}, x.options());
-  Tensor g = at::empty({B, 4 * H}, x.options());
-  Tensor h1 = at::empty({B, H}, x.options()), c1 = at::empty({B, H}, x.options());
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_cell_step", [&] {
+std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,
+                              at::TensorList weights) {
+  const int64_t layers = h.size(0), B = x.size(0), H = c.size(2);
+  const int64_t per_layer = static_cast<int64_t>(weights.size()) / layers;  // 2, or 4 with biases
+  TORCH_CHECK(per_layer * layers == static_cast<int64_t>(weights.size()) &&
+                  (per_layer == 2 || per_layer == 4),
+              "lstm_step: expected 2 or 4 weights per layer");
+  Tensor h1 = at::empty_like(h), c1 = at::empty_like(c);
+  Tensor xp = at::empty({B, 4 * H}, x.options()), g = at::empty_like(xp);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_step", [&] {
     using S = scalar_t;
-    gemm(false, true, B, 4 * H, I, x.data_ptr<S>(), I, w_ih.data_ptr<S>(), I, S(1),
-         xp.data_ptr<S>(), 4 * H);
-    gemm(false, true, B, 4 * H, H, h.data_ptr<S>(), H, w_hh.data_ptr<S>(), H, S(0),
-         g.data_ptr<S>(), 4 * H);
-    forward_rows<S, false>(0, B, H, xp.data_ptr<S>(), 4 * H, g.data_ptr<S>(), h.data_ptr<S>(),
-                           c.data_ptr<S>(), h1.data_ptr<S>(), c1.data_ptr<S>(), nullptr,
-                           nullptr, 0);
+    const S* in = x.data_ptr<S>();
+    int64_t width = x.size(1);
+    for (int64_t k = 0; k < layers; ++k) {
+      const Tensor* w = weights.data() + k * per_layer;  // w_ih, w_hh[, b_ih, b_hh]
+      S* xpp = xp.data_ptr<S>();
+      if (per_layer == 4) {
+        const S *b_ih = w[2].data_ptr<S>(), *b_hh = w[3].data_ptr<S>();
+        for (int64_t b = 0; b < B; ++b) {
+          for (int64_t j = 0; j < 4 * H; ++j) xpp[b * 4 * H + j] = b_ih[j] + b_hh[j];
+        }
+      }
+      gemm(false, true, B, 4 * H, width, in, width, w[0].data_ptr<S>(), width,
+           S(per_layer == 4 ? 1 : 0), xpp, 4 * H);
+      gemm(false, true, B, 4 * H, H, h.data_ptr<S>() + k * B * H, H, w[1].data_ptr<S>(), H,
+           S(0), g.data_ptr<S>(), 4 * H);
+      S* out = h1.data_ptr<S>() + k * B * H;
+      forward_rows<S, false>(0, B, H, xpp, 4 * H, g.data_ptr<S>(), h.data_ptr<S>() + k * B * H,
+                             c.data_ptr<S>() + k * B * H, out, c1.data_ptr<S>() + k * B * H,
+                             nullptr, nullptr, 0);
+      in = out;
+      width = H;
+    }
   });
   return {h1, c1};
 }

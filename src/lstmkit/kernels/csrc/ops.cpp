@@ -141,8 +141,7 @@ TORCH_LIBRARY(lstmkit, m) {
   m.def("lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor x, Tensor w_ih, "
         "Tensor? bias, Tensor h0, Tensor c0, Tensor w_hh, Tensor? peep, Tensor? lengths, "
         "Tensor hs, Tensor cs, Tensor gates, bool need_dx) -> Tensor[]", &lstm_backward);
-  m.def("lstm_cell_step(Tensor x, Tensor h, Tensor c, Tensor w_ih, Tensor w_hh, "
-        "Tensor? bias) -> Tensor[]", &lstm_cell_step);
+  m.def("lstm_step(Tensor x, Tensor h, Tensor c, Tensor[] weights) -> Tensor[]", &lstm_step);
   m.def("layernorm_lstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_hh, "
         "Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, Tensor? lengths, bool save) "
         "-> Tensor[]", &layernorm_lstm_forward);
