@@ -8,7 +8,8 @@ Everything works on token ids and any model with ``step(token (B,), state) -> (l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 from torch import Tensor
@@ -150,3 +151,15 @@ def next_token_probs(model, prompt: Sequence[int]) -> Tensor:
     """The distribution (V,) of the id that follows ``prompt``."""
     logits, _ = prime(model, prompt)
     return logits[0].softmax(-1)
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run the block on one torch thread: a B = 1 step is memory-bound, so more threads
+    only add synchronisation (and fight other processes for the cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

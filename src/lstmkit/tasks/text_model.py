@@ -231,7 +231,7 @@ class TextModel:
                 for i in out:
                     on_token(i)
         else:
-            with _single_thread():
+            with generation.single_thread():
                 out = generation.generate_ids(self.model_, ids, length, temperature=temperature,
                                               top_k=top_k, top_p=top_p, seed=seed,
                                               on_token=on_token)
@@ -309,14 +309,3 @@ class TextModel:
         self.metrics_ = files.config.get("metrics", {})
         return self
 
-
-class _single_thread:
-    """Run B=1 generation on one thread: a (1, H) step is memory-bound and extra
-    threads only add synchronisation (and fight other processes for cores)."""
-
-    def __enter__(self) -> None:
-        self.threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc: object) -> None:
-        torch.set_num_threads(self.threads)

@@ -60,7 +60,7 @@ def text_features(pieces: list[str]) -> dict[str, np.ndarray]:
     Example:
         >>> f = text_features(list('a "b" (c)'))
         >>> f["inside quotes"].tolist()
-        [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     """
     names = ("inside quotes", "inside parentheses", "position in line", "line start",
              "upper case", "whitespace")
