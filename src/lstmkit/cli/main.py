@@ -9,7 +9,7 @@ import typer
 
 from .. import __version__
 from ..errors import LstmkitError
-from . import bench, data, demo, runs, text, train
+from . import bench, data, demo, forecast, runs, text, train
 
 app = typer.Typer(
     name="lstmkit",
@@ -22,6 +22,7 @@ app.command("demo")(demo.demo)
 app.command("train", context_settings=train.CONTEXT)(train.train)
 app.add_typer(data.app, name="data")
 app.add_typer(text.app, name="text")
+app.add_typer(forecast.app, name="forecast")
 app.command("runs")(runs.runs)
 app.command("bench")(bench.bench)
 OPTIONS = {"debug": False}

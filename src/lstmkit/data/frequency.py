@@ -35,9 +35,13 @@ def infer_frequency(times: pd.DatetimeIndex) -> str | None:
     found = _infer(times)
     if found is not None:
         return found
-    runs = [_infer(times[i:i + 5]) for i in range(0, len(times) - 4, max(1, len(times) // 50))]
-    counts = Counter(f for f in runs if f is not None)
-    return counts.most_common(1)[0][0] if counts else None
+    for size in (7, 5, 3):
+        stride = max(1, len(times) // 50)
+        runs = [_infer(times[i:i + size]) for i in range(0, len(times) - size + 1, stride)]
+        counts = Counter(f for f in runs if f is not None)
+        if counts:
+            return counts.most_common(1)[0][0]
+    return None
 
 
 def _infer(times: pd.DatetimeIndex) -> str | None:
@@ -62,7 +66,7 @@ def season_length(freq: str | None) -> int:
     if freq is None:
         return 1
     offset = to_offset(freq)
-    base = offset.name.split("-")[0]
+    base = offset.rule_code.split("-")[0]
     family = next((k for k in ("min", "h", "B", "D", "W", "Q", "Y", "M") if base.startswith(k)),
                   None)
     if family is None:
@@ -95,7 +99,7 @@ def calendar_names(freq: str | None) -> list[str]:
     fields = {"h": ["hour", "dayofweek", "month"], "min": ["hour", "dayofweek", "month"],
               "D": ["dayofweek", "month"], "B": ["dayofweek", "month"], "W": ["month"],
               "M": ["month"]}
-    base = to_offset(freq).name
+    base = to_offset(freq).rule_code
     family = next((k for k in ("min", "h", "B", "D", "W", "M") if base.startswith(k)), None)
     chosen = fields.get(family, [])
     return [f"{name}_{fn}" for name in chosen for fn in ("sin", "cos")]

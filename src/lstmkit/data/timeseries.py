@@ -148,9 +148,10 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
     frame[SOURCE_ROW] = np.arange(len(frame))
     time_col = time_col if time_col is not None else guess_time_column(frame)
     used = [c for c in (time_col, id_col) if c is not None]
-    targets = _as_list(target) or _default_targets(frame, [*used, *past_covariates, *future_covariates], where)
-    check_columns(frame, used + targets + [*past_covariates, *future_covariates], where)
-    numeric = [*targets, *past_covariates, *future_covariates]
+    covariates = [*past_covariates, *future_covariates]
+    targets = _as_list(target) or _default_targets(frame, used + covariates, where)
+    check_columns(frame, used + targets + covariates, where)
+    numeric = targets + covariates
     for column in numeric:
         frame[column] = to_numeric(frame[column], column, where)
     if time_col is not None:

@@ -26,7 +26,8 @@ from ..training.callbacks import Callback
 from ..training.config import TrainConfig
 from ..training.tracking import NullTracker
 
-BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding", "lstmkit.tasks.text_task")
+BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding", "lstmkit.tasks.text_task",
+                        "lstmkit.tasks.forecasting.task")
 
 
 @dataclass(frozen=True)

@@ -24,50 +24,11 @@ from ...data.frequency import calendar_names, season_length
 from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
 from ...errors import ConfigError, DatasetError
 from ...models.forecaster import ForecastEnsemble, ForecastNet
-from ...training import Callback, load_model_dir, save_model_dir
+from ...training import Callback, TrainConfig, load_model_dir, save_model_dir
 from .features import Scalers, fit_scalers, known_after, series_features
+from .options import ForecastOptions
 from .rollout import RolledForecast, rollout
 from .training import train_members
-
-STRATEGIES = ("direct", "autoregressive")
-
-
-@dataclass(frozen=True)
-class ForecasterParams:
-    """Every constructor argument of :class:`Forecaster`; see its docstring."""
-
-    target: str | tuple[str, ...] | None = None
-    time_col: str | None = None
-    id_col: str | None = None
-    past_covariates: tuple[str, ...] = ()
-    future_covariates: tuple[str, ...] = ()
-    freq: str | None = None
-    fill: str | None = None
-    horizon: int | None = None
-    lookback: int | None = None
-    season: int | None = None
-    test_size: int | None = None
-    val_size: int | None = None
-    strategy: str = "direct"
-    cell: str = "lstm"
-    hidden_size: int = 32
-    num_layers: int = 1
-    bidirectional: bool = False
-    dropout: float = 0.0
-    distribution: str = "quantile"
-    level: float | tuple[float, ...] = 0.8
-    log: bool | None = None
-    calendar: bool = True
-    epochs: int = 150
-    lr: float = 3e-3
-    batch_size: int = 32
-    weight_decay: float = 1e-4
-    early_stopping: int = 30
-    n_models: int = 3
-    seed: int = 0
-    n_paths: int = 200
-    checkpoint_dir: str | None = None
-    progress: bool = False
 
 
 @dataclass
@@ -88,33 +49,11 @@ class Forecaster:
     """Forecast one or many series with a recurrent network; baselines always beside it.
 
     Args:
-        target: the column(s) to forecast (default: the only numeric column).
-        time_col: the time stamp column (default: guessed; none = positions).
-        id_col: the column naming each series, for many series in one table.
-        past_covariates: columns observed only up to the forecast origin (encoder input).
-        future_covariates: columns known ahead for the forecast steps too.
-        freq: the frequency, if not inferred (``"MS"``, ``"B"``, ``"h"``...).
-        fill: None (missing stamps and NaNs are errors), ``"ffill"`` or ``"linear"``.
-        horizon: K, steps to forecast (default: one season, e.g. 12 for monthly data).
-        lookback: L, rows the model reads (default: ``max(2 * season, 2 * K, 12)``).
-        season: the seasonal period (default: from the frequency, e.g. 12 for monthly).
-        test_size: rows held out at the end of each series (default ``3 * K``; 0 trains
-            on everything and leaves nothing to evaluate).
-        val_size: rows before the test part for early stopping (default K).
-        strategy: ``"direct"`` (one head for all K steps) or ``"autoregressive"`` (one
-            step at a time, fed back).
-        cell, hidden_size, num_layers, bidirectional, dropout: the encoder.
-        distribution: ``"quantile"`` (pinball loss) or ``"gaussian"`` (NLL).
-        level: interval level(s), e.g. 0.8 for an 80% interval.
-        log: model the logarithm of the targets (default: when all training values > 0).
-        calendar: add calendar features (month, day of week, hour) as known inputs.
-        epochs, lr, batch_size, weight_decay, early_stopping: training (AdamW; early
-            stopping patience in epochs on the validation part).
-        n_models: ensemble members (seeds ``seed, seed + 1, ...``), averaged.
-        seed: seeds weights, data order and the interval sampler.
-        n_paths: sampled paths for intervals beyond K steps.
+        train: the training settings (default :meth:`default_train_config`).
         checkpoint_dir: where training checkpoints go (needed for ``resume``).
         progress: show a progress bar while training.
+        **options: the fields of :class:`ForecastOptions` (target, horizon, lookback,
+            cell, level, ...); unknown names are errors that list the valid ones.
 
     Attributes:
         net_: the trained :class:`~lstmkit.models.forecaster.ForecastEnsemble`.
@@ -124,23 +63,34 @@ class Forecaster:
 
     Example:
         >>> y = np.sin(np.arange(120) / 3) + 2
-        >>> model = Forecaster(horizon=6, lookback=12, epochs=2, n_models=1).fit(y)
+        >>> model = Forecaster(horizon=6, lookback=12, n_models=1,
+        ...                    train=TrainConfig(epochs=2)).fit(y)
         >>> model.predict().shape[0]
         6
     """
 
-    def __init__(self, **params: Any) -> None:
-        valid = [f.name for f in fields(ForecasterParams)]
-        unknown = sorted(set(params) - set(valid))
+    def __init__(self, *, train: TrainConfig | None = None,
+                 checkpoint_dir: str | os.PathLike | None = None, progress: bool = False,
+                 **options: Any) -> None:
+        valid = [f.name for f in fields(ForecastOptions)]
+        unknown = sorted(set(options) - set(valid))
         if unknown:
             raise ConfigError(f"Forecaster: unknown argument(s) {', '.join(unknown)}; valid: "
-                              f"{', '.join(valid)}")
-        for name in ("past_covariates", "future_covariates"):
-            params[name] = tuple(params.get(name, ()))
-        if isinstance(params.get("target"), list):
-            params["target"] = tuple(params["target"])
-        self.params = ForecasterParams(**params)
-        self._check_params()
+                              f"train, checkpoint_dir, progress, {', '.join(valid)}")
+        self.options = ForecastOptions(**options)
+        self.train = train or self.default_train_config()
+        self.checkpoint_dir, self.progress = checkpoint_dir, progress
+
+    @staticmethod
+    def default_train_config() -> TrainConfig:
+        """AdamW at 3e-3 for up to 150 epochs, early stopping after 30 without progress.
+
+        Example:
+            >>> Forecaster.default_train_config().early_stopping
+            30
+        """
+        return TrainConfig(epochs=150, lr=3e-3, weight_decay=1e-4, early_stopping=30,
+                           grad_clip=1.0)
 
     def __getattr__(self, name: str) -> Any:
         if name.endswith("_") and not name.startswith("_"):
@@ -151,31 +101,13 @@ class Forecaster:
     @property
     def levels(self) -> tuple[float, ...]:
         """The interval levels, ascending."""
-        level = self.params.level
-        return tuple(sorted(level)) if isinstance(level, (tuple, list)) else (level,)
-
-    def _check_params(self) -> None:
-        p = self.params
-        if p.strategy not in STRATEGIES:
-            raise ConfigError(f"Forecaster: strategy must be one of {', '.join(STRATEGIES)}, "
-                              f"got {p.strategy!r}")
-        if not all(0 < lv < 1 for lv in self.levels):
-            raise ConfigError(f"Forecaster: level must be in (0, 1), got {p.level!r}")
-        for name in ("horizon", "lookback", "season"):
-            value = getattr(p, name)
-            if value is not None and value < 1:
-                raise ConfigError(f"Forecaster: {name} must be >= 1, got {value}")
-        if p.past_covariates and p.strategy == "autoregressive":
-            raise ConfigError(
-                "Forecaster: autoregressive forecasting cannot use past covariates (their "
-                f"future values are unknown): {', '.join(p.past_covariates)}; pass them as "
-                "future_covariates if they are known ahead, or use strategy='direct'")
+        return self.options.levels
 
     # -- fit -------------------------------------------------------------------------------
     def read(self, data: Any) -> TimeSeriesData:
         """Read and check ``data`` with this forecaster's column roles (a bundled
         dataset's suggested roles fill in the ones not given)."""
-        p, defaults = self.params, dataset_defaults(data)
+        p, defaults = self.options, dataset_defaults(data)
         frame, where = read_table(data)
         target = p.target or defaults.get("target")
         return prepare_series(frame, target=list(target) if isinstance(target, tuple)
@@ -185,6 +117,14 @@ class Forecaster:
                               fill=p.fill or defaults.get("fill"),
                               freq=p.freq or getattr(self, "_freq", None) or defaults.get("freq"),
                               where=where)
+
+    def check(self, data: Any) -> Forecaster:
+        """Read and check ``data`` as ``fit`` would (columns, values, time stamps, lengths)
+        without training; raises the same errors. Returns self."""
+        series = self.read(data)
+        self.resolved_ = self._resolve(series)
+        self._splits(series)
+        return self
 
     def fit(self, data: Any, *, resume: bool = False,
             callbacks: Sequence[Callback] = ()) -> Forecaster:
@@ -207,7 +147,7 @@ class Forecaster:
         return self
 
     def _resolve(self, data: TimeSeriesData) -> Resolved:
-        p = self.params
+        p = self.options
         season = p.season or season_length(data.freq)
         horizon = p.horizon or max(season, 1)
         test_size = 3 * horizon if p.test_size is None else p.test_size
@@ -231,7 +171,7 @@ class Forecaster:
     @property
     def model_horizon(self) -> int:
         """Steps the network predicts per call: K (direct) or 1 (autoregressive)."""
-        return self.resolved_.horizon if self.params.strategy == "direct" else 1
+        return self.resolved_.horizon if self.options.strategy == "direct" else 1
 
     def _splits(self, data: TimeSeriesData) -> list:
         from ...data.windows import split_series
@@ -275,27 +215,27 @@ class Forecaster:
         return self._forecast(series, ends, steps, future_values)
 
     def _check_steps(self, steps: int) -> None:
-        if self.params.past_covariates and steps > self.model_horizon:
+        if self.options.past_covariates and steps > self.model_horizon:
             raise ConfigError(f"Forecaster: with past covariates at most {self.model_horizon} "
                               f"steps can be forecast, got steps={steps}")
 
     def _future_values(self, series: TimeSeriesData, future: Any, steps: int) -> list[np.ndarray]:
         rows = max(steps, self.model_horizon)
-        if not self.params.future_covariates:
+        if not self.options.future_covariates:
             return [np.zeros((rows, 0)) for _ in series.ids]
         if future is None:
             raise DatasetError(f"Forecaster: the model uses future covariates "
-                               f"({', '.join(self.params.future_covariates)}); pass their "
+                               f"({', '.join(self.options.future_covariates)}); pass their "
                                f"values for the next {rows} steps with future= (--future)")
         frame, where = read_table(future)
         values = []
         for name in series.ids:
-            part = frame if self.params.id_col is None else frame[
-                frame[self.params.id_col].astype(str) == name]
+            part = frame if self.options.id_col is None else frame[
+                frame[self.options.id_col].astype(str) == name]
             if len(part) < rows:
                 raise DatasetError(f"{where}: {len(part)} future rows for series {name!r}, "
                                    f"need {rows}")
-            values.append(part[list(self.params.future_covariates)].to_numpy(np.float64)[:rows])
+            values.append(part[list(self.options.future_covariates)].to_numpy(np.float64)[:rows])
         return values
 
     def _forecast(self, series: TimeSeriesData, ends: list[int], steps: int,
@@ -320,7 +260,7 @@ class Forecaster:
         x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
         known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
         rolled = rollout(self.net_, x, known, steps, levels=self.levels,
-                         n_paths=self.params.n_paths, seed=self.params.seed)
+                         n_paths=self.options.n_paths, seed=self.train.seed)
         return self._tidy(series, ends, stamps, rolled)
 
     def _tidy(self, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
@@ -362,7 +302,8 @@ class Forecaster:
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
         """Write a model directory: config.json, model.safetensors, scalers.json."""
-        config = {"params": asdict(self.params), "resolved": asdict(self.resolved_),
+        config = {"options": asdict(self.options), "train": asdict(self.train),
+                  "resolved": asdict(self.resolved_),
                   "input_size": self.net_.members[0].encoder.input_size,
                   "n_known": self.net_.members[0].n_known,
                   "target_names": self.target_names_}
@@ -375,9 +316,7 @@ class Forecaster:
         files = load_model_dir(path)
         if files.task != "forecast":
             raise DatasetError(f"{path}: a {files.task or 'untyped'!r} model, not a forecaster")
-        params = {k: tuple(v) if isinstance(v, list) else v
-                  for k, v in files.config["params"].items()}
-        model = cls(**params)
+        model = cls(train=TrainConfig(**files.config["train"]), **files.config["options"])
         model.resolved_ = Resolved(**files.config["resolved"])
         model._freq = model.resolved_.freq
         model.scalers_ = Scalers.from_dict(files.transforms["scalers"])
@@ -385,20 +324,21 @@ class Forecaster:
         model.net_ = ForecastEnsemble([model.build_net(files.config["input_size"],
                                                        len(files.config["target_names"]),
                                                        files.config["n_known"])
-                                       for _ in range(model.params.n_models)])
+                                       for _ in range(model.options.n_models)])
         model.net_.load_state_dict(files.state_dict)
         model.net_.eval()
         return model
 
     def build_net(self, input_size: int, n_targets: int, n_known: int) -> ForecastNet:
         """A fresh, untrained network with this forecaster's settings."""
-        p = self.params
+        p = self.options
         probs = sorted({0.5, *(q for lv in self.levels for q in (0.5 - lv / 2, 0.5 + lv / 2))})
         return ForecastNet(input_size=input_size, n_targets=n_targets, n_known=n_known,
                            horizon=self.model_horizon, hidden_size=p.hidden_size,
                            num_layers=p.num_layers, cell=p.cell, bidirectional=p.bidirectional,
                            dropout=p.dropout, distribution=p.distribution,
-                           quantiles=tuple(round(q, 6) for q in probs))
+                           quantiles=tuple(round(q, 6) for q in probs),
+                           window_norm=p.window_norm)
 
 
 def level_name(level: float) -> str:

@@ -60,7 +60,7 @@ def _score_origins(model: Forecaster, origins: list[list[int]], steps: int
 
 def _empty_future(model: Forecaster, data, steps: int) -> list[np.ndarray]:
     rows = max(steps, model.model_horizon)
-    return [np.zeros((rows, len(model.params.future_covariates))) for _ in data.ids]
+    return [np.zeros((rows, len(model.options.future_covariates))) for _ in data.ids]
 
 
 def _with_actuals(frame: pd.DataFrame, data, ends: list[int]) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def _with_actuals(frame: pd.DataFrame, data, ends: list[int]) -> pd.DataFrame:
 
 def _metrics(model: Forecaster, forecasts: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Every metric for the model and each baseline, averaged over series, targets and
-    origins."""
+    origins; coverage is named after its level (``coverage_80``)."""
     data, r = model.data_, model.resolved_
     level = max(model.levels)
     lower, upper = f"lower_{level * 100:g}", f"upper_{level * 100:g}"
@@ -95,8 +95,9 @@ def _metrics(model: Forecaster, forecasts: pd.DataFrame) -> dict[str, dict[str, 
             point, lo, hi = fn(history, len(actual), r.season, level)
             scores.setdefault(base, []).append(score(actual, point, scale=scale,
                                                      lower=lo, upper=hi))
-    return {name: {**{m: _mean([s[m] for s in rows]) for m in METRICS}, "level": level}
-            for name, rows in scores.items()}
+    coverage = f"coverage_{level * 100:g}"
+    return {name: {coverage if m == "coverage" else m: _mean([s[m] for s in rows])
+                   for m in METRICS} for name, rows in scores.items()}
 
 
 def _mean(values: list[float]) -> float | None:

@@ -8,8 +8,9 @@ exactly where an interrupted run stopped.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ import torch
 from ...data.timeseries import TimeSeriesData
 from ...data.windows import make_windows, train_origins, validation_origins
 from ...models.forecaster import ForecastNet
-from ...training import Callback, TensorBatches, TrainConfig, Trainer, seed_everything
+from ...training import Callback, TensorBatches, Trainer, seed_everything
 from .features import series_features
 
 if TYPE_CHECKING:
@@ -56,21 +57,19 @@ def forecast_step(model: ForecastNet, batch: tuple[torch.Tensor, ...], state: An
 def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
                   callbacks: Sequence[Callback]) -> tuple[list[ForecastNet], list[list[dict]]]:
     """Train ``n_models`` networks; returns them and each one's per-epoch history."""
-    p = model.params
+    p, base = model.options, model.train
     train = window_tensors(model, data, "train")
     val = window_tensors(model, data, "validation")
     input_size, n_known, n_targets = train[0].shape[2], train[1].shape[2], train[2].shape[2]
     members, histories = [], []
     for k in range(p.n_models):
-        config = TrainConfig(epochs=p.epochs, lr=p.lr, weight_decay=p.weight_decay,
-                             early_stopping=p.early_stopping, seed=p.seed + k, grad_clip=1.0)
-        seed_everything(p.seed + k)
+        config = replace(base, seed=base.seed + k)
+        seed_everything(config.seed)
         net = model.build_net(input_size, n_targets, n_known)
-        folder = None if p.checkpoint_dir is None else Path(p.checkpoint_dir) / f"member-{k}"
+        folder = member_dir(model.checkpoint_dir, k)
         trainer = Trainer(net, forecast_step, config, checkpoint_dir=folder,
-                          callbacks=callbacks, progress=p.progress,
-                          run_config={"train": asdict(config), "forecast": {
-                              k: v for k, v in asdict(p).items() if k != "progress"}})
+                          callbacks=callbacks, progress=model.progress,
+                          run_config={"train": asdict(config), "task": asdict(p)})
         resumable = resume and folder is not None and (folder / "last.safetensors").exists()
         trainer.fit(TensorBatches(*train, batch_size=p.batch_size),
                     TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
@@ -78,3 +77,12 @@ def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
         members.append(net.eval())
         histories.append(trainer.history_)
     return members, histories
+
+
+def member_dir(checkpoint_dir: str | os.PathLike | None, k: int) -> Path | None:
+    """Member ``k``'s checkpoints: ``checkpoint_dir`` itself for the first member (where
+    the experiment runner looks for the tracking run to resume), ``member-k`` below it
+    for the others."""
+    if checkpoint_dir is None:
+        return None
+    return Path(checkpoint_dir) if k == 0 else Path(checkpoint_dir) / f"member-{k}"
