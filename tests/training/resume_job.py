@@ -42,7 +42,7 @@ class Slow(Callback):
     """Sleeps after each step so the parent can kill the process mid-run."""
 
     def on_step_end(self, trainer, loss):
-        time.sleep(0.1)
+        time.sleep(0.2)
 
 
 def train(checkpoint_dir: str, resume: bool, slow: bool) -> dict[str, torch.Tensor]:
