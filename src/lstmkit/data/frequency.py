@@ -16,7 +16,7 @@ from pandas.tseries.frequencies import to_offset
 SEASONS = {"h": 24, "min": 60, "D": 7, "B": 5, "W": 52, "M": 12, "Q": 4, "Y": 1}
 """Season length by frequency family (hourly: a day, daily: a week, monthly: a year)."""
 
-CALENDAR_FIELDS = {"hour": 24, "dayofweek": 7, "month": 12}
+CALENDAR_FIELDS = {"hour": 24, "day_of_week": 7, "month": 12}
 
 
 def infer_frequency(times: pd.DatetimeIndex) -> str | None:
@@ -96,8 +96,8 @@ def calendar_names(freq: str | None) -> list[str]:
     """
     if freq is None:
         return []
-    fields = {"h": ["hour", "dayofweek", "month"], "min": ["hour", "dayofweek", "month"],
-              "D": ["dayofweek", "month"], "B": ["dayofweek", "month"], "W": ["month"],
+    fields = {"h": ["hour", "day_of_week", "month"], "min": ["hour", "day_of_week", "month"],
+              "D": ["day_of_week", "month"], "B": ["day_of_week", "month"], "W": ["month"],
               "M": ["month"]}
     base = to_offset(freq).rule_code
     family = next((k for k in ("min", "h", "B", "D", "W", "M") if base.startswith(k)), None)

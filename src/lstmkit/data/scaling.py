@@ -92,7 +92,7 @@ class SeriesScaler:
         """The scaler saved by :meth:`to_dict`."""
         scaler = cls(log=state["log"])
         scaler.ids_ = list(state["ids"])
-        columns = len(state["mean"][0]) if state["mean"] else 0
-        scaler.mean_ = np.asarray(state["mean"], dtype=np.float64).reshape(-1, columns)
-        scaler.std_ = np.asarray(state["std"], dtype=np.float64).reshape(-1, columns)
+        shape = (len(state["ids"]), len(state["mean"][0]) if state["mean"] else 0)  # (S, C)
+        scaler.mean_ = np.asarray(state["mean"], dtype=np.float64).reshape(shape)
+        scaler.std_ = np.asarray(state["std"], dtype=np.float64).reshape(shape)
         return scaler

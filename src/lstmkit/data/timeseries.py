@@ -195,6 +195,8 @@ def check_columns(frame: pd.DataFrame, columns: list[str], where: str) -> None:
 
 def _default_targets(frame: pd.DataFrame, used: list[str], where: str) -> list[str]:
     candidates = [c for c in frame.columns if c not in used and c != SOURCE_ROW]
+    if len(candidates) == 1:
+        return candidates
     numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(frame[c])]
     if len(numeric) != 1:
         raise DatasetError(f"cannot guess the target in {where}: "

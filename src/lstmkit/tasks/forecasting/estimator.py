@@ -204,6 +204,9 @@ class Forecaster:
             One row per series, step and target: the series, time, target, ``forecast``
             and ``lower_<level>`` / ``upper_<level>`` interval bounds.
         """
+        if "net_" not in self.__dict__:
+            raise RuntimeError("Forecaster: not fitted yet; call fit(data) or "
+                               "Forecaster.load(path) before predict")
         if data is None and "data_" not in self.__dict__:
             raise DatasetError("Forecaster.predict: this model was loaded from disk; pass the "
                                "history to forecast from as data=")

@@ -1,0 +1,148 @@
+"""``Forecaster``: no leakage, shapes, intervals, modes, many series and covariates,
+pinned errors, save and load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from lstmkit.errors import ConfigError, DatasetError
+from lstmkit.tasks.forecasting import Forecaster
+from lstmkit.training import TrainConfig
+
+TINY = {"hidden_size": 8, "n_models": 1, "horizon": 6, "lookback": 12, "test_size": 12,
+        "n_paths": 40, "train": TrainConfig(epochs=2, lr=1e-2)}
+
+
+def seasonal(n: int = 96, seed: int = 0, **extra) -> pd.DataFrame:
+    t = np.arange(n)
+    noise = np.random.default_rng(seed).normal(0, 0.3, n)
+    return pd.DataFrame({"month": pd.date_range("2000-01-01", periods=n, freq="MS"),
+                         "sales": 20 + 0.1 * t + 3 * np.sin(2 * np.pi * t / 12) + noise,
+                         **extra})
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return Forecaster(**TINY).fit(seasonal())
+
+
+def test_forecaster_predict_before_fit_raises():
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        Forecaster().predict()
+
+
+def test_forecaster_unknown_argument_lists_valid_ones():
+    with pytest.raises(ConfigError, match=r"unknown argument\(s\) horizn; valid: train, "):
+        Forecaster(horizn=3)
+
+
+def test_forecaster_scaler_statistics_are_the_training_part_only(fitted):
+    split = fitted.splits_[0]
+    train = seasonal()["sales"].to_numpy()[:split.n_train]
+    assert split.n_train == 96 - 12 - 6
+    assert fitted.scalers_.target.mean_[0, 0] == pytest.approx(train.mean())
+    assert fitted.scalers_.target.std_[0, 0] == pytest.approx(train.std())
+
+
+def test_forecaster_test_values_change_nothing_before_evaluation(fitted):
+    changed = seasonal()
+    changed.loc[84:, "sales"] *= 10
+    other = Forecaster(**TINY).fit(changed)
+    for a, b in zip(fitted.net_.state_dict().values(), other.net_.state_dict().values(),
+                    strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    first, _ = fitted.evaluate()
+    second, _ = other.evaluate()
+    np.testing.assert_array_equal(first["forecast"], second["forecast"])
+    assert not np.array_equal(first["actual"], second["actual"])
+
+
+def test_forecaster_predict_shapes_and_time_stamps(fitted):
+    frame = fitted.predict()
+    assert list(frame.columns) == ["series", "time", "target", "forecast", "lower_80",
+                                   "upper_80"]
+    assert len(frame) == 6
+    assert frame["time"].iloc[0] == pd.Timestamp("2008-01-01")
+    assert len(fitted.predict(steps=15)) == 15
+
+
+@pytest.mark.parametrize("steps", [6, 15])
+def test_forecaster_intervals_are_ordered_and_nested(steps):
+    model = Forecaster(**{**TINY, "level": (0.5, 0.9)}).fit(seasonal())
+    f = model.predict(steps=steps)
+    assert (f["lower_90"] <= f["lower_50"]).all() and (f["lower_50"] <= f["forecast"]).all()
+    assert (f["forecast"] <= f["upper_50"]).all() and (f["upper_50"] <= f["upper_90"]).all()
+
+
+def test_forecaster_autoregressive_and_gaussian_modes_forecast_all_steps():
+    for options in ({"strategy": "autoregressive"}, {"distribution": "gaussian"}):
+        model = Forecaster(**{**TINY, **options}).fit(seasonal())
+        assert model.net_.horizon == (1 if "strategy" in options else 6)
+        f = model.predict(steps=8)
+        assert len(f) == 8 and np.isfinite(f["forecast"]).all()
+        assert (f["lower_80"] <= f["upper_80"]).all()
+
+
+@pytest.mark.parametrize("encoder", [{"cell": "gru"}, {"cell": "peephole", "num_layers": 2},
+                                     {"cell": "layernorm", "bidirectional": True}])
+def test_forecaster_runs_any_cell_stacked_or_bidirectional(encoder):
+    model = Forecaster(**{**TINY, **encoder}).fit(seasonal())
+    assert len(model.predict()) == 6
+
+
+def test_forecaster_many_series_with_targets_and_covariates():
+    frames = []
+    for store in ("a", "b"):
+        frame = seasonal(seed=ord(store))
+        frame["visits"] = frame["sales"] * 2 + 1
+        frame["promo"] = (np.arange(96) % 5 == 0).astype(float)
+        frame["temperature"] = np.cos(np.arange(96))
+        frames.append(frame.assign(store=store))
+    data = pd.concat(frames, ignore_index=True)
+    model = Forecaster(**{**TINY, "test_size": 6}, target=["sales", "visits"], id_col="store",
+                       past_covariates=["temperature"], future_covariates=["promo"])
+    model.fit(data)
+    future = pd.DataFrame({"store": ["a"] * 6 + ["b"] * 6, "promo": [1.0, 0.0] * 6})
+    frame = model.predict(future=future)
+    assert len(frame) == 2 * 2 * 6
+    assert set(frame["series"]) == {"a", "b"} and set(frame["target"]) == {"sales", "visits"}
+    forecasts, metrics = model.evaluate()
+    assert len(forecasts) == 2 * 2 * 6 and "model" in metrics
+
+
+def test_forecaster_past_covariates_refuse_autoregressive_mode():
+    with pytest.raises(ConfigError, match="autoregressive forecasting cannot use past "
+                                          "covariates"):
+        Forecaster(strategy="autoregressive", past_covariates=["temperature"])
+
+
+def test_forecaster_short_series_error_is_pinned():
+    with pytest.raises(DatasetError, match=r"^the series is too short: 30 rows, but lookback 12 "
+                                           r"\+ horizon 6 \+ validation 6 \+ test 12 need at "
+                                           r"least 36; shorten --lookback, --horizon or "
+                                           r"--test-size$"):
+        Forecaster(**TINY).fit(seasonal(30))
+
+
+def test_forecaster_save_load_gives_identical_predictions(fitted, tmp_path):
+    fitted.save(tmp_path / "model")
+    loaded = Forecaster.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(loaded.predict(seasonal()), fitted.predict())
+    pd.testing.assert_frame_equal(loaded.predict(seasonal(), steps=15),
+                                  fitted.predict(steps=15))
+
+
+def test_forecaster_evaluate_reports_model_and_baselines(fitted):
+    forecasts, metrics = fitted.evaluate()
+    assert len(forecasts) == 12 and forecasts["actual"].notna().all()
+    assert {"model", "naive", "seasonal_naive", "drift"} <= set(metrics)
+    assert set(metrics["model"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage_80"}
+
+
+def test_forecaster_backtest_rolls_the_origin_through_the_test_part(fitted):
+    forecasts, metrics = fitted.backtest(step=3)
+    assert forecasts["origin"].nunique() == 3
+    assert len(forecasts) == 3 * 6 and metrics["model"]["MAE"] > 0
