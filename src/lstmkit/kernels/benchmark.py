@@ -42,14 +42,23 @@ class Row:
 
 def median_time(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
     """Median wall time of ``fn()`` in seconds over ``repeats`` runs after ``warmup``."""
-    for _ in range(warmup):
-        fn()
-    times = []
+    return median_times({"fn": fn}, repeats, warmup)["fn"]
+
+
+def median_times(fns: dict[str, Callable[[], object]], repeats: int,
+                 warmup: int = 2) -> dict[str, float]:
+    """Median wall time (s) of each function, timed in turns (one run of each per round)
+    so that all of them see the same load on a shared machine."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def gemm_peak(repeats: int = 5) -> float:
@@ -82,21 +91,19 @@ def bench_size(name: str, dims: tuple[int, int, int, int], repeats: int) -> Row:
     steps, batch, inputs, hidden = dims
     torch.manual_seed(0)
     x = torch.randn(steps, batch, inputs)
-    ref = torch.nn.LSTM(inputs, hidden)
-    ref_ms = median_time(_train_step(ref, x), repeats) * 1e3
-    ratios = {}
-    for cell in LSTM_CELLS:
-        ours = lstmkit.LSTM(inputs, hidden, cell=cell)
-        ratios[cell] = median_time(_train_step(ours, x), repeats) * 1e3 / ref_ms
-        if cell == "lstm":
-            lstm_ms = ratios[cell] * ref_ms
-            infer = median_time(_infer(ours, x), repeats) / median_time(_infer(ref, x), repeats)
-    gru_ref = median_time(_train_step(torch.nn.GRU(inputs, hidden), x), repeats)
-    ratios["gru"] = median_time(_train_step(lstmkit.GRU(inputs, hidden), x), repeats) / gru_ref
-    ratios["gru_torch_ms"] = gru_ref * 1e3
-    ratios["inference"] = infer
+    ref, ours = torch.nn.LSTM(inputs, hidden), lstmkit.LSTM(inputs, hidden)
+    train = {"torch": _train_step(ref, x), "lstm": _train_step(ours, x)}
+    for cell in LSTM_CELLS[1:]:
+        train[cell] = _train_step(lstmkit.LSTM(inputs, hidden, cell=cell), x)
+    train["torch_gru"] = _train_step(torch.nn.GRU(inputs, hidden), x)
+    train["gru"] = _train_step(lstmkit.GRU(inputs, hidden), x)
+    t = median_times(train, repeats)
+    infer = median_times({"torch": _infer(ref, x), "lstm": _infer(ours, x)}, repeats)
+    ratios = {cell: t[cell] / t["torch"] for cell in LSTM_CELLS}
+    ratios.update(gru=t["gru"] / t["torch_gru"], gru_torch_ms=t["torch_gru"] * 1e3,
+                  inference=infer["lstm"] / infer["torch"])
     flops = 3 * 2 * steps * batch * 4 * hidden * (inputs + hidden)
-    return Row(name, ref_ms, ratios, flops / (lstm_ms / 1e3) / 1e9)
+    return Row(name, t["torch"] * 1e3, ratios, flops / t["lstm"] / 1e9)
 
 
 def bench_streaming(hidden: int = 128, calls: int = 2000, repeats: int = 5) -> tuple[float, float]:
@@ -114,9 +121,9 @@ def bench_streaming(hidden: int = 128, calls: int = 2000, repeats: int = 5) -> t
                     fn(x, s)
         return run
 
-    ours_us = median_time(loop(ours.step, state), repeats) / calls * 1e6
-    ref_us = median_time(loop(ref, cell_state), repeats) / calls * 1e6
-    return ours_us, ref_us
+    t = median_times({"ours": loop(ours.step, state), "torch": loop(ref, cell_state)},
+                     repeats)
+    return t["ours"] / calls * 1e6, t["torch"] / calls * 1e6
 
 
 def memory_probe(kind: str, steps: int, batch: int, inputs: int, hidden: int) -> None:
@@ -160,6 +167,11 @@ TARGETS = {"lstm": 1.0, "peephole": 1.3, "layernorm": 1.3, "multiplicative": 1.5
            "inference": 1.1}
 
 
+def _dims(name: str, quick: bool) -> tuple[int, int, int, int]:
+    steps, batch, inputs, hidden = SIZES[name]
+    return (max(steps // 10, 2) if quick else steps, batch, inputs, hidden)
+
+
 def _ratio(value: float, target: float) -> str:
     style = "green" if value <= target else "red"
     return f"[{style}]{value:.2f}[/]"
@@ -170,7 +182,7 @@ def report(sizes: list[str], repeats: int = 5, quick: bool = False, console=None
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    console = console or Console(width=None if sys.stdout.isatty() else 110)
     kernels = lstmkit.kernels.available()
     peak = gemm_peak(repeats)
     console.print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fused kernels "
@@ -178,22 +190,21 @@ def report(sizes: list[str], repeats: int = 5, quick: bool = False, console=None
                   f"{peak:.1f} GFLOP/s; median of {repeats} runs after warm-up"
                   + (" [yellow](quick: T / 10, not the targets)[/]" if quick else ""))
     table = Table(title="forward+backward time / torch.nn.LSTM's (GRU: / torch.nn.GRU's)")
-    for column in ("size (T, B, I, H)", "torch LSTM ms", "lstm", "peephole", "layernorm",
-                   "multiplicative", "GRU (torch ms)", "inference", "LSTM GFLOP/s (peak)"):
+    for column in ("size", "torch ms", "lstm", "peephole", "layernorm", "mult.",
+                   "GRU (torch ms)", "infer.", "GFLOP/s (peak)"):
         table.add_column(column, justify="right")
-    table.add_row("target", "", "<= 1.0", "<= 1.3", "<= 1.3", "<= 1.5", "<= 1.0 (S4 0.5)",
-                  "<= 1.1", ">= 80% at S3", style="dim")
+    table.add_row("target", "", "<=1.0", "<=1.3", "<=1.3", "<=1.5", "<=1.0, S4 <=0.5",
+                  "<=1.1", "S3 >=80%", style="dim")
     for name in sizes:
-        steps, batch, inputs, hidden = SIZES[name]
-        dims = (max(steps // 10, 2) if quick else steps, batch, inputs, hidden)
-        row = bench_size(name, dims, repeats)
+        row = bench_size(name, _dims(name, quick), repeats)
         r = row.ratios
         gru_target = 0.5 if name == "S4" else TARGETS["gru"]
-        table.add_row(f"{name} {dims}", f"{row.torch_lstm_ms:.1f}",
+        table.add_row(name, f"{row.torch_lstm_ms:.1f}",
                       *(_ratio(r[c], TARGETS[c]) for c in LSTM_CELLS),
                       f"{_ratio(r['gru'], gru_target)} ({r['gru_torch_ms']:.0f})",
                       _ratio(r["inference"], TARGETS["inference"]),
                       f"{row.gflops:.1f} ({100 * row.gflops / peak:.0f}%)")
+    table.caption = "sizes (T, B, I, H): " + ", ".join(f"{n} {_dims(n, quick)}" for n in sizes)
     console.print(table)
     ours_us, ref_us = bench_streaming(calls=300 if quick else 2000, repeats=repeats)
     console.print(f"streaming step, B=1, H=128: lstmkit.LSTM.step {ours_us:.1f} us, "
