@@ -105,7 +105,7 @@ std::vector<Tensor> gru_forward(const Tensor& xp, const Tensor& h0, const Tensor
   const int64_t steps = xp.size(0), B = xp.size(1), H = h0.size(1), BH = B * H;
   check_inputs("gru_forward", xp, 3 * H, w_hh);
   Tensor hs = at::empty({steps, B, H}, xp.options());
-  Tensor gates = at::zeros({save ? steps : 1, B, 4 * H}, xp.options());  // r, z, n, hn
+  Tensor gates = at::empty({save ? steps : 1, B, 4 * H}, xp.options());  // r, z, n, hn
   Tensor rec = at::empty({B, 3 * H}, xp.options());
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "gru_forward", [&] {
     using S = scalar_t;

@@ -67,19 +67,21 @@ void forward_row(int64_t H, const S* x, S* r, S* g, const S* cp, S* cn, S* ch, S
 }
 
 // Backward of one step for row b: writes dg (= dxp_t), dr (gradient of h_{t-1} W^T),
-// dcn (gradient of the normalised c_t's affine output) and updates dc in place.
+// updates dc in place and adds the row's gain gradients to acc = [hh 4H, c_w H, c_b H].
 template <typename S>
 void backward_row(int64_t H, const S* dh, const S* dy, S* dc, const S* g, const S* cp,
-                  const S* ch, const S* rh, const S* rstd, S* dg, S* dr, S* dcn, S* tmp,
+                  const S* ch, const S* rh, const S* rstd, S* dg, S* dr, S* acc, S* tmp,
                   const Gains<S>& p) {
   const S *ghh = p.hh, *gc = p.c_w, *bc = p.c_b;
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
     const S dht = dh[j] + dy[j], o = g[3 * H + j];
     const S tn = tanh_(ch[j] * gc[j] + bc[j]);
+    const S dcn = dht * o * (1 - tn * tn);  // gradient of the normalised c_t's output
     dg[3 * H + j] = dht * tn * o * (1 - o);
-    dcn[j] = dht * o * (1 - tn * tn);
-    tmp[j] = dcn[j] * gc[j];
+    acc[4 * H + j] += dcn * ch[j];
+    acc[5 * H + j] += dcn;
+    tmp[j] = dcn * gc[j];
   }
   normalize_backward(tmp, ch, rstd[1], H, tmp);  // tmp: dc_t through the norm
 #pragma omp simd
@@ -91,7 +93,10 @@ void backward_row(int64_t H, const S* dh, const S* dy, S* dc, const S* g, const 
     dc[j] = dct * f;
   }
 #pragma omp simd
-  for (int64_t k = 0; k < 4 * H; ++k) dr[k] = dg[k] * ghh[k];
+  for (int64_t k = 0; k < 4 * H; ++k) {
+    dr[k] = dg[k] * ghh[k];
+    acc[k] += dg[k] * rh[k];
+  }
   normalize_backward(dr, rh, rstd[0], 4 * H, dr);
 }
 
@@ -129,7 +134,7 @@ template <typename S>
 void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
                   const Tensor& w, const Gains<S>& p, const int64_t* lens, const Tensor& cs,
                   const Tensor& gates, const Tensor& rhat, const Tensor& chat,
-                  const Tensor& rstd, Tensor& dg, Tensor& dr, Tensor& dcn) {
+                  const Tensor& rstd, Tensor& dg, Tensor& dr, Tensor& acc) {
   const int64_t steps = dg.size(0), B = dg.size(1), H = dc.size(1), BH = B * H;
   Tensor dh_prev = at::empty_like(dh), tmp = at::empty_like(dc);
   const S *dy = dhs.data_ptr<S>(), *wp = w.data_ptr<S>(), *c_init = c0.data_ptr<S>();
@@ -141,18 +146,18 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
     for_rows(B, 12 * H, [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = (t * B + b);
-        S *dgr = dg.data_ptr<S>() + row * 4 * H, *dcr = dcn.data_ptr<S>() + row * H;
+        S* dgr = dg.data_ptr<S>() + row * 4 * H;
         if (!valid(lens, b, t)) {
           for (int64_t j = 0; j < H; ++j) dhn[b * H + j] = dhp[b * H + j] + dy[row * H + j];
           std::memset(dgr, 0, 4 * H * sizeof(S));
           std::memset(drt + b * 4 * H, 0, 4 * H * sizeof(S));
-          std::memset(dcr, 0, H * sizeof(S));
           continue;
         }
         backward_row(H, dhp + b * H, dy + row * H, dc.data_ptr<S>() + b * H,
                      gates.data_ptr<S>() + row * 4 * H, c_prev + b * H,
                      chat.data_ptr<S>() + row * H, rhat.data_ptr<S>() + row * 4 * H,
-                     rstd.data_ptr<S>() + row * 2, dgr, drt + b * 4 * H, dcr,
+                     rstd.data_ptr<S>() + row * 2, dgr, drt + b * 4 * H,
+                     acc.data_ptr<S>() + b * 6 * H,
                      tmp.data_ptr<S>() + b * H, p);
         std::memset(dhn + b * H, 0, H * sizeof(S));
       }
@@ -173,9 +178,9 @@ std::vector<Tensor> layernorm_lstm_forward(const Tensor& xp, const Tensor& h0,
   check_inputs("layernorm_lstm_forward", xp, 4 * H, w_hh);
   const int64_t kept = save ? steps : 1;
   Tensor hs = at::empty({steps, B, H}, xp.options()), cs = at::empty_like(hs);
-  Tensor gates = at::zeros({kept, B, 4 * H}, xp.options()), rhat = at::zeros_like(gates);
-  Tensor chat = at::zeros({kept, B, H}, xp.options());
-  Tensor rstd = at::zeros({kept, B, 2}, xp.options());  // 1/std of W h and of c
+  Tensor gates = at::empty({kept, B, 4 * H}, xp.options()), rhat = at::empty_like(gates);
+  Tensor chat = at::empty({kept, B, H}, xp.options());
+  Tensor rstd = at::empty({kept, B, 2}, xp.options());  // 1/std of W h and of c
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "layernorm_lstm_forward", [&] {
     using S = scalar_t;
     Gains<S> p{ln_hh.data_ptr<S>(), ln_c_w.data_ptr<S>(), ln_c_b.data_ptr<S>()};
@@ -193,17 +198,18 @@ std::vector<Tensor> layernorm_lstm_backward(
     const Tensor& rstd) {
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
   Tensor dg = at::empty_like(gates), dr = at::empty_like(gates);  // (T, B, 4H)
-  Tensor dcn = at::empty_like(chat);                              // (T, B, H)
+  const int64_t B = gates.size(1), H = chat.size(2);
+  Tensor acc = at::zeros({B, 6 * H}, gates.options());  // per-row sums of the gain grads
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "layernorm_lstm_backward", [&] {
     using S = scalar_t;
     Gains<S> p{ln_hh.data_ptr<S>(), ln_c_w.data_ptr<S>(), ln_c_b.data_ptr<S>()};
     run_backward<S>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, rhat, chat,
-                    rstd, dg, dr, dcn);
+                    rstd, dg, dr, acc);
   });
   Tensor dw = weight_grad(dr, h0, hs);  // (4H, H)
-  Tensor d_ln_hh = (dg * rhat).sum({0, 1});
-  Tensor d_ln_c_w = (dcn * chat).sum({0, 1}), d_ln_c_b = dcn.sum({0, 1});
-  return {dg, dh, dc, dw, d_ln_hh, d_ln_c_w, d_ln_c_b};
+  Tensor sums = acc.sum(0);  // (6H,) = [ln_hh 4H, ln_c_w H, ln_c_b H]
+  return {dg, dh, dc, dw, sums.narrow(0, 0, 4 * H).clone(), sums.narrow(0, 4 * H, H).clone(),
+          sums.narrow(0, 5 * H, H).clone()};
 }
 
 }  // namespace lstmkit

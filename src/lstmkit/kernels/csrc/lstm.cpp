@@ -43,7 +43,7 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
 template <typename S, bool PEEP>
 void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
                   const Tensor& w, const S* p, const int64_t* lens, const Tensor& cs,
-                  const Tensor& gates, Tensor& dg) {
+                  const Tensor& gates, Tensor& dg, Tensor& dp) {
   const int64_t steps = dg.size(0), B = dg.size(1), H = dh.size(1), BH = B * H;
   Tensor dh_prev = at::empty_like(dh);
   const S *dy = dhs.data_ptr<S>(), *wp = w.data_ptr<S>(), *gp = gates.data_ptr<S>();
@@ -55,20 +55,11 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
     for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
       backward_rows<S, PEEP>(b0, b1, H, dy + t * BH, dhp, dc.data_ptr<S>(), dhn, dgt, 4 * H,
                              gp + t * 4 * BH, prev_state(c_init, cp, t, BH), cp + t * BH,
-                             p, lens, t);
+                             p, PEEP ? dp.data_ptr<S>() : nullptr, lens, t);
     });
     recurrent(dgt, 4 * H, S(1), dhn, H);  // += dg_t @ W
     std::swap(dh, dh_prev);
   }
-}
-
-// Peephole gradients: p_i and p_f saw c_{t-1}, p_o saw c_t.
-Tensor peephole_grad(const Tensor& dg, const Tensor& c0, const Tensor& cs) {
-  const int64_t H = c0.size(1);
-  Tensor c_prev = at::cat({c0.unsqueeze(0), cs.narrow(0, 0, cs.size(0) - 1)});  // (T, B, H)
-  return at::cat({(dg.narrow(2, 0, H) * c_prev).sum({0, 1}),
-                  (dg.narrow(2, H, H) * c_prev).sum({0, 1}),
-                  (dg.narrow(2, 3 * H, H) * cs).sum({0, 1})});
 }
 
 }  // namespace
@@ -109,21 +100,23 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
   const int64_t steps = x.size(0), B = x.size(1), H = c0.size(1);
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
   Tensor dg = at::empty_like(gates);  // (T, B, 4H): gradient of W_ih x_t + b
+  const bool has_peep = optional_ptr_defined(peep);
+  Tensor dp = has_peep ? at::zeros({B, 3 * H}, x.options()) : Tensor();  // per-row sums
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_backward", [&] {
     using S = scalar_t;
     const S* p = optional_ptr<S>(peep);
     if (p) {
-      run_backward<S, true>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, dg);
+      run_backward<S, true>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, dg, dp);
     } else {
-      run_backward<S, false>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, dg);
+      run_backward<S, false>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, dg,
+                             dp);
     }
   });
   Tensor dg2 = dg.view({steps * B, 4 * H});                       // (TB, 4H)
   Tensor dx = need_dx ? at::mm(dg2, w_ih).view(x.sizes()) : Tensor();  // (T, B, I)
   Tensor dw_ih = at::mm(dg2.t(), x.reshape({steps * B, x.size(2)}));  // (4H, I)
   Tensor db = optional_ptr_defined(bias) ? dg2.sum(0) : Tensor();
-  Tensor dp = optional_ptr_defined(peep) ? peephole_grad(dg, c0, cs) : Tensor();
-  return {dx, dw_ih, db, dh, dc, weight_grad(dg, h0, hs), dp};
+  return {dx, dw_ih, db, dh, dc, weight_grad(dg, h0, hs), has_peep ? dp.sum(0) : Tensor()};
 }
 
 std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,

@@ -47,12 +47,13 @@ void forward_rows(int64_t b0, int64_t b1, int64_t H, const S* xp, int64_t xs, S*
 }
 
 // Backward of one step, rows [b0, b1): from dh, dc (gradients w.r.t. the state after
-// step t) and dy (w.r.t. the step's output), writes the pre-activation gradients dg,
+// step t) and dy (w.r.t. the step's output), adds the peephole gradients of each row to
+// dp (B, 3H) and writes the pre-activation gradients dg,
 // dc_{t-1} into dc, and into dh_prev the part of dh_{t-1} that skips the GEMM.
 template <typename S, bool PEEP>
 void backward_rows(int64_t b0, int64_t b1, int64_t H, const S* dy, const S* dh, S* dc,
                    S* dh_prev, S* dg, int64_t dgs, const S* g, const S* c0, const S* c1,
-                   const S* p, const int64_t* lens, int64_t t) {
+                   const S* p, S* dp, const int64_t* lens, int64_t t) {
   for (int64_t b = b0; b < b1; ++b) {
     const S *dyb = dy + b * H, *dhb = dh + b * H, *gr = g + b * 4 * H;
     const S *cp = c0 + b * H, *cn = c1 + b * H;
@@ -72,7 +73,12 @@ void backward_rows(int64_t b0, int64_t b1, int64_t H, const S* dy, const S* dh, 
       const S dpi = dct * gg * i * (1 - i), dpf = dct * cp[j] * f * (1 - f);
       const S dpg = dct * i * (1 - gg * gg);
       S dcp = dct * f;
-      if (PEEP) dcp += dpi * p[j] + dpf * p[H + j];
+      if (PEEP) {
+        dcp += dpi * p[j] + dpf * p[H + j];
+        dp[b * 3 * H + j] += dpi * cp[j];  // per-row sums of the peephole gradients
+        dp[b * 3 * H + H + j] += dpf * cp[j];
+        dp[b * 3 * H + 2 * H + j] += dpo * cn[j];
+      }
       dcb[j] = dcp;
       dgr[j] = dpi;
       dgr[H + j] = dpf;

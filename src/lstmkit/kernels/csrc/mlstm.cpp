@@ -73,7 +73,7 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& xp,
     for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
       backward_rows<S, false>(b0, b1, H, dy + t * BH, dhp, dc.data_ptr<S>(), dhn, dxt, xs,
                               gates.data_ptr<S>() + t * 4 * BH, prev_state(c_init, cp, t, BH),
-                              cp + t * BH, nullptr, lens, t);
+                              cp + t * BH, nullptr, nullptr, lens, t);
     });
     gemm(false, false, B, H, 4 * H, dxt, xs, wh, H, S(0), dmp, H);  // dm = dg_t @ W_hh
     for_rows(B, 2 * H, [&](int64_t b0, int64_t b1) {
