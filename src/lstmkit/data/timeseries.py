@@ -207,6 +207,8 @@ def _default_targets(frame: pd.DataFrame, used: list[str], where: str) -> list[s
 
 def to_numeric(column: pd.Series, name: str, where: str) -> pd.Series:
     """The column as floats, or an error naming the first value that is not a number."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.astype(np.float64)
     values = pd.to_numeric(column, errors="coerce")
     bad = values.isna() & column.notna()
     if bad.any():
@@ -220,6 +222,12 @@ def parse_times(column: pd.Series, name: str, where: str) -> pd.Series:
     """Parsed time stamps, or an error naming the first row that is not one."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return column
+    if pd.api.types.is_numeric_dtype(column):  # years such as 1871, not epoch nanoseconds
+        column = column.astype(str)
+    try:
+        return pd.to_datetime(column)
+    except (ValueError, TypeError):
+        pass
     parsed = pd.to_datetime(column.astype(str), errors="coerce", format="mixed")
     bad = parsed.isna()
     if bad.any():

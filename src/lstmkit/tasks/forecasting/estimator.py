@@ -159,13 +159,12 @@ class Forecaster:
         if 0 < test_size < horizon:
             raise ConfigError(f"Forecaster: test_size ({test_size}) must be 0 or at least "
                               f"the horizon ({horizon})")
-        log = p.log
-        if log is None:
-            log = all((t[:len(t) - test_size] > 0).all() for t in data.targets)
-        return Resolved(freq=data.freq, season=season, horizon=horizon,
-                        lookback=p.lookback or max(2 * season, 2 * horizon, 12),
-                        test_size=test_size, val_size=horizon if p.val_size is None
-                        else p.val_size, log=bool(log),
+        val_size = horizon if p.val_size is None else p.val_size
+        model_horizon = horizon if p.strategy == "direct" else 1
+        room = min(data.lengths) - model_horizon - val_size - test_size
+        lookback = p.lookback or default_lookback(season, horizon, room)
+        return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
+                        test_size=test_size, val_size=val_size, log=p.log,
                         calendar=calendar_names(data.freq) if p.calendar else [])
 
     @property
@@ -342,6 +341,19 @@ class Forecaster:
                            dropout=p.dropout, distribution=p.distribution,
                            quantiles=tuple(round(q, 6) for q in probs),
                            window_norm=p.window_norm)
+
+
+def default_lookback(season: int, horizon: int, room: int) -> int:
+    """Three seasons (at least 2K and 12 rows), shortened to the ``room`` the shortest
+    series leaves, but not below one season or K.
+
+    Example:
+        >>> default_lookback(12, 12, 200), default_lookback(12, 12, 30), default_lookback(24, 24, 5)
+        (36, 30, 72)
+    """
+    preferred = max(3 * season, 2 * horizon, 12)
+    floor = max(season, horizon)
+    return min(preferred, room) if room >= floor else preferred
 
 
 def level_name(level: float) -> str:

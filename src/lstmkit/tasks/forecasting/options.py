@@ -27,7 +27,8 @@ class ForecastOptions:
         fill: None (missing time stamps and NaNs are errors), ``"ffill"`` (carry the
             last value forward) or ``"linear"`` (interpolate).
         horizon: K, the steps to forecast (default: one season, e.g. 12 for monthly).
-        lookback: L, the rows the model reads (default ``max(2 * season, 2 * K, 12)``).
+        lookback: L, the rows the model reads (default: three seasons, at least 2K and
+            12, shortened to fit the shortest series but not below a season or K).
         season: the seasonal period (default: from the frequency: 12 monthly, 7 daily,
             5 business days, 24 hourly).
         test_size: rows held out at the end of each series (default ``3 * K``; 0 trains on
@@ -41,7 +42,8 @@ class ForecastOptions:
         distribution: ``"quantile"`` (pinball loss) or ``"gaussian"`` (negative
             log-likelihood).
         level: the interval level(s), e.g. 0.8 for an 80% interval.
-        log: model the logarithm of the targets (all values must be > 0).
+        log: model the logarithm of the targets (all values must be > 0); off by default,
+            so trends carry on linearly rather than at a constant growth rate.
         window_norm: read and predict targets relative to each window's mean level, so
             trends carry on beyond the training range.
         calendar: add calendar features (month, day of week, hour) as known inputs.

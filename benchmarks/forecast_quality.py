@@ -1,0 +1,117 @@
+"""Forecast quality and speed of lstmkit's default ``Forecaster`` on the bundled series.
+
+    python benchmarks/forecast_quality.py [--seeds 5] [--skip-cli]
+
+1. Airline passengers, last 36 months held out, default settings: the model's MAPE
+   (mean and spread over seeds) beside seasonal naive, drift and Holt-Winters
+   (statsmodels). Target: MAPE <= 8%.
+2. Every bundled series (airline, msft, electricity), default settings: the model's MASE
+   beside seasonal naive's. Target: below it on every series.
+3. Speed: the default ``lstmkit forecast`` on airline end to end (a fresh process, fit
+   included; target < 60 s on 2 cores) and one ``predict`` call (target < 20 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from lstmkit.tasks.forecasting import Forecaster
+from lstmkit.training import TrainConfig
+
+DATASETS = ("airline", "msft", "electricity")
+
+
+def fit(name: str, seed: int, **options) -> Forecaster:
+    """A default forecaster (with ``seed``) fitted on a bundled dataset."""
+    train = TrainConfig(**{**Forecaster.default_train_config().__dict__, "seed": seed})
+    return Forecaster(train=train, **options).fit(name)
+
+
+def airline(seeds: int, console: Console) -> None:
+    """MAPE over seeds, last 36 months held out, beside the baselines."""
+    runs = []
+    for seed in range(seeds):
+        start = time.perf_counter()
+        model = fit("airline", seed, test_size=36)
+        metrics = model.evaluate()[1]
+        runs.append(metrics)
+        console.print(f"airline seed {seed}: MAPE {metrics['model']['MAPE']:.2f}% "
+                      f"({time.perf_counter() - start:.0f} s)")
+    table = Table(title=f"Airline passengers, last 36 months held out ({seeds} seeds)")
+    for column in ("forecaster", "MAPE % mean", "spread (sd)", "min", "max", "MASE",
+                   "coverage 80%"):
+        table.add_column(column, justify="left" if column == "forecaster" else "right")
+    for name in runs[0]:
+        mapes = [r[name]["MAPE"] for r in runs]
+        sd = statistics.stdev(mapes) if len(mapes) > 1 else 0.0
+        coverage = runs[0][name]["coverage_80"]
+        table.add_row(name, f"{statistics.mean(mapes):.2f}", f"{sd:.2f}", f"{min(mapes):.2f}",
+                      f"{max(mapes):.2f}", f"{statistics.mean(r[name]['MASE'] for r in runs):.3f}",
+                      "-" if coverage is None else
+                      f"{100 * statistics.mean(r[name]['coverage_80'] for r in runs):.0f}")
+    console.print(table)
+
+
+def every_dataset(console: Console) -> None:
+    """MASE of the default model beside seasonal naive's, seed 0."""
+    table = Table(title="Every bundled series, default settings (seed 0): MASE, lower is better")
+    for column in ("dataset", "test rows", "horizon", "model", "seasonal naive", "naive",
+                   "exp. smoothing", "model beats seasonal naive"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for name in DATASETS:
+        model = fit(name, 0)
+        metrics = model.evaluate()[1]
+        mase = {k: v["MASE"] for k, v in metrics.items()}
+        ets = mase.get("exponential_smoothing")
+        table.add_row(name, str(model.resolved_.test_size), str(model.resolved_.horizon),
+                      f"{mase['model']:.3f}", f"{mase['seasonal_naive']:.3f}",
+                      f"{mase['naive']:.3f}", "-" if ets is None else f"{ets:.3f}",
+                      "yes" if mase["model"] < mase["seasonal_naive"] else "NO")
+    console.print(table)
+
+
+def speed(console: Console) -> None:
+    """Wall time of the default command, and of one predict call."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from lstmkit.cli.main import main; main()",
+                        "forecast", "--out",
+                        str(Path(tmp) / "out"), "--no-tracking"], check=True,
+                       capture_output=True)
+        command = time.perf_counter() - start
+        model = Forecaster.load(Path(tmp) / "out" / "model")
+        model.predict("airline")  # warm-up
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            model.predict("airline")
+            times.append(time.perf_counter() - start)
+    console.print(f"lstmkit forecast (airline, defaults, fit included): {command:.1f} s "
+                  "(target < 60 s)")
+    console.print(f"one predict call: median {1000 * statistics.median(times):.1f} ms "
+                  "(target < 20 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--skip-cli", action="store_true", help="Skip the speed part.")
+    args = parser.parse_args()
+    console = Console()
+    airline(args.seeds, console)
+    every_dataset(console)
+    if not args.skip_cli:
+        speed(console)
+
+
+if __name__ == "__main__":
+    main()
