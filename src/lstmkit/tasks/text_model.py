@@ -77,12 +77,12 @@ class TextModel:
     """
 
     def __init__(self, *, level: str = "char", cell: str = "lstm", embedding_size: int = 64,
-                 hidden_size: int = 512, num_layers: int = 1, dropout: float = 0.0,
+                 hidden_size: int = 256, num_layers: int = 1, dropout: float = 0.0,
                  embedding_dropout: float = 0.0, input_dropout: float = 0.0,
                  output_dropout: float = 0.0, weight_dropout: float = 0.0,
                  tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
                  max_vocab: int | None = None, min_count: int = 1, batch_size: int = 32,
-                 bptt: int = 128, val_fraction: float = 0.05, minutes: float | None = None,
+                 bptt: int = 64, val_fraction: float = 0.05, minutes: float | None = None,
                  train: TrainConfig | None = None, progress: bool = True) -> None:
         make_tokenizer(level)  # validates level
         self.level, self.cell, self.embedding_size = level, cell, embedding_size
@@ -97,8 +97,8 @@ class TextModel:
 
     @staticmethod
     def default_train_config() -> TrainConfig:
-        """AdamW at 2e-3 with a cosine decay, clipping at 1, early stopping after 3 epochs."""
-        return TrainConfig(epochs=20, lr=2e-3, schedule="cosine", warmup_steps=20,
+        """AdamW at 5e-3 with a cosine decay, clipping at 1, early stopping after 3 epochs."""
+        return TrainConfig(epochs=20, lr=5e-3, schedule="cosine", warmup_steps=20,
                            weight_decay=0.01, grad_clip=1.0, early_stopping=3)
 
     # -- training ---------------------------------------------------------------------

@@ -48,7 +48,7 @@ class TextOptions:
     level: str = "char"
     cell: str = "lstm"
     embedding_size: int = 64
-    hidden_size: int = 512
+    hidden_size: int = 256
     num_layers: int = 1
     dropout: float = 0.0
     embedding_dropout: float = 0.0
@@ -61,7 +61,7 @@ class TextOptions:
     max_vocab: int = 0
     min_count: int = 1
     batch_size: int = 32
-    bptt: int = 128
+    bptt: int = 64
     val_fraction: float = 0.05
     test_fraction: float = 0.1
     minutes: float = 0.0
