@@ -86,3 +86,9 @@ def test_text_model_minutes_budget_is_honoured():
     tm = TextModel(**TINY, minutes=1.5 / 60).fit(TEXT * 40)
     assert time.monotonic() - start < 20
     assert len(tm.history_) >= 1
+
+
+def test_text_model_fit_too_short_text_is_pinned():
+    with pytest.raises(TextError, match=r"^the training text is too short \(1 tokens\); it "
+                       r"needs 2 tokens or more$"):
+        TextModel(**TINY, val_fraction=0.0).fit("a")

@@ -127,23 +127,26 @@ class TextModel:
         seed_everything(self.train.seed)
         self.model_ = self._build(self.tokenizer_.vocab_size)
         train_ids = self._ids(text)
+        if train_ids.numel() < 2:
+            raise TextError(f"the training text is too short ({train_ids.numel()} tokens); "
+                            "it needs 2 tokens or more")
         batches = StreamBatches(train_ids, batch_size=self._rows(len(train_ids)), bptt=self.bptt)
         config, callbacks = replace(self.train, tbptt=True), list(callbacks)
         if self.minutes is not None:
             budget = TimeBudget(self.minutes, schedule=config.schedule)
             config = replace(config, epochs=10_000, schedule="constant", warmup_steps=0)
             batches, callbacks = budget.wrap(batches), [budget, *callbacks]
-        val = None if not val_text else self._stream(self._ids(val_text))
+        val_ids = self._ids(val_text or "")
+        val = self._stream(val_ids) if val_ids.numel() >= 2 else None
         trainer = Trainer(self.model_, self._step, config, checkpoint_dir=checkpoint_dir,
                           callbacks=callbacks, evaluate_fn=self._evaluate_batches,
                           run_config=run_config or {"text": self.get_params()},
                           progress=self.progress)
         trainer.fit(batches, val, resume=resume)
         self.history_ = trainer.history_
-        self.metrics_ = {k: v for k, v in self.history_[-1].items() if k.startswith("val_")}
-        if config.restore_best and trainer.best_epoch is not None and val is not None:
-            self.metrics_ = {k: v for k, v in self.history_[trainer.best_epoch - 1].items()
-                             if k.startswith("val_")}
+        kept = trainer.best_epoch if config.restore_best and trainer.best_epoch else len(
+            self.history_)  # the epoch whose weights the model has
+        self.metrics_ = {k: v for k, v in self.history_[kept - 1].items() if k.startswith("val_")}
         self.model_.eval()
         return self
 
