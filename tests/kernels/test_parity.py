@@ -112,3 +112,25 @@ def test_dispatch_skips_unsupported_cases(kernels, model_factory):
 def test_dispatch_honours_lstmkit_kernels_env(kernels, model_factory, monkeypatch):
     monkeypatch.setenv("LSTMKIT_KERNELS", "0")
     assert kernel_for(model_factory("lstm", F_IN, H).cells[0], torch.randn(T, B, F_IN)) is None
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_matches_reference_with_batch_split_over_threads(kernels, reference,
+                                                                 model_factory, cell):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # batch rows split over 2 threads (B * 4H * H is large enough)
+    try:
+        model = model_factory(cell, F_IN, 64, bidirectional=True, dtype=torch.float64)
+        torch.manual_seed(0)
+        x = torch.randn(T, 9, F_IN, dtype=torch.float64)
+        hx = tuple(torch.randn(2, 9, s, dtype=torch.float64)
+                   for s in model.cells[0].state_sizes())
+        lengths = torch.tensor([T, 2, 1, T, 3, T, 4, 5, 1])
+        out, final, grads = _run(model, x, hx, lengths)
+        ref_out, ref_final, ref_grads = reference(_run, model, x, hx, lengths)
+    finally:
+        torch.set_num_threads(threads)
+    assert_close(out, ref_out)
+    assert_close(final, ref_final)
+    for name, grad in grads.items():
+        assert_near(grad, ref_grads[name], torch.float64, name)

@@ -74,17 +74,20 @@ class StepGemm {
   Tensor packed_;  // MKL's packed copy of W (float only), else undefined
 };
 
-// Runs fn(begin, end) over rows [0, rows), in parallel when a step has enough work
-// (each row costs `row_cost` point-wise element operations).
+// Runs fn(b0, b1) on blocks of batch rows, one block per thread. Each block runs its
+// whole time loop with single-threaded GEMMs on its rows: the rows of a batch are
+// independent in every recurrence, so the threads never wait for each other inside the
+// loop (parallel GEMMs per step would synchronise every step, which dominates at small
+// sizes and on a busy machine). `step_cost` is the multiply-adds of one row and step.
 template <typename F>
-inline void for_rows(int64_t rows, int64_t row_cost, const F& fn) {
-  constexpr int64_t kMinWork = 16384;
-  const int64_t grain = std::max<int64_t>(1, kMinWork / std::max<int64_t>(row_cost, 1));
-  if (rows <= grain) {
+inline void for_blocks(int64_t rows, int64_t step_cost, const F& fn) {
+  constexpr int64_t kMinWork = 1 << 15;  // multiply-adds of one step worth a second thread
+  const int64_t threads = at::get_num_threads();
+  if (threads < 2 || rows < 2 || rows * step_cost < kMinWork || at::in_parallel_region()) {
     fn(0, rows);
-  } else {
-    at::parallel_for(0, rows, grain, fn);
+    return;
   }
+  at::parallel_for(0, rows, (rows + threads - 1) / threads, fn);
 }
 
 // True when step t is inside sequence b (no lengths: always).

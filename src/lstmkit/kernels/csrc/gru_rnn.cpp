@@ -111,15 +111,16 @@ std::vector<Tensor> gru_forward(const Tensor& xp, const Tensor& h0, const Tensor
     using S = scalar_t;
     const S *x = xp.data_ptr<S>(), *h_init = h0.data_ptr<S>(), *bhn = optional_ptr<S>(b_hn);
     S *hp = hs.data_ptr<S>(), *rp = rec.data_ptr<S>();
-    for (int64_t t = 0; t < steps; ++t) {
-      const S* h_prev = prev_state(h_init, hp, t, BH);
-      S* g = gates.data_ptr<S>() + (save ? t : 0) * 4 * BH;
-      gemm(false, true, B, 3 * H, H, h_prev, H, w_hh.data_ptr<S>(), H, S(0), rp, 3 * H);
-      for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
+    for_blocks(B, 3 * H * H, [&](int64_t b0, int64_t b1) {
+      const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, 3 * H, H, false);
+      for (int64_t t = 0; t < steps; ++t) {
+        const S* h_prev = prev_state(h_init, hp, t, BH);
+        S* g = gates.data_ptr<S>() + (save ? t : 0) * 4 * BH;
+        recurrent(h_prev + b0 * H, H, S(0), rp + b0 * 3 * H, 3 * H);  // h W_hh^T (B, 3H)
         gru_forward_rows<S>(b0, b1, H, x + t * 3 * BH, rp, bhn, h_prev, hp + t * BH, g,
                             lengths_ptr(lengths), t);
-      });
-    }
+      }
+    });
   });
   return {hs, gates};
 }
@@ -134,19 +135,21 @@ std::vector<Tensor> gru_backward(const Tensor& dhs, const Tensor& dh_n, const Te
   AT_DISPATCH_FLOATING_TYPES(hs.scalar_type(), "gru_backward", [&] {
     using S = scalar_t;
     const S *h_init = h0.data_ptr<S>(), *hp = hs.data_ptr<S>();
-    for (int64_t t = steps - 1; t >= 0; --t) {
+    for_blocks(B, 3 * H * H, [&](int64_t b0, int64_t b1) {
+      const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, 3 * H, H, true);
       S *dhp = dh.data_ptr<S>(), *dhn = dh_prev.data_ptr<S>();
-      S* drt = drec.data_ptr<S>() + t * 3 * BH;
-      for_rows(B, 6 * H, [&](int64_t b0, int64_t b1) {
+      for (int64_t t = steps - 1; t >= 0; --t) {
+        S* drt = drec.data_ptr<S>() + t * 3 * BH;
         gru_backward_rows<S>(b0, b1, H, dy.data_ptr<S>() + t * BH, dhp,
                              prev_state(h_init, hp, t, BH), gates.data_ptr<S>() + t * 4 * BH,
                              dxp.data_ptr<S>() + t * 3 * BH, drt, dhn, lengths_ptr(lengths),
                              t);
-      });
-      gemm(false, false, B, H, 3 * H, drt, 3 * H, w_hh.data_ptr<S>(), H, S(1), dhn, H);
-      std::swap(dh, dh_prev);
-    }
+        recurrent(drt + b0 * 3 * H, 3 * H, S(1), dhn + b0 * H, H);  // += drec_t W_hh
+        std::swap(dhp, dhn);
+      }
+    });
   });
+  if (steps % 2) std::swap(dh, dh_prev);  // the last step wrote into dh_prev
   Tensor dw = weight_grad(drec, h0, hs);  // (3H, H)
   const bool has_bias = b_hn.has_value() && b_hn->defined();
   Tensor db = has_bias ? drec.narrow(2, 2 * H, H).sum({0, 1}) : Tensor();
@@ -162,14 +165,15 @@ std::vector<Tensor> rnn_forward(const Tensor& xp, const Tensor& h0, const Tensor
     using S = scalar_t;
     const S *x = xp.data_ptr<S>(), *h_init = h0.data_ptr<S>();
     S* hp = hs.data_ptr<S>();
-    for (int64_t t = 0; t < steps; ++t) {
-      const S* h_prev = prev_state(h_init, hp, t, BH);
-      gemm(false, true, B, H, H, h_prev, H, w_hh.data_ptr<S>(), H, S(0), hp + t * BH, H);
-      for_rows(B, H, [&](int64_t b0, int64_t b1) {
+    for_blocks(B, H * H, [&](int64_t b0, int64_t b1) {
+      const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, H, H, false);
+      for (int64_t t = 0; t < steps; ++t) {
+        const S* h_prev = prev_state(h_init, hp, t, BH);
+        recurrent(h_prev + b0 * H, H, S(0), hp + t * BH + b0 * H, H);  // h W_hh^T
         rnn_forward_rows<S>(b0, b1, H, x + t * BH, h_prev, hp + t * BH, relu,
                             lengths_ptr(lengths), t);
-      });
-    }
+      }
+    });
   });
   return {hs};
 }
@@ -182,18 +186,20 @@ std::vector<Tensor> rnn_backward(const Tensor& dhs, const Tensor& dh_n, const Te
   Tensor dxp = at::empty_like(hs);  // (T, B, H)
   AT_DISPATCH_FLOATING_TYPES(hs.scalar_type(), "rnn_backward", [&] {
     using S = scalar_t;
-    for (int64_t t = steps - 1; t >= 0; --t) {
+    for_blocks(B, H * H, [&](int64_t b0, int64_t b1) {
+      const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, H, H, true);
       S *dhp = dh.data_ptr<S>(), *dhn = dh_prev.data_ptr<S>();
-      S* dxt = dxp.data_ptr<S>() + t * BH;
-      for_rows(B, 2 * H, [&](int64_t b0, int64_t b1) {
+      for (int64_t t = steps - 1; t >= 0; --t) {
+        S* dxt = dxp.data_ptr<S>() + t * BH;
         rnn_backward_rows<S>(b0, b1, H, dy.data_ptr<S>() + t * BH, dhp,
                              hs.data_ptr<S>() + t * BH, dxt, dhn, relu, lengths_ptr(lengths),
                              t);
-      });
-      gemm(false, false, B, H, H, dxt, H, w_hh.data_ptr<S>(), H, S(1), dhn, H);
-      std::swap(dh, dh_prev);
-    }
+        recurrent(dxt + b0 * H, H, S(1), dhn + b0 * H, H);  // += dx_t W_hh
+        std::swap(dhp, dhn);
+      }
+    });
   });
+  if (steps % 2) std::swap(dh, dh_prev);  // the last step wrote into dh_prev
   return {dxp, dh, weight_grad(dxp, h0, hs)};
 }
 

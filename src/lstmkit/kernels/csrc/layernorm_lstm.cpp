@@ -108,14 +108,15 @@ void run_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0, const Ten
   const S *x = xp.data_ptr<S>(), *wp = w.data_ptr<S>();
   const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>();
-  for (int64_t t = 0; t < steps; ++t) {
-    const S* h_prev = prev_state(h_init, hp, t, BH);
-    const S* c_prev = prev_state(c_init, cp, t, BH);
-    const int64_t k = save ? t : 0;
-    S *g = gates.data_ptr<S>() + k * 4 * BH, *r = rhat.data_ptr<S>() + k * 4 * BH;
-    S *ch = chat.data_ptr<S>() + k * BH, *rs = rstd.data_ptr<S>() + k * 2 * B;
-    gemm(false, true, B, 4 * H, H, h_prev, H, wp, H, S(0), r, 4 * H);  // (B, 4H)
-    for_rows(B, 6 * H, [&](int64_t b0, int64_t b1) {
+  for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
+    const StepGemm<S> recurrent(wp, b1 - b0, 4 * H, H, false);
+    for (int64_t t = 0; t < steps; ++t) {
+      const S* h_prev = prev_state(h_init, hp, t, BH);
+      const S* c_prev = prev_state(c_init, cp, t, BH);
+      const int64_t k = save ? t : 0;
+      S *g = gates.data_ptr<S>() + k * 4 * BH, *r = rhat.data_ptr<S>() + k * 4 * BH;
+      S *ch = chat.data_ptr<S>() + k * BH, *rs = rstd.data_ptr<S>() + k * 2 * B;
+      recurrent(h_prev + b0 * H, H, S(0), r + b0 * 4 * H, 4 * H);  // h W_hh^T (B, 4H)
       for (int64_t b = b0; b < b1; ++b) {
         S *hn = hp + t * BH + b * H, *cn = cp + t * BH + b * H;
         if (!valid(lens, b, t)) {
@@ -126,8 +127,8 @@ void run_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0, const Ten
         forward_row(H, x + (t * B + b) * 4 * H, r + b * 4 * H, g + b * 4 * H,
                     c_prev + b * H, cn, ch + b * H, hn, rs + 2 * b, p);
       }
-    });
-  }
+    }
+  });
 }
 
 template <typename S>
@@ -139,11 +140,12 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
   Tensor dh_prev = at::empty_like(dh), tmp = at::empty_like(dc);
   const S *dy = dhs.data_ptr<S>(), *wp = w.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   const S* cp = cs.data_ptr<S>();
-  for (int64_t t = steps - 1; t >= 0; --t) {
+  for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
+    const StepGemm<S> recurrent(wp, b1 - b0, 4 * H, H, true);
     S *dhp = dh.data_ptr<S>(), *dhn = dh_prev.data_ptr<S>();
-    S* drt = dr.data_ptr<S>() + t * 4 * BH;
-    const S* c_prev = prev_state(c_init, cp, t, BH);
-    for_rows(B, 12 * H, [&](int64_t b0, int64_t b1) {
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      S* drt = dr.data_ptr<S>() + t * 4 * BH;
+      const S* c_prev = prev_state(c_init, cp, t, BH);
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = (t * B + b);
         S* dgr = dg.data_ptr<S>() + row * 4 * H;
@@ -157,14 +159,14 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
                      gates.data_ptr<S>() + row * 4 * H, c_prev + b * H,
                      chat.data_ptr<S>() + row * H, rhat.data_ptr<S>() + row * 4 * H,
                      rstd.data_ptr<S>() + row * 2, dgr, drt + b * 4 * H,
-                     acc.data_ptr<S>() + b * 6 * H,
-                     tmp.data_ptr<S>() + b * H, p);
+                     acc.data_ptr<S>() + b * 6 * H, tmp.data_ptr<S>() + b * H, p);
         std::memset(dhn + b * H, 0, H * sizeof(S));
       }
-    });
-    gemm(false, false, B, H, 4 * H, drt, 4 * H, wp, H, S(1), dhn, H);  // += dr_t @ W
-    std::swap(dh, dh_prev);
-  }
+      recurrent(drt + b0 * 4 * H, 4 * H, S(1), dhn + b0 * H, H);  // += dr_t W_hh
+      std::swap(dhp, dhn);
+    }
+  });
+  if (steps % 2) std::swap(dh, dh_prev);  // the last step wrote into dh_prev
 }
 
 }  // namespace

@@ -19,24 +19,24 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
   const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
   S* xcp = xc.data_ptr<S>();
-  const StepGemm<S> recurrent(w_hh.data_ptr<S>(), B, 4 * H, H, false);
   for (int64_t t0 = 0; t0 < steps; t0 += chunk) {
     const int64_t n = std::min(chunk, steps - t0);
     for (int64_t row = 0; bias && row < n * B; ++row) {
       std::memcpy(xcp + row * 4 * H, bias, 4 * H * sizeof(S));
     }
     gemm(false, true, n * B, 4 * H, I, xd + t0 * B * I, I, wi, I, S(bias ? 1 : 0), xcp, 4 * H);
-    for (int64_t t = t0; t < t0 + n; ++t) {
-      const S* h_prev = prev_state(h_init, hp, t, BH);
-      const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
-      S* c_next = cp + (save ? t : t % 2) * BH;
-      S* g = gp + (save ? t : 0) * 4 * BH;
-      recurrent(h_prev, H, S(0), g, 4 * H);  // (B, H) @ W_hh^T -> (B, 4H)
-      for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
+    for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
+      const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, 4 * H, H, false);
+      for (int64_t t = t0; t < t0 + n; ++t) {
+        const S* h_prev = prev_state(h_init, hp, t, BH);
+        const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
+        S* c_next = cp + (save ? t : t % 2) * BH;
+        S* g = gp + (save ? t : 0) * 4 * BH;
+        recurrent(h_prev + b0 * H, H, S(0), g + b0 * 4 * H, 4 * H);  // h W_hh^T (B, 4H)
         forward_rows<S, PEEP>(b0, b1, H, xcp + (t - t0) * 4 * BH, 4 * H, g, h_prev, c_prev,
                               hp + t * BH, c_next, p, lens, t);
-      });
-    }
+      }
+    });
   }
 }
 
@@ -48,18 +48,20 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
   Tensor dh_prev = at::empty_like(dh);
   const S *dy = dhs.data_ptr<S>(), *wp = w.data_ptr<S>(), *gp = gates.data_ptr<S>();
   const S *c_init = c0.data_ptr<S>(), *cp = cs.data_ptr<S>();
-  S* dgp = dg.data_ptr<S>();
-  const StepGemm<S> recurrent(wp, B, 4 * H, H, true);
-  for (int64_t t = steps - 1; t >= 0; --t) {
-    S *dhp = dh.data_ptr<S>(), *dhn = dh_prev.data_ptr<S>(), *dgt = dgp + t * 4 * BH;
-    for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
-      backward_rows<S, PEEP>(b0, b1, H, dy + t * BH, dhp, dc.data_ptr<S>(), dhn, dgt, 4 * H,
-                             gp + t * 4 * BH, prev_state(c_init, cp, t, BH), cp + t * BH,
-                             p, PEEP ? dp.data_ptr<S>() : nullptr, lens, t);
-    });
-    recurrent(dgt, 4 * H, S(1), dhn, H);  // += dg_t @ W
-    std::swap(dh, dh_prev);
-  }
+  S *dgp = dg.data_ptr<S>(), *dcp = dc.data_ptr<S>();
+  for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
+    const StepGemm<S> recurrent(wp, b1 - b0, 4 * H, H, true);
+    S *cur = dh.data_ptr<S>(), *next = dh_prev.data_ptr<S>();
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      S* dgt = dgp + t * 4 * BH;
+      backward_rows<S, PEEP>(b0, b1, H, dy + t * BH, cur, dcp, next, dgt, 4 * H,
+                             gp + t * 4 * BH, prev_state(c_init, cp, t, BH), cp + t * BH, p,
+                             PEEP ? dp.data_ptr<S>() : nullptr, lens, t);
+      recurrent(dgt + b0 * 4 * H, 4 * H, S(1), next + b0 * H, H);  // += dg_t W_hh
+      std::swap(cur, next);
+    }
+  });
+  if (steps % 2) std::swap(dh, dh_prev);  // the last step wrote into dh_prev
 }
 
 }  // namespace

@@ -37,22 +37,22 @@ void run_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0, const Ten
   const S *x = xp.data_ptr<S>(), *wm = w_mh.data_ptr<S>(), *wh = w_hh.data_ptr<S>();
   const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
-  for (int64_t t = 0; t < steps; ++t) {
-    const S* h_prev = prev_state(h_init, hp, t, BH);
-    const S* c_prev = prev_state(c_init, cp, t, BH);
-    const S* xt = x + t * B * xs;
-    const int64_t k = save ? t : 0;
-    S *g = gp + k * 4 * BH, *hmt = hm.data_ptr<S>() + k * BH, *mt = m.data_ptr<S>() + k * BH;
-    gemm(false, true, B, H, H, h_prev, H, wm, H, S(0), hmt, H);  // (B, H)
-    for_rows(B, H, [&](int64_t b0, int64_t b1) {
+  for_blocks(B, 5 * H * H, [&](int64_t b0, int64_t b1) {
+    const StepGemm<S> to_hm(wm, b1 - b0, H, H, false), to_gates(wh, b1 - b0, 4 * H, H, false);
+    for (int64_t t = 0; t < steps; ++t) {
+      const S* h_prev = prev_state(h_init, hp, t, BH);
+      const S* c_prev = prev_state(c_init, cp, t, BH);
+      const S* xt = x + t * B * xs;
+      const int64_t k = save ? t : 0;
+      S* g = gp + k * 4 * BH;
+      S *hmt = hm.data_ptr<S>() + k * BH, *mt = m.data_ptr<S>() + k * BH;
+      to_hm(h_prev + b0 * H, H, S(0), hmt + b0 * H, H);  // h W_mh^T (B, H)
       multiply_rows<S>(b0, b1, H, xt + 4 * H, xs, hmt, mt);
-    });
-    gemm(false, true, B, 4 * H, H, mt, H, wh, H, S(0), g, 4 * H);  // (B, 4H)
-    for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
+      to_gates(mt + b0 * H, H, S(0), g + b0 * 4 * H, 4 * H);  // m W_hh^T (B, 4H)
       forward_rows<S, false>(b0, b1, H, xt, xs, g, h_prev, c_prev, hp + t * BH, cp + t * BH,
                              nullptr, lens, t);
-    });
-  }
+    }
+  });
 }
 
 template <typename S>
@@ -65,24 +65,24 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& xp,
   Tensor dh_prev = at::empty_like(dh), dm = at::empty_like(dc);
   const S *dy = dhs.data_ptr<S>(), *wm = w_mh.data_ptr<S>(), *wh = w_hh.data_ptr<S>();
   const S *c_init = c0.data_ptr<S>(), *cp = cs.data_ptr<S>(), *x = xp.data_ptr<S>();
-  S *dmp = dm.data_ptr<S>(), *dx = dxp.data_ptr<S>();
-  for (int64_t t = steps - 1; t >= 0; --t) {
-    S *dhp = dh.data_ptr<S>(), *dhn = dh_prev.data_ptr<S>(), *dxt = dx + t * B * xs;
-    S* dhmt = dhm.data_ptr<S>() + t * BH;
-    const S* hmt = hm.data_ptr<S>() + t * BH;
-    for_rows(B, 4 * H, [&](int64_t b0, int64_t b1) {
-      backward_rows<S, false>(b0, b1, H, dy + t * BH, dhp, dc.data_ptr<S>(), dhn, dxt, xs,
+  S *dmp = dm.data_ptr<S>(), *dx = dxp.data_ptr<S>(), *dcp = dc.data_ptr<S>();
+  for_blocks(B, 5 * H * H, [&](int64_t b0, int64_t b1) {
+    const StepGemm<S> from_gates(wh, b1 - b0, 4 * H, H, true);
+    const StepGemm<S> from_hm(wm, b1 - b0, H, H, true);
+    S *cur = dh.data_ptr<S>(), *next = dh_prev.data_ptr<S>();
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      S *dxt = dx + t * B * xs, *dhmt = dhm.data_ptr<S>() + t * BH;
+      backward_rows<S, false>(b0, b1, H, dy + t * BH, cur, dcp, next, dxt, xs,
                               gates.data_ptr<S>() + t * 4 * BH, prev_state(c_init, cp, t, BH),
                               cp + t * BH, nullptr, nullptr, lens, t);
-    });
-    gemm(false, false, B, H, 4 * H, dxt, xs, wh, H, S(0), dmp, H);  // dm = dg_t @ W_hh
-    for_rows(B, 2 * H, [&](int64_t b0, int64_t b1) {
-      multiply_backward_rows<S>(b0, b1, H, dmp, x + t * B * xs + 4 * H, hmt, dxt + 4 * H, xs,
-                                dhmt);
-    });
-    gemm(false, false, B, H, H, dhmt, H, wm, H, S(1), dhn, H);  // += dhm_t @ W_mh
-    std::swap(dh, dh_prev);
-  }
+      from_gates(dxt + b0 * xs, xs, S(0), dmp + b0 * H, H);  // dm = dg_t W_hh
+      multiply_backward_rows<S>(b0, b1, H, dmp, x + t * B * xs + 4 * H,
+                                hm.data_ptr<S>() + t * BH, dxt + 4 * H, xs, dhmt);
+      from_hm(dhmt + b0 * H, H, S(1), next + b0 * H, H);  // += dhm_t W_mh
+      std::swap(cur, next);
+    }
+  });
+  if (steps % 2) std::swap(dh, dh_prev);  // the last step wrote into dh_prev
 }
 
 }  // namespace
