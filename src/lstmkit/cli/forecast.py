@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import LstmkitError, ModelFileError, TrainingStopped
+from ..errors import ModelFileError, TrainingStopped
 
 app = typer.Typer(help="Forecast time series: train and evaluate beside baselines, or "
                   "predict with a saved model.", invoke_without_command=True)
@@ -104,8 +104,8 @@ def run_staged(data: str, options, train, out: Path, *, resume: bool, tracking: 
     try:
         run_experiment(exp, resume=resume, tracking=tracking, tracking_uri=tracking_uri)
     except TrainingStopped:
-        raise
-    except (LstmkitError, Exception):
+        raise  # keep the staged run for --resume
+    except Exception:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:

@@ -16,18 +16,17 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import torch
 
 from ...data.frequency import calendar_names, season_length
 from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
-from ...errors import ConfigError, DatasetError
+from ...data.windows import Split, split_series
+from ...errors import ConfigError, DatasetError, ModelFileError
 from ...models.forecaster import ForecastEnsemble, ForecastNet
 from ...training import Callback, TrainConfig, load_model_dir, save_model_dir
-from .features import Scalers, fit_scalers, known_after, series_features
+from .features import Scalers, fit_scalers
 from .options import ForecastOptions
-from .rollout import RolledForecast, rollout
+from .prediction import forecast_after, future_values
 from .training import train_members
 
 
@@ -62,6 +61,7 @@ class Forecaster:
         history_: per ensemble member, the trainer's per-epoch metrics.
 
     Example:
+        >>> import numpy as np
         >>> y = np.sin(np.arange(120) / 3) + 2
         >>> model = Forecaster(horizon=6, lookback=12, n_models=1,
         ...                    train=TrainConfig(epochs=2)).fit(y)
@@ -172,9 +172,7 @@ class Forecaster:
         """Steps the network predicts per call: K (direct) or 1 (autoregressive)."""
         return self.resolved_.horizon if self.options.strategy == "direct" else 1
 
-    def _splits(self, data: TimeSeriesData) -> list:
-        from ...data.windows import split_series
-
+    def _splits(self, data: TimeSeriesData) -> list[Split]:
         r = self.resolved_
         need = r.lookback + self.model_horizon + r.val_size + r.test_size
         for name, n in zip(data.ids, data.lengths, strict=True):
@@ -213,73 +211,12 @@ class Forecaster:
         steps = steps or self.resolved_.horizon
         self._check_steps(steps)
         ends = [len(t) for t in series.targets]
-        future_values = self._future_values(series, future, steps)
-        return self._forecast(series, ends, steps, future_values)
+        return forecast_after(self, series, ends, steps, future_values(self, series, future, steps))
 
     def _check_steps(self, steps: int) -> None:
         if self.options.past_covariates and steps > self.model_horizon:
             raise ConfigError(f"Forecaster: with past covariates at most {self.model_horizon} "
                               f"steps can be forecast, got steps={steps}")
-
-    def _future_values(self, series: TimeSeriesData, future: Any, steps: int) -> list[np.ndarray]:
-        rows = max(steps, self.model_horizon)
-        if not self.options.future_covariates:
-            return [np.zeros((rows, 0)) for _ in series.ids]
-        if future is None:
-            raise DatasetError(f"Forecaster: the model uses future covariates "
-                               f"({', '.join(self.options.future_covariates)}); pass their "
-                               f"values for the next {rows} steps with future= (--future)")
-        frame, where = read_table(future)
-        values = []
-        for name in series.ids:
-            part = frame if self.options.id_col is None else frame[
-                frame[self.options.id_col].astype(str) == name]
-            if len(part) < rows:
-                raise DatasetError(f"{where}: {len(part)} future rows for series {name!r}, "
-                                   f"need {rows}")
-            values.append(part[list(self.options.future_covariates)].to_numpy(np.float64)[:rows])
-        return values
-
-    def _forecast(self, series: TimeSeriesData, ends: list[int], steps: int,
-                  future_values: list[np.ndarray]) -> pd.DataFrame:
-        """Forecast ``steps`` after row ``ends[i]`` of each series; a tidy frame."""
-        r, rows = self.resolved_, max(steps, self.model_horizon)
-        windows, knowns, stamps = [], [], []
-        for i, name in enumerate(series.ids):
-            end = ends[i]
-            feats = series_features(self.scalers_, name, series.times[i], series.targets[i],
-                                    series.past[i], series.future[i], r.calendar,
-                                    history=slice(0, end))
-            windows.append(feats.inputs[end - r.lookback:end])
-            cov_history = np.concatenate([series.past[i], series.future[i]], axis=1)[:end]
-            times, known = known_after(self.scalers_, name, series.times[i][end - 1], r.freq,
-                                       rows, future_values[i], r.calendar, cov_history)
-            if end < len(series.targets[i]):  # inside the data: use its own rows
-                times = series.times[i][end:end + rows]
-                known = feats.known[end:end + rows]
-            knowns.append(known)
-            stamps.append(times[:steps])
-        x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
-        known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
-        rolled = rollout(self.net_, x, known, steps, levels=self.levels,
-                         n_paths=self.options.n_paths, seed=self.train.seed)
-        return self._tidy(series, ends, stamps, rolled)
-
-    def _tidy(self, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
-              rolled: RolledForecast) -> pd.DataFrame:
-        columns = {"forecast": rolled.point}
-        for lv, (lower, upper) in rolled.bounds.items():
-            columns[f"lower_{level_name(lv)}"] = lower
-            columns[f"upper_{level_name(lv)}"] = upper
-        frames = []
-        for i, name in enumerate(series.ids):
-            history = series.targets[i][:ends[i]]
-            values = {k: self.scalers_.target.inverse(name, v[i].double().numpy(), history)
-                      for k, v in columns.items()}  # each (n, C)
-            for c, target in enumerate(series.target_names):
-                frames.append(pd.DataFrame({"series": name, "time": stamps[i], "target": target,
-                                            **{k: v[:, c] for k, v in values.items()}}))
-        return pd.concat(frames, ignore_index=True)
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
@@ -317,7 +254,8 @@ class Forecaster:
         """A forecaster saved by :meth:`save`, ready to ``predict``; never unpickles."""
         files = load_model_dir(path)
         if files.task != "forecast":
-            raise DatasetError(f"{path}: a {files.task or 'untyped'!r} model, not a forecaster")
+            raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a "
+                                 "forecaster")
         model = cls(train=TrainConfig(**files.config["train"]), **files.config["options"])
         model.resolved_ = Resolved(**files.config["resolved"])
         model._freq = model.resolved_.freq
@@ -356,6 +294,3 @@ def default_lookback(season: int, horizon: int, room: int) -> int:
     return min(preferred, room) if room >= floor else preferred
 
 
-def level_name(level: float) -> str:
-    """``80`` for 0.8, ``97.5`` for 0.975: the suffix of interval columns."""
-    return f"{level * 100:g}"

@@ -16,6 +16,7 @@ import pandas as pd
 from ...errors import ConfigError
 from .baselines import baselines
 from .metrics import METRICS, mase_scale, score
+from .prediction import forecast_after
 
 if TYPE_CHECKING:
     from .estimator import Forecaster
@@ -51,7 +52,7 @@ def _score_origins(model: Forecaster, origins: list[list[int]], steps: int
     for k in range(rounds):
         keep = [i for i, o in enumerate(origins) if k < len(o)]
         ends = [origins[i][k] if i in keep else len(data.targets[i]) for i in range(len(data.ids))]
-        frame = model._forecast(data, ends, steps, _empty_future(model, data, steps))
+        frame = forecast_after(model, data, ends, steps, _empty_future(model, data, steps))
         frame = frame[frame["series"].isin([data.ids[i] for i in keep])]
         frames.append(_with_actuals(frame, data, ends))
     forecasts = pd.concat(frames, ignore_index=True)

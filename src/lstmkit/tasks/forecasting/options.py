@@ -47,7 +47,8 @@ class ForecastOptions:
         window_norm: read and predict targets relative to each window's mean level, so
             trends carry on beyond the training range.
         calendar: add calendar features (month, day of week, hour) as known inputs.
-        batch_size: windows per training step.
+        batch_size: windows per training step (default: 32, or more for long data so
+            that an epoch takes at most 20 steps).
         n_models: ensemble members (seeds ``seed, seed + 1, ...``), averaged.
         n_paths: sampled paths for intervals beyond K steps.
     """
@@ -75,7 +76,7 @@ class ForecastOptions:
     log: bool = False
     window_norm: bool = True
     calendar: bool = True
-    batch_size: int = 32
+    batch_size: int | None = None
     n_models: int = 3
     n_paths: int = 200
 

@@ -71,12 +71,23 @@ def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
                           callbacks=callbacks, progress=model.progress,
                           run_config={"train": asdict(config), "task": asdict(p)})
         resumable = resume and folder is not None and (folder / "last.safetensors").exists()
-        trainer.fit(TensorBatches(*train, batch_size=p.batch_size),
+        trainer.fit(TensorBatches(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
                     TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
                     resume=resumable)
         members.append(net.eval())
         histories.append(trainer.history_)
     return members, histories
+
+
+def auto_batch(windows: int, *, smallest: int = 32, max_steps: int = 20) -> int:
+    """The default batch size: ``smallest``, or larger so that an epoch takes at most
+    ``max_steps`` steps.
+
+    Example:
+        >>> auto_batch(73), auto_batch(1800)
+        (32, 90)
+    """
+    return max(smallest, -(-windows // max_steps))
 
 
 def member_dir(checkpoint_dir: str | os.PathLike | None, k: int) -> Path | None:

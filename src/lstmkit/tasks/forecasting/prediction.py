@@ -1,0 +1,96 @@
+"""Turning windows of a fitted forecaster's data into tidy, unscaled forecast tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...data.timeseries import TimeSeriesData, read_table
+from ...errors import DatasetError
+from .features import known_after, series_features
+from .rollout import RolledForecast, rollout
+
+if TYPE_CHECKING:
+    from .estimator import Forecaster
+
+
+def future_values(model: Forecaster, series: TimeSeriesData, future: Any, steps: int
+                  ) -> list[np.ndarray]:
+    """Per series, the future covariates of the ``max(steps, K)`` rows to forecast, read
+    from the table ``future`` (empty arrays when the model has none)."""
+    rows = max(steps, model.model_horizon)
+    if not model.options.future_covariates:
+        return [np.zeros((rows, 0)) for _ in series.ids]
+    if future is None:
+        raise DatasetError(f"Forecaster: the model uses future covariates "
+                           f"({', '.join(model.options.future_covariates)}); pass their "
+                           f"values for the next {rows} steps with future= (--future)")
+    frame, where = read_table(future)
+    values = []
+    for name in series.ids:
+        part = frame if model.options.id_col is None else frame[
+            frame[model.options.id_col].astype(str) == name]
+        if len(part) < rows:
+            raise DatasetError(f"{where}: {len(part)} future rows for series {name!r}, "
+                               f"need {rows}")
+        values.append(part[list(model.options.future_covariates)].to_numpy(np.float64)[:rows])
+    return values
+
+def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], steps: int,
+                   future: list[np.ndarray]) -> pd.DataFrame:
+    """Forecast ``steps`` steps after row ``ends[i]`` of each series ``i`` (rows from
+    ``ends[i]`` on are never read as targets); one tidy row per series, step and target.
+
+    Inside the data the known features of the forecast rows are the data's own; after
+    its end they come from ``future`` and the calendar."""
+    r, rows = model.resolved_, max(steps, model.model_horizon)
+    windows, knowns, stamps = [], [], []
+    for i, name in enumerate(series.ids):
+        end = ends[i]
+        feats = series_features(model.scalers_, name, series.times[i], series.targets[i],
+                                series.past[i], series.future[i], r.calendar,
+                                history=slice(0, end))
+        windows.append(feats.inputs[end - r.lookback:end])
+        cov_history = np.concatenate([series.past[i], series.future[i]], axis=1)[:end]
+        times, known = known_after(model.scalers_, name, series.times[i][end - 1], r.freq,
+                                   rows, future[i], r.calendar, cov_history)
+        if end < len(series.targets[i]):  # inside the data: use its own rows
+            times = series.times[i][end:end + rows]
+            known = feats.known[end:end + rows]
+        knowns.append(known)
+        stamps.append(times[:steps])
+    x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
+    known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
+    rolled = rollout(model.net_, x, known, steps, levels=model.levels,
+                     n_paths=model.options.n_paths, seed=model.train.seed)
+    return tidy(model, series, ends, stamps, rolled)
+
+def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
+         rolled: RolledForecast) -> pd.DataFrame:
+    """Unscaled forecasts as rows ``series, time, target, forecast, lower_*, upper_*``."""
+    columns = {"forecast": rolled.point}
+    for lv, (lower, upper) in rolled.bounds.items():
+        columns[f"lower_{level_name(lv)}"] = lower
+        columns[f"upper_{level_name(lv)}"] = upper
+    frames = []
+    for i, name in enumerate(series.ids):
+        history = series.targets[i][:ends[i]]
+        values = {k: model.scalers_.target.inverse(name, v[i].double().numpy(), history)
+                  for k, v in columns.items()}  # each (n, C)
+        for c, target in enumerate(series.target_names):
+            frames.append(pd.DataFrame({"series": name, "time": stamps[i], "target": target,
+                                        **{k: v[:, c] for k, v in values.items()}}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def level_name(level: float) -> str:
+    """``80`` for 0.8, ``97.5`` for 0.975: the suffix of interval columns.
+
+    Example:
+        >>> level_name(0.8), level_name(0.975)
+        ('80', '97.5')
+    """
+    return f"{level * 100:g}"
