@@ -79,15 +79,26 @@ class StepGemm {
 // independent in every recurrence, so the threads never wait for each other inside the
 // loop (parallel GEMMs per step would synchronise every step, which dominates at small
 // sizes and on a busy machine). `step_cost` is the multiply-adds of one row and step.
-template <typename F>
-inline void for_blocks(int64_t rows, int64_t step_cost, const F& fn) {
+inline int64_t block_size(int64_t rows, int64_t step_cost) {
   constexpr int64_t kMinWork = 1 << 15;  // multiply-adds of one step worth a second thread
   const int64_t threads = at::get_num_threads();
   if (threads < 2 || rows < 2 || rows * step_cost < kMinWork || at::in_parallel_region()) {
+    return std::max<int64_t>(rows, 1);
+  }
+  return (rows + threads - 1) / threads;
+}
+
+// Blocks are [k * size, (k + 1) * size), size = block_size(rows, step_cost).
+template <typename F>
+inline void for_blocks(int64_t rows, int64_t step_cost, const F& fn) {
+  const int64_t size = block_size(rows, step_cost), blocks = (rows + size - 1) / size;
+  if (blocks <= 1) {
     fn(0, rows);
     return;
   }
-  at::parallel_for(0, rows, (rows + threads - 1) / threads, fn);
+  at::parallel_for(0, blocks, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) fn(k * size, std::min(rows, (k + 1) * size));
+  });
 }
 
 // True when step t is inside sequence b (no lengths: always).

@@ -19,6 +19,11 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
   const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
   S* xcp = xc.data_ptr<S>();
+  const int64_t size = block_size(B, 4 * H * H);
+  std::vector<StepGemm<S>> recurrent;  // W_hh packed once per block of rows
+  for (int64_t b0 = 0; b0 < B; b0 += size) {
+    recurrent.emplace_back(w_hh.data_ptr<S>(), std::min(size, B - b0), 4 * H, H, false);
+  }
   for (int64_t t0 = 0; t0 < steps; t0 += chunk) {
     const int64_t n = std::min(chunk, steps - t0);
     for (int64_t row = 0; bias && row < n * B; ++row) {
@@ -26,13 +31,13 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
     }
     gemm(false, true, n * B, 4 * H, I, xd + t0 * B * I, I, wi, I, S(bias ? 1 : 0), xcp, 4 * H);
     for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
-      const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, 4 * H, H, false);
+      const StepGemm<S>& step_gemm = recurrent[b0 / size];
       for (int64_t t = t0; t < t0 + n; ++t) {
         const S* h_prev = prev_state(h_init, hp, t, BH);
         const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
         S* c_next = cp + (save ? t : t % 2) * BH;
         S* g = gp + (save ? t : 0) * 4 * BH;
-        recurrent(h_prev + b0 * H, H, S(0), g + b0 * 4 * H, 4 * H);  // h W_hh^T (B, 4H)
+        step_gemm(h_prev + b0 * H, H, S(0), g + b0 * 4 * H, 4 * H);  // h W_hh^T (B, 4H)
         forward_rows<S, PEEP>(b0, b1, H, xcp + (t - t0) * 4 * BH, 4 * H, g, h_prev, c_prev,
                               hp + t * BH, c_next, p, lens, t);
       }
