@@ -91,3 +91,10 @@ def test_forecast_cli_bad_input_exits_with_one_line_and_writes_nothing(
     assert len(err) == 1 and err[0].startswith(message.format(root=tmp_path))
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / ".lstmkit-partial").exists()
+
+
+def test_forecast_cli_resume_without_an_interrupted_run_says_so(tmp_path, capsys):
+    code = run(["forecast", "--resume", "--out", str(tmp_path / "out"), *TINY])
+    assert code != 0
+    assert capsys.readouterr().err.strip() == (
+        f"error: nothing to resume: no interrupted run in {tmp_path}/.lstmkit-partial/out")

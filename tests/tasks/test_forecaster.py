@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-from lstmkit.errors import ConfigError, DatasetError
+from lstmkit.errors import ConfigError, DatasetError, TrainingStopped
 from lstmkit.tasks.forecasting import Forecaster
-from lstmkit.training import TrainConfig
+from lstmkit.training import Callback, TrainConfig
 
 TINY = {"hidden_size": 8, "n_models": 1, "horizon": 6, "lookback": 12, "test_size": 12,
         "n_paths": 40, "train": TrainConfig(epochs=2, lr=1e-2)}
@@ -146,3 +146,25 @@ def test_forecaster_backtest_rolls_the_origin_through_the_test_part(fitted):
     forecasts, metrics = fitted.backtest(step=3)
     assert forecasts["origin"].nunique() == 3
     assert len(forecasts) == 3 * 6 and metrics["model"]["MAE"] > 0
+
+
+class StopAfter(Callback):
+    """Interrupts training at the end of an epoch, as a crash would."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, metrics) -> None:
+        if metrics["epoch"] == self.epoch:
+            raise TrainingStopped("stopped for the test")
+
+
+def test_forecaster_resume_ends_with_the_uninterrupted_weights(tmp_path):
+    options = {**TINY, "train": TrainConfig(epochs=4, lr=1e-2)}
+    whole = Forecaster(**options).fit(seasonal())
+    with pytest.raises(TrainingStopped):
+        Forecaster(**options, checkpoint_dir=tmp_path).fit(seasonal(), callbacks=[StopAfter(3)])
+    resumed = Forecaster(**options, checkpoint_dir=tmp_path).fit(seasonal(), resume=True)
+    for a, b in zip(whole.net_.state_dict().values(), resumed.net_.state_dict().values(),
+                    strict=True):
+        torch.testing.assert_close(a, b)

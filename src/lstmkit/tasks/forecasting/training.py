@@ -8,6 +8,7 @@ exactly where an interrupted run stopped.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -69,7 +70,7 @@ def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
         folder = member_dir(model.checkpoint_dir, k)
         trainer = Trainer(net, forecast_step, config, checkpoint_dir=folder,
                           callbacks=callbacks, progress=model.progress,
-                          run_config={"train": asdict(config), "task": asdict(p)})
+                          run_config=as_json({"train": asdict(config), "task": asdict(p)}))
         resumable = resume and folder is not None and (folder / "last.safetensors").exists()
         trainer.fit(TensorBatches(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
                     TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
@@ -77,6 +78,12 @@ def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
         members.append(net.eval())
         histories.append(trainer.history_)
     return members, histories
+
+
+def as_json(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` as it reads back from a checkpoint (tuples become lists), so that
+    resuming compares like with like."""
+    return json.loads(json.dumps(config))
 
 
 def auto_batch(windows: int, *, smallest: int = 32, max_steps: int = 20) -> int:
