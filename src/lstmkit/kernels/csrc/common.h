@@ -57,7 +57,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const flo
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
           int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
-// The recurrent GEMM of every step against one fixed weight W (N, K):
+// The GEMM of every step against one fixed weight W (N, K):
 // C (M, N) = beta * C + A (M, K) @ W^T, or with `transposed` C (M, K) = A (M, N) @ W.
 // With MKL, W is packed once per sequence (cblas_sgemm_pack) instead of once per call,
 // which is most of the cost of the small GEMMs of one time step.
@@ -65,13 +65,15 @@ template <typename T>
 class StepGemm {
  public:
   StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transposed);
-  void operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc) const;
+  // rows: how many rows of A and C this call has (at most m; default m).
+  void operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc, int64_t rows = -1) const;
 
  private:
   const T* w_;
   int64_t m_, n_, k_;
   bool transposed_;
   Tensor packed_;  // MKL's packed copy of W (float only), else undefined
+  Tensor dnnl_;    // oneDNN's reordered copy of W for large steps (float only)
 };
 
 // Runs fn(b0, b1) on blocks of batch rows, one block per thread. Each block runs its

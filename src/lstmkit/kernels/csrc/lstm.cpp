@@ -19,6 +19,7 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
   const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
   S* xcp = xc.data_ptr<S>();
+  const StepGemm<S> project(wi, chunk * B, 4 * H, I, false);
   const int64_t size = block_size(B, 4 * H * H);
   std::vector<StepGemm<S>> recurrent;  // W_hh packed once per block of rows
   for (int64_t b0 = 0; b0 < B; b0 += size) {
@@ -29,7 +30,7 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
     for (int64_t row = 0; bias && row < n * B; ++row) {
       std::memcpy(xcp + row * 4 * H, bias, 4 * H * sizeof(S));
     }
-    gemm(false, true, n * B, 4 * H, I, xd + t0 * B * I, I, wi, I, S(bias ? 1 : 0), xcp, 4 * H);
+    project(xd + t0 * B * I, I, S(bias ? 1 : 0), xcp, 4 * H, n * B);  // x W_ih^T (+ b)
     for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
       const StepGemm<S>& step_gemm = recurrent[b0 / size];
       for (int64_t t = t0; t < t0 + n; ++t) {

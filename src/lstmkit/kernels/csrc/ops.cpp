@@ -2,6 +2,7 @@
 // torch.ops.lstmkit.<name>.
 #include "common.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/library.h>
 
 #ifdef LSTMKIT_BLAS
@@ -75,9 +76,31 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const dou
 }
 #endif
 
+// oneDNN's GEMM (torch's mkldnn::_linear_pointwise on a reordered weight) beats MKL's
+// on large steps; its per-call overhead loses on small ones.
+constexpr int64_t kDnnlMinWork = 1 << 23;
+
+static const c10::OperatorHandle* dnnl_op(const char* name) {
+  auto handle = c10::Dispatcher::singleton().findOp({name, ""});
+  return handle ? new c10::OperatorHandle(*handle) : nullptr;
+}
+
+static Tensor dnnl_call(const c10::OperatorHandle& op, std::vector<c10::IValue> args) {
+  torch::jit::Stack stack(std::move(args));
+  op.callBoxed(&stack);
+  return stack[0].toTensor();
+}
+
 template <typename T>
 StepGemm<T>::StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transposed)
     : w_(w), m_(m), n_(n), k_(k), transposed_(transposed) {
+  static const c10::OperatorHandle* reorder = dnnl_op("mkldnn::_reorder_linear_weight");
+  if (std::is_same_v<T, float> && reorder && m * n * k >= kDnnlMinWork) {
+    Tensor weight = at::from_blob(const_cast<T*>(w), {n, k}, at::kFloat);
+    weight = transposed ? weight.t().contiguous() : weight;  // (out, in) of a linear layer
+    dnnl_ = dnnl_call(*reorder, {weight, c10::IValue(m)});
+    return;
+  }
 #ifdef LSTMKIT_BLAS
   if constexpr (std::is_same_v<T, float>) {
     enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112, kBMatrix = 162 };
@@ -92,22 +115,35 @@ StepGemm<T>::StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transpos
 }
 
 template <typename T>
-void StepGemm<T>::operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc) const {
+void StepGemm<T>::operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc,
+                             int64_t rows) const {
+  static const c10::OperatorHandle* linear = dnnl_op("mkldnn::_linear_pointwise");
+  const int64_t in = transposed_ ? n_ : k_, out = transposed_ ? k_ : n_;
+  const int64_t m = rows < 0 ? m_ : rows;
+  if (dnnl_.defined() && linear && lda == in) {
+    Tensor x = at::from_blob(const_cast<T*>(a), {m, in}, at::kFloat);
+    Tensor y = dnnl_call(*linear, {x, dnnl_, c10::IValue(), std::string("none"),
+                                   c10::List<std::optional<at::Scalar>>(), c10::IValue()});
+    Tensor target = at::from_blob(c, {m, out}, {ldc, 1}, at::kFloat);
+    beta == T(0) ? target.copy_(y) : target.add_(y);
+    return;
+  }
 #ifdef LSTMKIT_BLAS
-  if constexpr (std::is_same_v<T, float>) {
+  if (std::is_same_v<T, float> && m == m_) {
     enum { kRowMajor = 101, kNoTrans = 111, kPacked = 151 };
     const int cols = static_cast<int>(transposed_ ? k_ : n_);
     const int inner = static_cast<int>(transposed_ ? n_ : k_);
-    cblas_sgemm_compute(kRowMajor, kNoTrans, kPacked, static_cast<int>(m_), cols, inner, a,
-                        static_cast<int>(lda), packed_.data_ptr<float>(), 0, beta, c,
+    cblas_sgemm_compute(kRowMajor, kNoTrans, kPacked, static_cast<int>(m_), cols, inner,
+                        reinterpret_cast<const float*>(a), static_cast<int>(lda),
+                        packed_.data_ptr<float>(), 0, beta, reinterpret_cast<float*>(c),
                         static_cast<int>(ldc));
     return;
   }
 #endif
   if (transposed_) {
-    gemm(false, false, m_, k_, n_, a, lda, w_, k_, beta, c, ldc);
+    gemm(false, false, m, k_, n_, a, lda, w_, k_, beta, c, ldc);
   } else {
-    gemm(false, true, m_, n_, k_, a, lda, w_, k_, beta, c, ldc);
+    gemm(false, true, m, n_, k_, a, lda, w_, k_, beta, c, ldc);
   }
 }
 
