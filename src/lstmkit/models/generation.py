@@ -154,11 +154,16 @@ def next_token_probs(model, prompt: Sequence[int]) -> Tensor:
 
 
 @contextmanager
-def single_thread() -> Iterator[None]:
-    """Run the block on one torch thread: a B = 1 step is memory-bound, so more threads
-    only add synchronisation (and fight other processes for the cores)."""
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block on ``n`` torch threads (None: leave the setting alone).
+
+    A B = 1 step is memory-bound, so more threads only add synchronisation; and on a
+    machine whose cores other processes keep busy, waiting OpenMP threads can make a
+    small training step many times slower than on one thread.
+    """
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    if n is not None:
+        torch.set_num_threads(n)
     try:
         yield
     finally:

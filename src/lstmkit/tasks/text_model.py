@@ -60,6 +60,10 @@ class TextModel:
             (early stopping and the best epoch) when ``fit`` gets no ``val_text``.
         minutes: train for this many minutes (the learning rate decays over the time)
             instead of a number of epochs.
+        num_threads: torch threads while training (None: torch's setting). One by
+            default: the steps of a small model are too small to share, and on a 2-core
+            machine with other busy processes two threads were measured 6 to 200 times
+            slower than one.
         train: the optimisation settings; :meth:`default_train_config` by default.
             ``tbptt`` is always on.
 
@@ -83,7 +87,8 @@ class TextModel:
                  tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
                  max_vocab: int | None = None, min_count: int = 1, batch_size: int = 32,
                  bptt: int = 64, val_fraction: float = 0.05, minutes: float | None = None,
-                 train: TrainConfig | None = None, progress: bool = True) -> None:
+                 num_threads: int | None = 1, train: TrainConfig | None = None,
+                 progress: bool = True) -> None:
         make_tokenizer(level)  # validates level
         self.level, self.cell, self.embedding_size = level, cell, embedding_size
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
@@ -93,6 +98,7 @@ class TextModel:
         self.max_vocab = max_vocab if max_vocab or level == "char" else 20_000
         self.min_count, self.batch_size, self.bptt = min_count, batch_size, bptt
         self.val_fraction, self.minutes, self.progress = val_fraction, minutes, progress
+        self.num_threads = num_threads
         self.train = train or self.default_train_config()
 
     @staticmethod
@@ -142,7 +148,8 @@ class TextModel:
                           callbacks=callbacks, evaluate_fn=self._evaluate_batches,
                           run_config=run_config or {"text": self.get_params()},
                           progress=self.progress)
-        trainer.fit(batches, val, resume=resume)
+        with generation.torch_threads(self.num_threads):
+            trainer.fit(batches, val, resume=resume)
         self.history_ = trainer.history_
         kept = trainer.best_epoch if config.restore_best and trainer.best_epoch else len(
             self.history_)  # the epoch whose weights the model has
@@ -206,7 +213,8 @@ class TextModel:
         ids = self._ids_checked(text)
         if ids.numel() < 2:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
-        metrics = self._evaluate_batches(self.model_, self._stream(ids))
+        with generation.torch_threads(self.num_threads):
+            metrics = self._evaluate_batches(self.model_, self._stream(ids))
         return {k.removeprefix("val_"): v for k, v in metrics.items()}
 
     def generate(self, prompt: str, *, length: int = 200, temperature: float = 1.0,
@@ -234,7 +242,7 @@ class TextModel:
                 for i in out:
                     on_token(i)
         else:
-            with generation.single_thread():
+            with generation.torch_threads(1):
                 out = generation.generate_ids(self.model_, ids, length, temperature=temperature,
                                               top_k=top_k, top_p=top_p, seed=seed,
                                               on_token=on_token)

@@ -43,6 +43,7 @@ class TextOptions:
         val_fraction: share of the training part used for validation.
         test_fraction: share at the end of the data held out for the final test score.
         minutes: train for this many minutes instead of ``[train] epochs`` (0: off).
+        num_threads: torch threads while training (0: torch's setting).
     """
 
     level: str = "char"
@@ -65,6 +66,7 @@ class TextOptions:
     val_fraction: float = 0.05
     test_fraction: float = 0.1
     minutes: float = 0.0
+    num_threads: int = 1
 
     def __post_init__(self) -> None:
         if self.level not in ("char", "word"):
@@ -80,6 +82,7 @@ def text_model_from_options(options: TextOptions, run: TaskRun) -> TextModel:
     params.pop("test_fraction")
     params["max_vocab"] = params["max_vocab"] or None
     params["minutes"] = params["minutes"] or None
+    params["num_threads"] = params["num_threads"] or None
     return TextModel(**params, train=run.train, progress=run.progress)
 
 
