@@ -134,3 +134,22 @@ def test_kernel_matches_reference_with_batch_split_over_threads(kernels, referen
     assert_close(final, ref_final)
     for name, grad in grads.items():
         assert_near(grad, ref_grads[name], torch.float64, name)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "layernorm", "multiplicative"])
+def test_kernel_matches_reference_on_large_steps(kernels, reference, model_factory, cell):
+    """Large steps take oneDNN's GEMM instead of MKL's (float32, >= 2^23 multiply-adds)."""
+    model = model_factory(cell, 8, 256)
+    with torch.no_grad():  # weights of a well-conditioned 256-wide layer
+        for name, p in model.named_parameters():
+            if "ln_" not in name:
+                p.mul_(0.125)
+    torch.manual_seed(0)
+    x = torch.randn(3, 64, 8)
+    hx = tuple(torch.randn(1, 64, s) * 0.5 for s in model.cells[0].state_sizes())
+    out, final, grads = _run(model, x, hx, None)
+    ref_out, ref_final, ref_grads = reference(_run, model, x, hx, None)
+    assert_near(out, ref_out, torch.float32)
+    assert_near(final[1], ref_final[1], torch.float32)
+    for name, grad in grads.items():
+        assert_near(grad, ref_grads[name], torch.float32, name)

@@ -129,7 +129,7 @@ void StepGemm<T>::operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc,
     return;
   }
 #ifdef LSTMKIT_BLAS
-  if (std::is_same_v<T, float> && m == m_) {
+  if (std::is_same_v<T, float> && packed_.defined() && m == m_) {
     enum { kRowMajor = 101, kNoTrans = 111, kPacked = 151 };
     const int cols = static_cast<int>(transposed_ ? k_ : n_);
     const int inner = static_cast<int>(transposed_ ? n_ : k_);
