@@ -13,6 +13,8 @@ def bench(
                                   f"{k} (T, B, I, H) = {v}" for k, v in SIZES.items())),
     repeats: int = typer.Option(5, "--repeats", min=5, help="Timed runs; the median counts."),
     quick: bool = typer.Option(False, "--quick", help="T / 10 and 3 repeats (not the targets)."),
+    threads: int = typer.Option(0, "--threads", min=0,
+                                help="Intra-op threads of both libraries (0: torch's default)."),
 ) -> None:
     """Time lstmkit against torch.nn.LSTM / GRU in one process and print the ratios.
 
@@ -24,4 +26,4 @@ def bench(
     if unknown:
         raise typer.BadParameter(f"unknown sizes {unknown}; choose from {list(SIZES)}",
                                  param_hint="--sizes")
-    report(names, repeats=3 if quick else repeats, quick=quick)
+    report(names, repeats=3 if quick else repeats, quick=quick, threads=threads or None)

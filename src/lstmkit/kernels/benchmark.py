@@ -177,10 +177,15 @@ def _ratio(value: float, target: float) -> str:
     return f"[{style}]{value:.2f}[/]"
 
 
-def report(sizes: list[str], repeats: int = 5, quick: bool = False, console=None) -> None:
-    """Run every measurement and print the tables (``quick``: T / 10, fewer repeats)."""
+def report(sizes: list[str], repeats: int = 5, quick: bool = False, threads: int | None = None,
+           console=None) -> None:
+    """Run every measurement and print the tables (``quick``: T / 10, fewer repeats;
+    ``threads``: torch's intra-op threads for both libraries, default torch's)."""
     from rich.console import Console
     from rich.table import Table
+
+    if threads:
+        torch.set_num_threads(threads)
 
     console = console or Console(width=None if sys.stdout.isatty() else 110)
     kernels = lstmkit.kernels.available()
