@@ -51,7 +51,7 @@ def _plot_series(ax, history: pd.DataFrame, forecasts: pd.DataFrame, series: str
     name = f"{level * 100:g}"
     past = history[(history["series"] == series) & (history["target"] == target)]
     rows = forecasts[(forecasts["series"] == series) & (forecasts["target"] == target)]
-    ax.plot(past["time"], past["actual"], color="black", lw=1.2, label="history")
+    ax.plot(past["time"], past["actual"], color="black", lw=1.2, label="observed")
     for part, colour in (("test", "tab:blue"), ("future", "tab:orange")):
         chunk = rows[rows["part"] == part] if "part" in rows else rows
         if chunk.empty:
