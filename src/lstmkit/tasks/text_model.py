@@ -82,8 +82,8 @@ class TextModel:
 
     def __init__(self, *, level: str = "char", cell: str = "lstm", embedding_size: int = 64,
                  hidden_size: int = 256, num_layers: int = 1, dropout: float = 0.0,
-                 embedding_dropout: float = 0.0, input_dropout: float = 0.0,
-                 output_dropout: float = 0.0, weight_dropout: float = 0.0,
+                 embedding_dropout: float = 0.0, input_dropout: float = 0.1,
+                 output_dropout: float = 0.25, weight_dropout: float = 0.0,
                  tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
                  max_vocab: int | None = None, min_count: int = 1, batch_size: int = 32,
                  bptt: int = 64, val_fraction: float = 0.05, minutes: float | None = None,

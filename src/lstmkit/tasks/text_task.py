@@ -53,8 +53,8 @@ class TextOptions:
     num_layers: int = 1
     dropout: float = 0.0
     embedding_dropout: float = 0.0
-    input_dropout: float = 0.0
-    output_dropout: float = 0.0
+    input_dropout: float = 0.1
+    output_dropout: float = 0.25
     weight_dropout: float = 0.0
     tie_weights: bool = False
     ar: float = 0.0
