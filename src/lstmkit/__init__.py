@@ -19,12 +19,14 @@ from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 __version__ = "0.1.0"
 
 # after __version__, which the training package reads
+from .tasks.forecasting import Forecaster
 from .tasks.text_model import TextModel
 
 __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "Forecaster",
     "GRUCell",
     "LSTMCell",
     "LayerNormLSTMCell",
