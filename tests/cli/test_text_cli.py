@@ -100,3 +100,12 @@ def test_text_cli_not_a_model_directory_one_line(tmp_path, capsys):
         "'lstmkit text train' wrote (OUT or OUT/model)\n")
     assert run(["text", "suggest", str(tmp_path / "nope"), "--prompt", "a"]) == 1
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope'}: no such model directory\n"
+
+
+def test_text_cli_train_bad_options_one_line(tmp_path, capsys):
+    assert run(["text", "train", "--minutes", "1", "--epochs", "2", "--no-tracking"]) == 2
+    assert capsys.readouterr().err == "error: give --minutes or --epochs, not both\n"
+    assert run(["text", "train", "--level", "byte", "--no-tracking",
+                "--out", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err == ("error: [task] level must be 'char' or 'word', "
+                                       "got 'byte'\n")
