@@ -40,6 +40,8 @@ def forecast(
         "--future-covariate", help="Column known ahead (repeatable).")] = None,
     horizon: int | None = typer.Option(None, "--horizon", min=1, help="Steps K to forecast."),
     lookback: int | None = typer.Option(None, "--lookback", min=1, help="Rows L read."),
+    season: int | None = typer.Option(None, "--season", min=1,
+                                      help="Seasonal period (default: from the frequency)."),
     cell: str = typer.Option("lstm", "--cell", help="lstm, peephole, multiplicative, "
                              "layernorm, gru or rnn."),
     test_size: int | None = typer.Option(None, "--test-size", min=0,
@@ -70,7 +72,8 @@ def forecast(
     options = ForecastOptions(
         target=tuple(target) if target else None, time_col=time_col, id_col=id_col,
         past_covariates=tuple(past or ()), future_covariates=tuple(future or ()), fill=fill,
-        horizon=horizon, lookback=lookback, cell=cell, test_size=test_size, strategy=strategy,
+        horizon=horizon, lookback=lookback, season=season, cell=cell, test_size=test_size,
+        strategy=strategy,
         distribution=distribution, level=level, hidden_size=hidden_size,
         num_layers=num_layers, bidirectional=bidirectional, n_models=n_models)
     train = replace(Forecaster.default_train_config(), seed=seed,
