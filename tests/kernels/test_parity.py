@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from lstmkit.kernels.dispatch import kernel_for
+from lstmkit.layers.fused import kernel_for
 
 CELLS = ("lstm", "peephole", "layernorm", "multiplicative", "gru", "rnn_tanh", "rnn_relu")
 T, B, F_IN, H = 6, 4, 5, 7

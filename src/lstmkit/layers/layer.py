@@ -13,8 +13,8 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from ..cells.base import RecurrentCell
 from ..cells.registry import get_cell
-from ..kernels.dispatch import fused_run_direction, fused_step
 from ..validation import check_positive_int, check_probability
+from .fused import fused_run_direction, fused_step
 from .inputs import PreparedInput, prepare_input, prepare_state
 from .introspection import RecurrentTrace
 from .recurrent import DirectionResult, run_direction

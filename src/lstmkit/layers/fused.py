@@ -1,4 +1,5 @@
-"""Choosing the fused kernel for a cell, or ``None`` for the reference path.
+"""Choosing the fused kernel (:mod:`lstmkit.kernels`) for a cell, or ``None`` for the
+reference path.
 
 The kernels cover the built-in cells exactly (not subclasses, which may change the
 equations), on CPU tensors of float32 or float64, without an output projection, without
@@ -20,9 +21,9 @@ from ..cells import (
     RNNCell,
 )
 from ..cells.base import RecurrentCell, State
-from ..layers.recurrent import DirectionResult, reverse_padded, valid_mask
-from . import build
-from .ops import SPECS, KernelSpec, run
+from ..kernels import build
+from ..kernels.ops import SPECS, KernelSpec, run
+from .recurrent import DirectionResult, reverse_padded, valid_mask
 
 DTYPES = (torch.float32, torch.float64)
 
