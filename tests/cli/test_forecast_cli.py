@@ -98,3 +98,15 @@ def test_forecast_cli_resume_without_an_interrupted_run_says_so(tmp_path, capsys
     assert code != 0
     assert capsys.readouterr().err.strip() == (
         f"error: nothing to resume: no interrupted run in {tmp_path}/.lstmkit-partial/out")
+
+
+def test_forecast_cli_model_keeps_the_roles_a_bundled_dataset_suggested(tmp_path, capsys):
+    assert run(["forecast", "--data", "msft", "--epochs", "1", "--out", str(tmp_path / "msft"),
+                *TINY[2:]]) == 0
+    from lstmkit.data.registry import resolve
+
+    capsys.readouterr()
+    assert run(["forecast", "predict", str(tmp_path / "msft"), "--data",
+                str(resolve("msft").path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 + 5 and lines[1].startswith("0,2017-11-13,close,")

@@ -36,6 +36,7 @@ class TimeSeriesData:
         future: per series, (T_i, n_future) known-future covariates.
         target_names, past_names, future_names: the column names.
         freq: the inferred (or given) frequency, None for position-indexed data.
+        time_col: the time stamp column, None for position-indexed data.
     """
 
     ids: list[str]
@@ -47,6 +48,7 @@ class TimeSeriesData:
     past_names: list[str] = field(default_factory=list)
     future_names: list[str] = field(default_factory=list)
     freq: str | None = None
+    time_col: str | None = None
 
     @property
     def lengths(self) -> list[int]:
@@ -160,7 +162,7 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
         (str(k), g) for k, g in frame.groupby(id_col, sort=True)]
     freq = freq or _common_frequency(groups, time_col)
     data = TimeSeriesData([], [], [], [], [], targets, list(past_covariates),
-                          list(future_covariates), freq)
+                          list(future_covariates), freq, time_col)
     for name, group in groups:
         group = _regularise(group, name, time_col, freq, numeric, fill, where)
         times = pd.DatetimeIndex(group[time_col]) if time_col else pd.RangeIndex(len(group))

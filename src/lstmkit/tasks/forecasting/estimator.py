@@ -105,18 +105,18 @@ class Forecaster:
 
     # -- fit -------------------------------------------------------------------------------
     def read(self, data: Any) -> TimeSeriesData:
-        """Read and check ``data`` with this forecaster's column roles (a bundled
-        dataset's suggested roles fill in the ones not given)."""
-        p, defaults = self.options, dataset_defaults(data)
+        """Read and check ``data`` with this forecaster's column roles: the options given,
+        then the roles the fitted model was trained with, then a bundled dataset's."""
+        p = self.options
+        roles = {**dataset_defaults(data), **self.__dict__.get("roles_", {})}
         frame, where = read_table(data)
-        target = p.target or defaults.get("target")
-        return prepare_series(frame, target=list(target) if isinstance(target, tuple)
-                              else target, time_col=p.time_col or defaults.get("time_col"),
+        target = p.target or roles.get("target")
+        return prepare_series(frame, target=list(target) if isinstance(target, (tuple, list))
+                              else target, time_col=p.time_col or roles.get("time_col"),
                               id_col=p.id_col, past_covariates=list(p.past_covariates),
                               future_covariates=list(p.future_covariates),
-                              fill=p.fill or defaults.get("fill"),
-                              freq=p.freq or getattr(self, "_freq", None) or defaults.get("freq"),
-                              where=where)
+                              fill=p.fill or roles.get("fill"),
+                              freq=p.freq or roles.get("freq"), where=where)
 
     def check(self, data: Any) -> Forecaster:
         """Read and check ``data`` as ``fit`` would (columns, values, time stamps, lengths)
@@ -137,12 +137,15 @@ class Forecaster:
             DatasetError: bad data (naming the column and first bad rows), or a series
                 shorter than lookback + horizon + validation + test.
         """
-        data = self.read(data)
-        self.data_, self._freq, self.target_names_ = data, data.freq, data.target_names
-        self.resolved_ = self._resolve(data)
-        self.splits_ = self._splits(data)
-        self.scalers_ = fit_scalers(data, self.splits_, log=self.resolved_.log)
-        members, self.history_ = train_members(self, data, resume=resume, callbacks=callbacks)
+        series = self.read(data)
+        self.data_, self.target_names_ = series, series.target_names
+        self.roles_ = {"target": series.target_names, "time_col": series.time_col,
+                       "freq": series.freq, "fill": self.options.fill or
+                       dataset_defaults(data).get("fill")}
+        self.resolved_ = self._resolve(series)
+        self.splits_ = self._splits(series)
+        self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log)
+        members, self.history_ = train_members(self, series, resume=resume, callbacks=callbacks)
         self.net_ = ForecastEnsemble(members)
         return self
 
@@ -245,7 +248,7 @@ class Forecaster:
                   "resolved": asdict(self.resolved_),
                   "input_size": self.net_.members[0].encoder.input_size,
                   "n_known": self.net_.members[0].n_known,
-                  "target_names": self.target_names_}
+                  "target_names": self.target_names_, "roles": self.roles_}
         return save_model_dir(path, self.net_.state_dict(), config,
                               {"scalers": self.scalers_.to_dict()}, task="forecast")
 
@@ -258,7 +261,7 @@ class Forecaster:
                                  "forecaster")
         model = cls(train=TrainConfig(**files.config["train"]), **files.config["options"])
         model.resolved_ = Resolved(**files.config["resolved"])
-        model._freq = model.resolved_.freq
+        model.roles_ = files.config["roles"]
         model.scalers_ = Scalers.from_dict(files.transforms["scalers"])
         model.target_names_ = files.config["target_names"]
         model.net_ = ForecastEnsemble([model.build_net(files.config["input_size"],
