@@ -73,7 +73,7 @@ def train(
         "train": {**asdict(TextModel.default_train_config()), "seed": seed,
                   **({"epochs": epochs} if epochs else {})},
         "task": {**asdict(TextOptions()), "level": level, "cell": cell,
-                 "minutes": minutes or 0.0, "test_fraction": 0.1}}, list(ctx.args))
+                 "minutes": minutes or 0.0}}, list(ctx.args))
     parts = [build_dataclass(cls, raw.get(name), f"[{name}]") for cls, name in
              ((ExperimentConfig, "experiment"), (TrainConfig, "train"), (TextOptions, "task"))]
     resolved = {name: asdict(part) for name, part in
