@@ -81,7 +81,7 @@ class TextModel:
     """
 
     def __init__(self, *, level: str = "char", cell: str = "lstm", embedding_size: int = 64,
-                 hidden_size: int = 256, num_layers: int = 1, dropout: float = 0.0,
+                 hidden_size: int = 384, num_layers: int = 1, dropout: float = 0.0,
                  embedding_dropout: float = 0.0, input_dropout: float = 0.1,
                  output_dropout: float = 0.25, weight_dropout: float = 0.0,
                  tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,

@@ -49,7 +49,7 @@ class TextOptions:
     level: str = "char"
     cell: str = "lstm"
     embedding_size: int = 64
-    hidden_size: int = 256
+    hidden_size: int = 384
     num_layers: int = 1
     dropout: float = 0.0
     embedding_dropout: float = 0.0
