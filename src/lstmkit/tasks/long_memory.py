@@ -1,6 +1,6 @@
 """The long-memory demo: a plain RNN against an LSTM on the adding problem.
 
-The vanishing-gradient story of the LSTM papers, shown in about a minute on 2 cores:
+The vanishing-gradient story of the LSTM papers, shown in seconds on 2 cores:
 the RNN stays at the "always predict the mean" baseline, the LSTM goes far below it.
 """
 
