@@ -11,6 +11,7 @@ starts, so importing lstmkit stays fast.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import sys
@@ -117,6 +118,8 @@ class MlflowTracker(NullTracker):
     def __enter__(self) -> MlflowTracker:
         from mlflow import MlflowClient
 
+        if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # MLflow's INFO lines drown our output
+            logging.getLogger("mlflow").setLevel(logging.WARNING)
         if self.uri.startswith("sqlite:///"):
             Path(self.uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.client = MlflowClient(tracking_uri=self.uri)
