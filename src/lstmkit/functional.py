@@ -25,6 +25,22 @@ def _project(h: Tensor, weight_hr: Tensor | None) -> Tensor:
     return h if weight_hr is None else h @ weight_hr.t()  # (B, H) -> (B, P)
 
 
+def _lstm_update(
+    pre: Tensor, c: Tensor, weight_hr: Tensor | None,
+    c_norm: tuple[Tensor, Tensor] | None = None,
+) -> tuple[tuple[Tensor, Tensor], Gates]:
+    """Gates i, f, g, o from the pre-activations ``pre`` (B, 4H), then ``c_t`` and ``h_t``.
+
+    ``c_norm`` = (gain, shift) layer-normalises ``c_t`` on its way into the output tanh.
+    """
+    i, f, g, o = pre.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c_new = f * c + i * g
+    c_out = c_new if c_norm is None else layer_norm(c_new, *c_norm)
+    h_new = _project(o * torch.tanh(c_out), weight_hr)
+    return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o}
+
+
 def lstm_step(
     xp: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor, weight_hr: Tensor | None = None
 ) -> tuple[tuple[Tensor, Tensor], Gates]:
@@ -32,12 +48,7 @@ def lstm_step(
 
     ``xp = W_ih x_t + b_ih + b_hh`` of shape (B, 4H); ``h`` (B, P); ``c`` (B, H).
     """
-    pre = torch.addmm(xp, h, weight_hh.t())  # (B, 4H)
-    i, f, g, o = pre.chunk(4, dim=1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c_new = f * c + i * g
-    h_new = _project(o * torch.tanh(c_new), weight_hr)
-    return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o}
+    return _lstm_update(torch.addmm(xp, h, weight_hh.t()), c, weight_hr)  # pre: (B, 4H)
 
 
 def peephole_lstm_step(
@@ -87,11 +98,7 @@ def layernorm_lstm_step(
     tanh (the state carried forward is the un-normalised ``c_t``).
     """
     pre = xp + layer_norm(h @ weight_hh.t(), ln_hh_weight)  # (B, 4H)
-    i, f, g, o = pre.chunk(4, dim=1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c_new = f * c + i * g
-    h_new = _project(o * torch.tanh(layer_norm(c_new, ln_c_weight, ln_c_bias)), weight_hr)
-    return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o}
+    return _lstm_update(pre, c, weight_hr, c_norm=(ln_c_weight, ln_c_bias))
 
 
 def multiplicative_lstm_step(
@@ -110,12 +117,8 @@ def multiplicative_lstm_step(
     hidden = c.shape[-1]
     gx, mx = xp.split([4 * hidden, hidden], dim=1)
     m = mx * (h @ weight_mh.t())  # (B, H)
-    pre = torch.addmm(gx, m, weight_hh.t())  # (B, 4H)
-    i, f, g, o = pre.chunk(4, dim=1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c_new = f * c + i * g
-    h_new = _project(o * torch.tanh(c_new), weight_hr)
-    return (h_new, c_new), {"m": m, "i": i, "f": f, "g": g, "o": o}
+    state, gates = _lstm_update(torch.addmm(gx, m, weight_hh.t()), c, weight_hr)  # (B, 4H)
+    return state, {"m": m, **gates}
 
 
 def gru_step(
