@@ -36,15 +36,7 @@ def experiment(tmp_path, monkeypatch):
     return path
 
 
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
-
-
-def test_cli_train_no_tracking_saves_model_and_resolved_config(experiment, tmp_path, capsys):
+def test_cli_train_no_tracking_saves_model_and_resolved_config(run, experiment, tmp_path, capsys):
     assert run(["train", str(experiment), "--no-tracking", "--train.epochs=1"]) == 0
     assert "test_mse" in capsys.readouterr().out
     run_dir = tmp_path / "out" / "tiny"
@@ -53,7 +45,7 @@ def test_cli_train_no_tracking_saves_model_and_resolved_config(experiment, tmp_p
     assert not (tmp_path / "lstmkit-runs").exists()
 
 
-def test_cli_train_tracks_run_with_dataset_digest(experiment, tmp_path, capsys):
+def test_cli_train_tracks_run_with_dataset_digest(run, experiment, tmp_path, capsys):
     from mlflow import MlflowClient
 
     store = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -72,20 +64,20 @@ def test_cli_train_tracks_run_with_dataset_digest(experiment, tmp_path, capsys):
     assert "tiny" in capsys.readouterr().out
 
 
-def test_cli_train_resume_continues_to_the_same_end(experiment, tmp_path):
+def test_cli_train_resume_continues_to_the_same_end(run, experiment, tmp_path):
     assert run(["train", str(experiment), "--no-tracking", "--train.epochs=2"]) == 0
     assert run(["train", str(experiment), "--no-tracking", "--train.epochs=2",
                 "--resume"]) == 0
 
 
-def test_cli_unknown_key_prints_one_line_and_exits_2(experiment, capsys):
+def test_cli_unknown_key_prints_one_line_and_exits_2(run, experiment, capsys):
     assert run(["train", str(experiment), "--train.lrr=3"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown key in [train]: lrr; valid keys: epochs, lr,")
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_cli_missing_file_and_unknown_task_are_one_line_errors(experiment, tmp_path, capsys):
+def test_cli_missing_file_and_unknown_task_are_one_line_errors(run, experiment, tmp_path, capsys):
     assert run(["train", str(tmp_path / "none.toml")]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'none.toml'}: no such experiment file\n"
     assert run(["train", str(experiment), "--experiment.task=nope"]) == 2
@@ -93,18 +85,18 @@ def test_cli_missing_file_and_unknown_task_are_one_line_errors(experiment, tmp_p
         capsys.readouterr().err
 
 
-def test_cli_data_for_a_task_without_data_is_refused(experiment, capsys):
+def test_cli_data_for_a_task_without_data_is_refused(run, experiment, capsys):
     assert run(["train", str(experiment), "--data", "nile", "--no-tracking"]) == 2
     assert "task 'adding' makes its own data" in capsys.readouterr().err
 
 
-def test_cli_debug_shows_the_traceback(experiment):
+def test_cli_debug_shows_the_traceback(run, experiment):
     with pytest.raises(ConfigError):
         main(["--debug", "train", str(experiment), "--train.lrr=3"])
     assert run(["train", str(experiment), "--train.lrr=3"]) == 2  # --debug does not stick
 
 
-def test_cli_data_add_list_info(tmp_path, monkeypatch, capsys):
+def test_cli_data_add_list_info(run, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LSTMKIT_HOME", str(tmp_path / "home"))
     (tmp_path / "s.csv").write_text("t,v\n1,2\n")
     assert run(["data", "add", str(tmp_path / "s.csv"), "--name", "sales"]) == 0

@@ -9,17 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmkit.cli.main import main
-
 TINY = ["--epochs", "2", "--n-models", "1", "--hidden-size", "8", "--no-tracking"]
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
 
 
 def write_series(path, n: int = 80) -> None:
@@ -29,7 +19,7 @@ def write_series(path, n: int = 80) -> None:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+def outputs(run, tmp_path_factory):
     root = tmp_path_factory.mktemp("forecast")
     write_series(root / "load.csv")
     code = run(["forecast", "--data", str(root / "load.csv"), "--horizon", "6",
@@ -53,7 +43,7 @@ def test_forecast_cli_writes_every_output(outputs):
     assert not (outputs / ".lstmkit-partial").exists()
 
 
-def test_forecast_cli_predict_with_saved_model(outputs, capsys):
+def test_forecast_cli_predict_with_saved_model(run, outputs, capsys):
     capsys.readouterr()
     code = run(["forecast", "predict", str(outputs / "out"), "--data",
                 str(outputs / "load.csv")])
@@ -73,7 +63,7 @@ def test_forecast_cli_predict_with_saved_model(outputs, capsys):
             "(2001-05-01 00:00:00); fill them with fill='ffill' or 'linear' (--fill)"),
 ])
 def test_forecast_cli_bad_input_exits_with_one_line_and_writes_nothing(
-        tmp_path, capsys, case, message):
+        run, tmp_path, capsys, case, message):
     write_series(tmp_path / "bad.csv", 30 if case == "short" else 80)
     frame = pd.read_csv(tmp_path / "bad.csv")
     if case == "text":
@@ -93,14 +83,14 @@ def test_forecast_cli_bad_input_exits_with_one_line_and_writes_nothing(
     assert not (tmp_path / ".lstmkit-partial").exists()
 
 
-def test_forecast_cli_resume_without_an_interrupted_run_says_so(tmp_path, capsys):
+def test_forecast_cli_resume_without_an_interrupted_run_says_so(run, tmp_path, capsys):
     code = run(["forecast", "--resume", "--out", str(tmp_path / "out"), *TINY])
     assert code != 0
     assert capsys.readouterr().err.strip() == (
         f"error: nothing to resume: no interrupted run in {tmp_path}/.lstmkit-partial/out")
 
 
-def test_forecast_cli_model_keeps_the_roles_a_bundled_dataset_suggested(tmp_path, capsys):
+def test_forecast_cli_model_keeps_the_roles_a_bundled_dataset_suggested(run, tmp_path, capsys):
     assert run(["forecast", "--data", "msft", "--epochs", "1", "--out", str(tmp_path / "msft"),
                 *TINY[2:]]) == 0
     from lstmkit.data.registry import resolve

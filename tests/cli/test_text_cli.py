@@ -6,24 +6,14 @@ import json
 
 import pytest
 
-from lstmkit.cli.main import main
-
 TEXT = ("HAMLET:\nTo be, or not to be, that is the question:\n"
         "Whether 'tis nobler in the mind to suffer.\n\n") * 15
 TINY = ["--task.hidden_size=16", "--task.embedding_size=8", "--task.batch_size=4",
         "--task.bptt=16"]
 
 
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(run, tmp_path_factory):
     root = tmp_path_factory.mktemp("text")
     (root / "play.txt").write_text(TEXT)
     code = run(["text", "train", "--data", str(root / "play.txt"), "--epochs", "1",
@@ -38,7 +28,7 @@ def test_text_cli_train_writes_model_and_metrics(trained):
     assert (trained / "run" / "model" / "tokenizer.json").exists()
 
 
-def test_text_cli_evaluate_prints_json(trained, capsys):
+def test_text_cli_evaluate_prints_json(run, trained, capsys):
     assert run(["text", "evaluate", str(trained / "run"), "--data",
                 str(trained / "play.txt")]) == 0
     captured = capsys.readouterr()
@@ -46,7 +36,7 @@ def test_text_cli_evaluate_prints_json(trained, capsys):
     assert captured.err.startswith("bits per character: ")
 
 
-def test_text_cli_generate_seeded_is_reproducible(trained, capsys):
+def test_text_cli_generate_seeded_is_reproducible(run, trained, capsys):
     argv = ["text", "generate", str(trained / "run" / "model"), "--prompt", "To be",
             "--length", "40", "--seed", "1", "--top-p", "0.9"]
     assert run(argv) == 0
@@ -55,7 +45,7 @@ def test_text_cli_generate_seeded_is_reproducible(trained, capsys):
     assert capsys.readouterr().out == first and first.startswith("To be")
 
 
-def test_text_cli_suggest_and_inspect(trained, capsys):
+def test_text_cli_suggest_and_inspect(run, trained, capsys):
     assert run(["text", "suggest", str(trained / "run"), "--prompt", "To b", "--top", "3"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
     page = trained / "page.html"
@@ -70,7 +60,7 @@ def test_text_cli_suggest_and_inspect(trained, capsys):
      "looks like a binary file (NUL byte at byte offset 8); expected UTF-8 text"),
     (b"ok \xc3\x28", "not valid UTF-8 at byte offset 3 (byte 0xc3)"),
 ])
-def test_text_cli_bad_data_one_line(trained, tmp_path, capsys, content, message):
+def test_text_cli_bad_data_one_line(run, trained, tmp_path, capsys, content, message):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
     assert run(["text", "evaluate", str(trained / "run"), "--data", str(bad)]) == 1
@@ -78,7 +68,7 @@ def test_text_cli_bad_data_one_line(trained, tmp_path, capsys, content, message)
     assert err == f"error: {bad}: {message}\n"
 
 
-def test_text_cli_train_bad_data_one_line(tmp_path, capsys):
+def test_text_cli_train_bad_data_one_line(run, tmp_path, capsys):
     (tmp_path / "empty.txt").write_bytes(b"")
     assert run(["text", "train", "--data", str(tmp_path / "empty.txt"), "--no-tracking",
                 "--out", str(tmp_path / "run"), *TINY]) == 1
@@ -86,14 +76,14 @@ def test_text_cli_train_bad_data_one_line(tmp_path, capsys):
                                       "expected some text\n"
 
 
-def test_text_cli_prompt_outside_vocabulary_one_line(trained, capsys):
+def test_text_cli_prompt_outside_vocabulary_one_line(run, trained, capsys):
     assert run(["text", "generate", str(trained / "run"), "--prompt", "To €", "--length",
                 "5"]) == 1
     assert capsys.readouterr().err == ("error: prompt: '€' at character 3 is not in the "
                                        "model's char vocabulary (30 tokens)\n")
 
 
-def test_text_cli_not_a_model_directory_one_line(tmp_path, capsys):
+def test_text_cli_not_a_model_directory_one_line(run, tmp_path, capsys):
     assert run(["text", "suggest", str(tmp_path), "--prompt", "a"]) == 1
     assert capsys.readouterr().err == (
         f"error: {tmp_path}: not a model directory (no config.json); give the directory "
@@ -102,7 +92,7 @@ def test_text_cli_not_a_model_directory_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope'}: no such model directory\n"
 
 
-def test_text_cli_train_bad_options_one_line(tmp_path, capsys):
+def test_text_cli_train_bad_options_one_line(run, tmp_path, capsys):
     assert run(["text", "train", "--minutes", "1", "--epochs", "2", "--no-tracking"]) == 2
     assert capsys.readouterr().err == "error: give --minutes or --epochs, not both\n"
     assert run(["text", "train", "--level", "byte", "--no-tracking",
