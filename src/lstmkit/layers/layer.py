@@ -194,9 +194,9 @@ class Recurrent(nn.Module):
         fast = fused_step(self, input, hx)  # streaming inference: one kernel call
         if fast is not None:
             return fast
-        seq = input.unsqueeze(1 if self.batch_first and input.dim() == 2 else 0)
-        output, state = self.forward(seq, hx)
-        return output.squeeze(1 if self.batch_first and input.dim() == 2 else 0), state
+        time_dim = 1 if self.batch_first and input.dim() == 2 else 0
+        output, state = self.forward(input.unsqueeze(time_dim), hx)  # (B, I) -> one step
+        return output.squeeze(time_dim), state
 
     def _restore_layout(self, prepared: PreparedInput, x: Tensor, final: tuple[Tensor, ...]):
         if prepared.packed is not None:
