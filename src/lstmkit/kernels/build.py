@@ -79,8 +79,8 @@ def _blas_exported() -> bool:
 
 def _build_key(defines: list[str]) -> str:
     digest = hashlib.sha256()
-    for name in (*SOURCES, "common.h", "lstm_rows.h"):
-        digest.update((CSRC / name).read_bytes())
+    for path in sorted(CSRC.iterdir()):  # every source and header
+        digest.update(path.name.encode() + path.read_bytes())
     cpu = ""
     if Path("/proc/cpuinfo").exists():  # -march=native: a build belongs to its CPU
         cpu = next((line for line in Path("/proc/cpuinfo").read_text().splitlines()

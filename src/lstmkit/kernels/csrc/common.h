@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "small_gemm.h"
+
 namespace lstmkit {
 
 using at::Tensor;
@@ -72,6 +74,7 @@ class StepGemm {
   const T* w_;
   int64_t m_, n_, k_;
   bool transposed_;
+  SmallGemm<T> small_;  // our packed copy of W for calls of few rows, else empty
   Tensor packed_;  // MKL's packed copy of W (float only), else undefined
   Tensor dnnl_;    // oneDNN's reordered copy of W for large steps (float only)
 };
@@ -128,8 +131,25 @@ inline const T* prev_state(const T* initial, const T* states, int64_t t, int64_t
   return t == 0 ? initial : states + (t - 1) * stride;
 }
 
+// An uninitialised tensor for the kernels' large outputs and saved activations, from a
+// pool of recycled blocks (at most 1 GiB; small sizes come from at::empty). A fresh
+// multi-megabyte allocation is mmap-ed by malloc and faulted in page by page on first
+// write, and glibc hands it back to the OS when freed, so each training step paid that
+// again: measured at 60% of the layer-norm LSTM's forward at T=1000, B=16, H=64.
+Tensor buffer(at::IntArrayRef sizes, const at::TensorOptions& options);
+
+// Frees the pool's idle blocks (torch.ops.lstmkit.empty_cache).
+void empty_cache();
+
+// dg^T @ inputs for dg (N, R) and inputs (N, K): the gradient of a weight (R, K) from
+// the gradients of its outputs, summed over N rows. Computed as (inputs^T dg)^T, which
+// MKL runs up to 6x faster than dg^T inputs when K is small (measured 1.7 ms against
+// 11 ms at N = 16000, R = 256, K = 8) and never slower; the result is a transposed view.
+Tensor outer_sum(const Tensor& dg, const Tensor& inputs);
+
 // dW (rows, K) = sum_t dG_t^T @ S_{t-1}: one GEMM over all steps but the first, plus
-// the first step against the initial state. dg (T, B, rows) with row stride ldg.
+// the first step against the initial state (as outer_sum, a transposed view).
+// dg (T, B, rows), initial (B, K), states (T, B, K).
 Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states);
 
 void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w);

@@ -104,8 +104,8 @@ std::vector<Tensor> gru_forward(const Tensor& xp, const Tensor& h0, const Tensor
                                 const c10::optional<Tensor>& lengths, bool save) {
   const int64_t steps = xp.size(0), B = xp.size(1), H = h0.size(1), BH = B * H;
   check_inputs("gru_forward", xp, 3 * H, w_hh);
-  Tensor hs = at::empty({steps, B, H}, xp.options());
-  Tensor gates = at::empty({save ? steps : 1, B, 4 * H}, xp.options());  // r, z, n, hn
+  Tensor hs = buffer({steps, B, H}, xp.options());
+  Tensor gates = buffer({save ? steps : 1, B, 4 * H}, xp.options());  // r, z, n, hn
   Tensor rec = at::empty({B, 3 * H}, xp.options());
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "gru_forward", [&] {
     using S = scalar_t;
@@ -131,7 +131,8 @@ std::vector<Tensor> gru_backward(const Tensor& dhs, const Tensor& dh_n, const Te
                                  const Tensor& gates) {
   const int64_t steps = hs.size(0), B = hs.size(1), H = hs.size(2), BH = B * H;
   Tensor dh = dh_n.clone(), dh_prev = at::empty_like(dh), dy = dhs.contiguous();
-  Tensor dxp = at::empty({steps, B, 3 * H}, hs.options()), drec = at::empty_like(dxp);
+  Tensor dxp = buffer({steps, B, 3 * H}, hs.options());
+  Tensor drec = buffer(dxp.sizes(), hs.options());
   AT_DISPATCH_FLOATING_TYPES(hs.scalar_type(), "gru_backward", [&] {
     using S = scalar_t;
     const S *h_init = h0.data_ptr<S>(), *hp = hs.data_ptr<S>();
@@ -160,7 +161,7 @@ std::vector<Tensor> rnn_forward(const Tensor& xp, const Tensor& h0, const Tensor
                                 bool relu, const c10::optional<Tensor>& lengths) {
   const int64_t steps = xp.size(0), B = xp.size(1), H = h0.size(1), BH = B * H;
   check_inputs("rnn_forward", xp, H, w_hh);
-  Tensor hs = at::empty({steps, B, H}, xp.options());
+  Tensor hs = buffer({steps, B, H}, xp.options());
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "rnn_forward", [&] {
     using S = scalar_t;
     const S *x = xp.data_ptr<S>(), *h_init = h0.data_ptr<S>();
@@ -183,7 +184,7 @@ std::vector<Tensor> rnn_backward(const Tensor& dhs, const Tensor& dh_n, const Te
                                  const c10::optional<Tensor>& lengths, const Tensor& hs) {
   const int64_t steps = hs.size(0), B = hs.size(1), H = hs.size(2), BH = B * H;
   Tensor dh = dh_n.clone(), dh_prev = at::empty_like(dh), dy = dhs.contiguous();
-  Tensor dxp = at::empty_like(hs);  // (T, B, H)
+  Tensor dxp = buffer(hs.sizes(), hs.options());  // (T, B, H)
   AT_DISPATCH_FLOATING_TYPES(hs.scalar_type(), "rnn_backward", [&] {
     using S = scalar_t;
     for_blocks(B, H * H, [&](int64_t b0, int64_t b1) {

@@ -179,9 +179,10 @@ std::vector<Tensor> layernorm_lstm_forward(const Tensor& xp, const Tensor& h0,
   const int64_t steps = xp.size(0), B = xp.size(1), H = c0.size(1);
   check_inputs("layernorm_lstm_forward", xp, 4 * H, w_hh);
   const int64_t kept = save ? steps : 1;
-  Tensor hs = at::empty({steps, B, H}, xp.options()), cs = at::empty_like(hs);
-  Tensor gates = at::empty({kept, B, 4 * H}, xp.options()), rhat = at::empty_like(gates);
-  Tensor chat = at::empty({kept, B, H}, xp.options());
+  Tensor hs = buffer({steps, B, H}, xp.options()), cs = buffer({steps, B, H}, xp.options());
+  Tensor gates = buffer({kept, B, 4 * H}, xp.options());
+  Tensor rhat = buffer({kept, B, 4 * H}, xp.options());
+  Tensor chat = buffer({kept, B, H}, xp.options());
   Tensor rstd = at::empty({kept, B, 2}, xp.options());  // 1/std of W h and of c
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "layernorm_lstm_forward", [&] {
     using S = scalar_t;
@@ -199,7 +200,8 @@ std::vector<Tensor> layernorm_lstm_backward(
     const Tensor& cs, const Tensor& gates, const Tensor& rhat, const Tensor& chat,
     const Tensor& rstd) {
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
-  Tensor dg = at::empty_like(gates), dr = at::empty_like(gates);  // (T, B, 4H)
+  Tensor dg = buffer(gates.sizes(), gates.options());  // (T, B, 4H)
+  Tensor dr = buffer(gates.sizes(), gates.options());
   const int64_t B = gates.size(1), H = chat.size(2);
   Tensor acc = at::zeros({B, 6 * H}, gates.options());  // per-row sums of the gain grads
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "layernorm_lstm_backward", [&] {

@@ -81,9 +81,9 @@ std::vector<Tensor> lstm_forward(const Tensor& x, const Tensor& w_ih,
   check_inputs("lstm_forward", x, w_ih.size(1), w_hh);
   TORCH_CHECK(w_ih.is_contiguous() && w_ih.size(0) == 4 * H,
               "lstm_forward: expected a contiguous W_ih of shape (4H, I)");
-  Tensor hs = at::empty({steps, B, H}, x.options());           // (T, B, H)
-  Tensor cs = at::empty({save ? steps : 2, B, H}, x.options());  // all steps, or 2 in turn
-  Tensor gates = at::empty({save ? steps : 1, B, 4 * H}, x.options());
+  Tensor hs = buffer({steps, B, H}, x.options());            // (T, B, H)
+  Tensor cs = buffer({save ? steps : 2, B, H}, x.options());  // all steps, or 2 in turn
+  Tensor gates = buffer({save ? steps : 1, B, 4 * H}, x.options());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_forward", [&] {
     using S = scalar_t;
     const S *b = optional_ptr<S>(bias), *p = optional_ptr<S>(peep);
@@ -107,7 +107,7 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
                                   const Tensor& cs, const Tensor& gates, bool need_dx) {
   const int64_t steps = x.size(0), B = x.size(1), H = c0.size(1);
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
-  Tensor dg = at::empty_like(gates);  // (T, B, 4H): gradient of W_ih x_t + b
+  Tensor dg = buffer(gates.sizes(), gates.options());  // (T, B, 4H): grad of W_ih x_t + b
   const bool has_peep = optional_ptr_defined(peep);
   Tensor dp = has_peep ? at::zeros({B, 3 * H}, x.options()) : Tensor();  // per-row sums
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_backward", [&] {
@@ -122,7 +122,7 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
   });
   Tensor dg2 = dg.view({steps * B, 4 * H});                       // (TB, 4H)
   Tensor dx = need_dx ? at::mm(dg2, w_ih).view(x.sizes()) : Tensor();  // (T, B, I)
-  Tensor dw_ih = at::mm(dg2.t(), x.reshape({steps * B, x.size(2)}));  // (4H, I)
+  Tensor dw_ih = outer_sum(dg2, x.reshape({steps * B, x.size(2)}));  // (4H, I)
   Tensor db = optional_ptr_defined(bias) ? dg2.sum(0) : Tensor();
   return {dx, dw_ih, db, dh, dc, weight_grad(dg, h0, hs), has_peep ? dp.sum(0) : Tensor()};
 }

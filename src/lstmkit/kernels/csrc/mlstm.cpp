@@ -94,10 +94,10 @@ std::vector<Tensor> mlstm_forward(const Tensor& xp, const Tensor& h0, const Tens
   check_inputs("mlstm_forward", xp, 5 * H, w_hh);
   TORCH_CHECK(h0.size(1) == H && w_mh.is_contiguous(),
               "mlstm_forward: expected no projection and a contiguous W_mh");
-  Tensor hs = at::empty({steps, B, H}, xp.options()), cs = at::empty_like(hs);
+  Tensor hs = buffer({steps, B, H}, xp.options()), cs = buffer({steps, B, H}, xp.options());
   const int64_t kept = save ? steps : 1;
-  Tensor gates = at::empty({kept, B, 4 * H}, xp.options());
-  Tensor hm = at::empty({kept, B, H}, xp.options()), m = at::empty_like(hm);
+  Tensor gates = buffer({kept, B, 4 * H}, xp.options());
+  Tensor hm = buffer({kept, B, H}, xp.options()), m = buffer({kept, B, H}, xp.options());
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "mlstm_forward", [&] {
     run_forward<scalar_t>(xp, h0, c0, w_mh, w_hh, lengths_ptr(lengths), hs, cs, gates, hm, m,
                           save);
@@ -113,14 +113,14 @@ std::vector<Tensor> mlstm_backward(const Tensor& dhs, const Tensor& dh_n, const 
                                    const Tensor& m) {
   const int64_t steps = xp.size(0), B = xp.size(1), H = c0.size(1);
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
-  Tensor dxp = at::empty_like(xp);  // (T, B, 5H)
-  Tensor dhm = at::empty_like(hm);  // (T, B, H)
+  Tensor dxp = buffer(xp.sizes(), xp.options());  // (T, B, 5H)
+  Tensor dhm = buffer(hm.sizes(), hm.options());  // (T, B, H)
   AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "mlstm_backward", [&] {
     run_backward<scalar_t>(dy, dh, dc, xp, c0, w_mh, w_hh, lengths_ptr(lengths), cs, gates,
                            hm, dxp, dhm);
   });
   Tensor dg = dxp.narrow(2, 0, 4 * H).reshape({steps * B, 4 * H});  // (TB, 4H), strided
-  Tensor dw_hh = at::mm(dg.t(), m.reshape({steps * B, H}));        // (4H, H)
+  Tensor dw_hh = outer_sum(dg, m.reshape({steps * B, H}));         // (4H, H)
   Tensor dw_mh = weight_grad(dhm, h0, hs);                         // (H, H)
   return {dxp, dh, dc, dw_mh, dw_hh};
 }

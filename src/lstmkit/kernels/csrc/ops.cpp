@@ -3,7 +3,12 @@
 #include "common.h"
 
 #include <ATen/core/dispatch/Dispatcher.h>
+#include <c10/core/impl/alloc_cpu.h>
 #include <torch/library.h>
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
 
 #ifdef LSTMKIT_BLAS
 extern "C" {
@@ -91,9 +96,22 @@ static Tensor dnnl_call(const c10::OperatorHandle& op, std::vector<c10::IValue> 
   return stack[0].toTensor();
 }
 
+// Up to this many rows a step runs on SmallGemm rather than BLAS.
+static int64_t small_rows() {
+  static const int64_t rows = [] {
+    const char* env = std::getenv("LSTMKIT_SMALL_ROWS");
+    return env ? std::atoll(env) : int64_t(64);
+  }();
+  return rows;
+}
+
 template <typename T>
 StepGemm<T>::StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transposed)
     : w_(w), m_(m), n_(n), k_(k), transposed_(transposed) {
+  if (m <= small_rows()) {  // B = W^T (k, n), or W (n, k) when transposed
+    small_ = transposed ? SmallGemm<T>(w, n, k, k, 1) : SmallGemm<T>(w, k, n, 1, k);
+    return;
+  }
   static const c10::OperatorHandle* reorder = dnnl_op("mkldnn::_reorder_linear_weight");
   if (std::is_same_v<T, float> && reorder && m * n * k >= kDnnlMinWork) {
     Tensor weight = at::from_blob(const_cast<T*>(w), {n, k}, at::kFloat);
@@ -120,6 +138,10 @@ void StepGemm<T>::operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc,
   static const c10::OperatorHandle* linear = dnnl_op("mkldnn::_linear_pointwise");
   const int64_t in = transposed_ ? n_ : k_, out = transposed_ ? k_ : n_;
   const int64_t m = rows < 0 ? m_ : rows;
+  if (small_.defined()) {
+    small_(a, lda, beta, c, ldc, m);
+    return;
+  }
   if (dnnl_.defined() && linear && lda == in) {
     Tensor x = at::from_blob(const_cast<T*>(a), {m, in}, at::kFloat);
     Tensor y = dnnl_call(*linear, {x, dnnl_, c10::IValue(), std::string("none"),
@@ -150,15 +172,78 @@ void StepGemm<T>::operator()(const T* a, int64_t lda, T beta, T* c, int64_t ldc,
 template class StepGemm<float>;
 template class StepGemm<double>;
 
+// The pool behind `buffer`: freed blocks by size, at most kPoolBytes in all.
+class BufferPool {
+ public:
+  static BufferPool& instance() {
+    static BufferPool* pool = new BufferPool();  // never destroyed: deleters may run late
+    return *pool;
+  }
+
+  void* acquire(size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = free_.lower_bound(bytes);
+      if (it != free_.end() && it->first <= bytes + bytes / 4) {  // close fit only
+        void* block = it->second;
+        cached_ -= it->first;
+        free_.erase(it);
+        return block;
+      }
+    }
+    return c10::alloc_cpu(bytes);
+  }
+
+  void release(void* block, size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cached_ + bytes <= kPoolBytes) {
+        free_.emplace(bytes, block);
+        cached_ += bytes;
+        return;
+      }
+    }
+    c10::free_cpu(block);
+  }
+
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& entry : free_) c10::free_cpu(entry.second);
+    free_.clear();
+    cached_ = 0;
+  }
+
+ private:
+  static constexpr size_t kPoolBytes = size_t(1) << 30;
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;
+  size_t cached_ = 0;
+};
+
+Tensor buffer(at::IntArrayRef sizes, const at::TensorOptions& options) {
+  constexpr size_t kMinBytes = size_t(1) << 20;
+  const size_t bytes = c10::multiply_integers(sizes) * options.dtype().itemsize();
+  if (bytes < kMinBytes) return at::empty(sizes, options);
+  void* block = BufferPool::instance().acquire(bytes);
+  return at::from_blob(
+      block, sizes, [bytes](void* p) { BufferPool::instance().release(p, bytes); }, options);
+}
+
+void empty_cache() { BufferPool::instance().clear(); }
+
+Tensor outer_sum(const Tensor& dg, const Tensor& inputs) {
+  return at::mm(inputs.t(), dg).t();
+}
+
 Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states) {
   const int64_t steps = dg.size(0), batch = dg.size(1), rows = dg.size(2);
-  Tensor dw = at::mm(dg[0].t(), initial);  // (R, B) @ (B, K) -> (R, K)
+  Tensor dw_t = at::mm(initial.t(), dg[0]);  // (K, B) @ (B, R) -> (K, R)
   if (steps > 1) {
     const int64_t n = (steps - 1) * batch;
-    dw.addmm_(dg.narrow(0, 1, steps - 1).reshape({n, rows}).t(),  // (R, (T-1)B)
-              states.narrow(0, 0, steps - 1).reshape({n, states.size(2)}));
+    dw_t.addmm_(states.narrow(0, 0, steps - 1).reshape({n, states.size(2)}).t(),  // (K, (T-1)B)
+                dg.narrow(0, 1, steps - 1).reshape({n, rows}));
   }
-  return dw;
+  return dw_t.t();
 }
 
 void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w) {
@@ -194,6 +279,7 @@ TORCH_LIBRARY(lstmkit, m) {
         "bool save) -> Tensor[]", &gru_forward);
   m.def("gru_backward(Tensor dhs, Tensor dh_n, Tensor h0, Tensor w_hh, Tensor? b_hn, "
         "Tensor? lengths, Tensor hs, Tensor gates) -> Tensor[]", &gru_backward);
+  m.def("empty_cache() -> ()", &empty_cache);
   m.def("rnn_forward(Tensor xp, Tensor h0, Tensor w_hh, bool relu, Tensor? lengths) "
         "-> Tensor[]", &rnn_forward);
   m.def("rnn_backward(Tensor dhs, Tensor dh_n, Tensor h0, Tensor w_hh, bool relu, "
