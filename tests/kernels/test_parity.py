@@ -136,20 +136,54 @@ def test_kernel_matches_reference_with_batch_split_over_threads(kernels, referen
         assert_near(grad, ref_grads[name], torch.float64, name)
 
 
-@pytest.mark.parametrize("cell", ["lstm", "layernorm", "multiplicative"])
-def test_kernel_matches_reference_on_large_steps(kernels, reference, model_factory, cell):
-    """Large steps take oneDNN's GEMM instead of MKL's (float32, >= 2^23 multiply-adds)."""
-    model = model_factory(cell, 8, 256)
-    with torch.no_grad():  # weights of a well-conditioned 256-wide layer
-        for name, p in model.named_parameters():
-            if "ln_" not in name:
-                p.mul_(0.125)
-    torch.manual_seed(0)
-    x = torch.randn(3, 64, 8)
-    hx = tuple(torch.randn(1, 64, s) * 0.5 for s in model.cells[0].state_sizes())
-    out, final, grads = _run(model, x, hx, None)
-    ref_out, ref_final, ref_grads = reference(_run, model, x, hx, None)
+# (batch, hidden) reaching each GEMM of a step on one thread: our register-blocked GEMM
+# (<= 64 rows: one partial panel and block; several panels with 8-row blocks and a
+# remainder), MKL's packed GEMM (> 64 rows, small), oneDNN's (>= 2^23 multiply-adds).
+GEMM_PATHS = {"small-partial": (3, 5), "small-blocks": (19, 20), "mkl-packed": (80, 12),
+              "onednn": (72, 256)}
+
+
+@pytest.mark.parametrize("path", GEMM_PATHS)
+@pytest.mark.parametrize("cell", ["lstm", "layernorm", "multiplicative", "gru"])
+def test_kernel_matches_reference_on_every_gemm_path(kernels, reference, model_factory,
+                                                      cell, path):
+    batch, hidden = GEMM_PATHS[path]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # every row in one block: the row counts above are exact
+    try:
+        model = model_factory(cell, 8, hidden)
+        with torch.no_grad():  # weights of a well-conditioned layer of any width
+            for name, p in model.named_parameters():
+                if "ln_" not in name:
+                    p.mul_(2.0 / hidden ** 0.5)
+        torch.manual_seed(0)
+        x = torch.randn(3, batch, 8)
+        hx = tuple(torch.randn(1, batch, s) * 0.5 for s in model.cells[0].state_sizes())
+        out, final, grads = _run(model, x, hx, None)
+        ref_out, ref_final, ref_grads = reference(_run, model, x, hx, None)
+    finally:
+        torch.set_num_threads(threads)
     assert_near(out, ref_out, torch.float32)
-    assert_near(final[1], ref_final[1], torch.float32)
+    for got, want in zip(final, ref_final, strict=True):
+        assert_near(got, want, torch.float32)
     for name, grad in grads.items():
         assert_near(grad, ref_grads[name], torch.float32, name)
+
+
+def test_pooled_buffers_are_reused_without_stale_values(kernels, model_factory):
+    """Saved activations come from a pool of recycled blocks (>= 1 MB): a second run
+    must not see the first's values, and emptying the pool changes nothing."""
+    model = model_factory("layernorm", 8, 64)
+    x = torch.randn(300, 16, 8)  # gates (300, 16, 256): 4.9 MB, pooled
+    first, _ = model(x)
+    first.sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    again, _ = model(x * 1.0)
+    again.sum().backward()
+    assert_close(again, first, rtol=0, atol=0)
+    for p, g in zip(model.parameters(), grads, strict=True):
+        assert_close(p.grad, g, rtol=0, atol=0)
+    torch.ops.lstmkit.empty_cache()
+    with torch.no_grad():
+        assert_close(model(x)[0], first.detach(), rtol=0, atol=0)

@@ -5,45 +5,37 @@
 namespace lstmkit {
 namespace {
 
-// Elements of the input-projection buffer: a few steps at a time stay in cache.
-constexpr int64_t kChunk = 1 << 17;
-
 template <typename S, bool PEEP>
 void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tensor& h0,
                  const Tensor& c0, const Tensor& w_hh, const S* p, const int64_t* lens,
                  Tensor& hs, Tensor& cs, Tensor& gates, bool save) {
   const int64_t steps = x.size(0), B = x.size(1), I = x.size(2), H = c0.size(1), BH = B * H;
-  const int64_t chunk = std::clamp<int64_t>(kChunk / (4 * BH), 1, steps);
-  Tensor xc = at::empty({chunk, B, 4 * H}, x.options());  // W_ih x_t + b of a few steps
-  const S *xd = x.data_ptr<S>(), *wi = w_ih.data_ptr<S>();
-  const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
+  const S *xd = x.data_ptr<S>(), *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
-  S* xcp = xc.data_ptr<S>();
-  const StepGemm<S> project(wi, chunk * B, 4 * H, I, false);
-  const int64_t size = block_size(B, 4 * H * H);
-  std::vector<StepGemm<S>> recurrent;  // W_hh packed once per block of rows
+  std::vector<S> zeros(bias ? 0 : 4 * H, S(0));
+  const S* shift = bias ? bias : zeros.data();  // b_ih + b_hh, added in the point-wise pass
+  const int64_t size = block_size(B, 4 * H * (H + I));
+  std::vector<StepGemm<S>> input, recurrent;  // weights packed once per block of rows
   for (int64_t b0 = 0; b0 < B; b0 += size) {
+    input.emplace_back(w_ih.data_ptr<S>(), std::min(size, B - b0), 4 * H, I, false);
     recurrent.emplace_back(w_hh.data_ptr<S>(), std::min(size, B - b0), 4 * H, H, false);
   }
-  for (int64_t t0 = 0; t0 < steps; t0 += chunk) {
-    const int64_t n = std::min(chunk, steps - t0);
-    for (int64_t row = 0; bias && row < n * B; ++row) {
-      std::memcpy(xcp + row * 4 * H, bias, 4 * H * sizeof(S));
+  // Each block of rows runs the whole sequence; a step is x_t W_ih^T + h_{t-1} W_hh^T
+  // accumulated in the gate buffer, then the point-wise pass (the projection of a step
+  // is computed in the loop: it is still in cache when the point-wise pass reads it).
+  for_blocks(B, 4 * H * (H + I), [&](int64_t b0, int64_t b1) {
+    const StepGemm<S>&project = input[b0 / size], &step_gemm = recurrent[b0 / size];
+    for (int64_t t = 0; t < steps; ++t) {
+      const S* h_prev = prev_state(h_init, hp, t, BH);
+      const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
+      S* c_next = cp + (save ? t : t % 2) * BH;
+      S* g = gp + (save ? t : 0) * 4 * BH;
+      project(xd + (t * B + b0) * I, I, S(0), g + b0 * 4 * H, 4 * H);  // x W_ih^T
+      step_gemm(h_prev + b0 * H, H, S(1), g + b0 * 4 * H, 4 * H);      // + h W_hh^T
+      forward_rows<S, PEEP>(b0, b1, H, shift, 0, g, h_prev, c_prev, hp + t * BH, c_next, p,
+                            lens, t);
     }
-    project(xd + t0 * B * I, I, S(bias ? 1 : 0), xcp, 4 * H, n * B);  // x W_ih^T (+ b)
-    for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
-      const StepGemm<S>& step_gemm = recurrent[b0 / size];
-      for (int64_t t = t0; t < t0 + n; ++t) {
-        const S* h_prev = prev_state(h_init, hp, t, BH);
-        const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
-        S* c_next = cp + (save ? t : t % 2) * BH;
-        S* g = gp + (save ? t : 0) * 4 * BH;
-        step_gemm(h_prev + b0 * H, H, S(0), g + b0 * 4 * H, 4 * H);  // h W_hh^T (B, 4H)
-        forward_rows<S, PEEP>(b0, b1, H, xcp + (t - t0) * 4 * BH, 4 * H, g, h_prev, c_prev,
-                              hp + t * BH, c_next, p, lens, t);
-      }
-    });
-  }
+  });
 }
 
 template <typename S, bool PEEP>

@@ -6,7 +6,6 @@
 #include <c10/core/impl/alloc_cpu.h>
 #include <torch/library.h>
 
-#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -96,19 +95,15 @@ static Tensor dnnl_call(const c10::OperatorHandle& op, std::vector<c10::IValue> 
   return stack[0].toTensor();
 }
 
-// Up to this many rows a step runs on SmallGemm rather than BLAS.
-static int64_t small_rows() {
-  static const int64_t rows = [] {
-    const char* env = std::getenv("LSTMKIT_SMALL_ROWS");
-    return env ? std::atoll(env) : int64_t(64);
-  }();
-  return rows;
-}
+// Up to this many rows a step runs on SmallGemm rather than BLAS: measured on 2 cores
+// at 110 GFLOP/s per core from 8 to 64 rows, against 50-90 for MKL's small GEMMs; at 128
+// rows and large weights oneDNN is as fast (S3 of benchmarks/speed.py).
+constexpr int64_t kSmallRows = 64;
 
 template <typename T>
 StepGemm<T>::StepGemm(const T* w, int64_t m, int64_t n, int64_t k, bool transposed)
     : w_(w), m_(m), n_(n), k_(k), transposed_(transposed) {
-  if (m <= small_rows()) {  // B = W^T (k, n), or W (n, k) when transposed
+  if (m <= kSmallRows) {  // B = W^T (k, n), or W (n, k) when transposed
     small_ = transposed ? SmallGemm<T>(w, n, k, k, 1) : SmallGemm<T>(w, k, n, 1, k);
     return;
   }
