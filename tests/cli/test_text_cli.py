@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
@@ -52,6 +53,21 @@ def test_text_cli_suggest_and_inspect(run, trained, capsys):
     assert run(["text", "inspect", str(trained / "run"), "--text", TEXT[:120], "--out",
                 str(page)]) == 0
     assert page.exists() and page.with_suffix(".png").exists()
+
+
+def test_text_cli_suggest_words_prints_whole_words(run, trained, capsys):
+    assert run(["text", "suggest", str(trained / "run"), "--prompt", "To b", "--top", "4",
+                "--words"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    parsed = [(float(line[:6]), ast.literal_eval(line[8:])) for line in lines]
+    assert len(lines) == 4 and all(line[6:8] == "  " for line in lines)
+    assert [p for p, _ in parsed] == sorted((p for p, _ in parsed), reverse=True)
+    assert all(w.startswith("b") and w.replace("'", "").isalnum() for _, w in parsed)
+
+
+def test_text_cli_suggest_words_empty_prompt_one_line(run, trained, capsys):
+    assert run(["text", "suggest", str(trained / "run"), "--prompt", "", "--words"]) == 1
+    assert capsys.readouterr().err == "error: the prompt is empty; give at least one character\n"
 
 
 @pytest.mark.parametrize(("content", "message"), [

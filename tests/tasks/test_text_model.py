@@ -1,11 +1,13 @@
 """TextModel: fit, evaluate, generate, suggest, save/load, time budget."""
 
+import math
 import time
 
 import pytest
 
 from lstmkit.data.text import TextError
 from lstmkit.errors import ModelFileError
+from lstmkit.models import generation
 from lstmkit.tasks.text_model import TextModel
 from lstmkit.training import TrainConfig, save_model_dir
 
@@ -45,6 +47,38 @@ def test_text_model_suggest_sorted_and_sum_at_most_one(fitted):
     assert sum(probs) <= 1.0 + 1e-6 and all(len(t) == 1 for t, _ in suggestions)
 
 
+def is_word(text):
+    return all(c.isalnum() or c in "'’" for c in text)
+
+
+def test_text_model_suggest_words_complete_the_partial_word(fitted):
+    suggestions = fitted.suggest("Juliet is the s", top=6, words=True)
+    words, probs = [w for w, _ in suggestions], [p for _, p in suggestions]
+    assert len(suggestions) == 6 and len(set(words)) == 6
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0 + 1e-6
+    assert all(w.startswith("s") and is_word(w) for w in words)
+    assert any(len(w) > 1 for w in words)
+
+
+def test_text_model_suggest_words_probability_is_exact(fitted):
+    prompt = "It is the ea"
+    ids, vocab = fitted.encode_prompt(prompt), fitted.tokenizer_.vocab_
+    boundaries = [i for i, c in enumerate(vocab) if i > 0 and not is_word(c)]
+    for word, p in fitted.suggest(prompt, top=4, words=True):
+        tail = fitted.tokenizer_.encode(word.removeprefix("ea"))
+        exact = sum(math.exp(generation.sequence_log_prob(fitted.model_, ids, [*tail, b]))
+                    for b in boundaries)
+        assert word.startswith("ea") and p == pytest.approx(exact, rel=1e-4)
+
+
+def test_text_model_suggest_words_after_a_space_are_whole_words(fitted):
+    suggestions = fitted.suggest("and Juliet is ", top=5, words=True)
+    assert len(suggestions) == 5
+    assert all(w and is_word(w) for w, _ in suggestions)  # never the empty word
+    with pytest.raises(TextError, match=r"^the prompt is empty; give at least one character$"):
+        fitted.suggest("", words=True)
+
+
 def test_text_model_save_load_identical_generations(fitted, tmp_path):
     fitted.save(tmp_path / "m")
     loaded = TextModel.load(tmp_path / "m")
@@ -78,6 +112,7 @@ def test_text_model_word_level_reports_perplexity():
     tm = TextModel(level="word", **TINY, train=TrainConfig(epochs=1)).fit(TEXT)
     assert set(tm.metrics_) == {"val_loss", "val_perplexity", "val_tokens"}
     assert tm.suggest("It is the", top=3)[0][0] in tm.tokenizer_.vocab_
+    assert tm.suggest("It is the", top=3, words=True) == tm.suggest("It is the", top=3)
     assert tm.generate("Juliet", length=5, seed=0)
 
 

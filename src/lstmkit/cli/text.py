@@ -133,10 +133,14 @@ def suggest(
     model_dir: Path = MODEL_DIR,
     prompt: str = typer.Option(..., "--prompt", help="Text so far."),
     top: int = typer.Option(5, "--top", help="How many suggestions."),
+    words: bool = typer.Option(
+        False, "--words", help="Complete the word the prompt ends with: whole words and "
+        "the probability that the word being typed is exactly that one (character-level "
+        "models; word-level tokens already are words)."),
 ) -> None:
-    """The likeliest next tokens and their probabilities."""
+    """The likeliest next tokens (or, with --words, words) and their probabilities."""
     model = load_text_model(model_dir)
-    for token, p in model.suggest(prompt, top=top):
+    for token, p in model.suggest(prompt, top=top, words=words):
         typer.echo(f"{p:.4f}  {token!r}")
 
 

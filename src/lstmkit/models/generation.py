@@ -1,5 +1,5 @@
 """Generating from a language model one token at a time: sampling (temperature, top-k,
-top-p), greedy decoding, beam search, and the next-token distribution.
+top-p), greedy decoding, beam search, word completion, and the next-token distribution.
 
 Everything works on token ids and any model with ``step(token (B,), state) -> (logits
 (B, V), state)`` whose state tensors put the batch on dimension 1, such as
@@ -8,6 +8,7 @@ Everything works on token ids and any model with ``step(token (B,), state) -> (l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -112,6 +113,23 @@ def _select(state, rows: Tensor):
     return tuple(s.index_select(1, rows) for s in state)
 
 
+def _extend(model, logp: Tensor, seqs: Tensor, state, beam: int):
+    """Keep the ``beam`` likeliest one-id extensions of the hypotheses (impossible ones,
+    at ``-inf``, are dropped) and step ``model`` on their last ids.
+
+    Shape:
+        logp (K, V) log-probability of hypothesis k extended by id v; seqs (K, t) ->
+        scores (K',), seqs (K', t + 1), logits (K', V) and the state of the K' rows.
+    """
+    scores, flat = logp.flatten().topk(min(beam, logp.numel()))  # (K * V,) -> (K',)
+    possible = scores > float("-inf")
+    scores, flat = scores[possible], flat[possible]
+    rows, tokens = flat // logp.shape[1], flat % logp.shape[1]
+    seqs = torch.cat([seqs[rows], tokens.unsqueeze(1)], dim=1)  # (K', t + 1)
+    logits, state = model.step(tokens, _select(state, rows))
+    return scores, seqs, logits, state
+
+
 @torch.no_grad()
 def sequence_log_prob(model, prompt: Sequence[int], continuation: Sequence[int]) -> float:
     """Natural-log probability of ``continuation`` following ``prompt``."""
@@ -135,15 +153,80 @@ def beam_search(model, prompt: Sequence[int], length: int, *, beam: int) -> list
     seqs = torch.zeros(1, 0, dtype=torch.long)  # (K, t)
     for _ in range(length):
         logp = logits.log_softmax(-1) + scores.unsqueeze(1)  # (K, V)
-        scores, flat = logp.flatten().topk(min(beam, logp.numel()))
-        rows, tokens = flat // logp.shape[1], flat % logp.shape[1]
-        seqs = torch.cat([seqs[rows], tokens.unsqueeze(1)], dim=1)
-        logits, state = model.step(tokens, _select(state, rows))
+        scores, seqs, logits, state = _extend(model, logp, seqs, state, beam)
     best = seqs[0].tolist()
     greedy = generate_ids(model, prompt, length, temperature=0.0)
     if sequence_log_prob(model, prompt, greedy) > float(scores[0]):
         return greedy
     return best
+
+
+@torch.no_grad()
+def complete_words(model, prompt: Sequence[int], *, is_word_char: Tensor,
+                   is_boundary: Tensor | None = None, top: int = 5, beam: int | None = None,
+                   max_chars: int = 24, min_chars: int = 0) -> list[tuple[list[int], float]]:
+    """The ``top`` likeliest ways to finish the word that ``prompt`` ends with.
+
+    A completion is a run ``w`` of word-character ids that a boundary id follows; its
+    probability is ``P(w | prompt) * P(a boundary id | prompt + w)``: the probability
+    that the word being typed ends exactly after ``w``. A beam search grows the
+    ``beam`` likeliest prefixes one word character at a time and stops once the
+    likeliest prefix is less likely than the ``top``-th completion found (extending a
+    prefix can only lower its probability) or after ``max_chars`` characters. With
+    ``beam`` at least the number of prefixes of each length the result is exact
+    (among completions of up to ``max_chars`` ids).
+
+    Args:
+        model: a language model in eval mode (see the module docstring).
+        prompt: the ids so far (at least one), the start of the word included.
+        is_word_char: (V,) bool, the ids that continue a word.
+        is_boundary: (V,) bool, the ids that end a word; by default every other id.
+            An id in neither mask (such as the unknown id) neither continues nor ends
+            a word, so the probabilities then add up to less than one.
+        top: how many completions to return.
+        beam: prefixes kept per step; by default ``max(4 * top, 16)``.
+        max_chars: the longest completion, in ids.
+        min_chars: the shortest completion: 1 when the prompt ends between words,
+            where the empty completion is no word.
+
+    Returns:
+        ``[(ids, probability), ...]``, most likely first, at most ``top`` of them.
+
+    Example:
+        >>> from lstmkit.models.language_model import LanguageModel
+        >>> lm = LanguageModel(5, embedding_size=4, hidden_size=8).eval()
+        >>> letters = torch.tensor([False, False, True, True, True])  # ids 2, 3, 4
+        >>> found = complete_words(lm, [1], is_word_char=letters, top=3)
+        >>> len(found), all(2 <= i <= 4 for ids, _ in found for i in ids)
+        (3, True)
+    """
+    beam = max(4 * top, 16) if beam is None else beam
+    for name, value, least in (("top", top, 1), ("beam", beam, 1), ("max_chars", max_chars, 0)):
+        if value < least:
+            raise ValueError(f"complete_words: expected {name} >= {least}, got {value}")
+    ends = ~is_word_char if is_boundary is None else is_boundary
+    logits, state = prime(model, prompt)
+    scores = torch.zeros(1)  # (K,) log-probabilities of the prefixes
+    seqs = torch.zeros(1, 0, dtype=torch.long)  # (K, t)
+    found: list[tuple[float, list[int]]] = []  # (log-probability, ids), best first
+    for length in range(max_chars + 1):
+        logp = logits.log_softmax(-1) + scores.unsqueeze(1)  # (K, V)
+        if length >= min_chars:
+            ended = logp[:, ends].logsumexp(-1)  # (K, V) -> (K,)
+            found = _best([*found, *zip(ended.tolist(), seqs.tolist(), strict=True)], top)
+        grown = logp.masked_fill(~is_word_char, float("-inf"))  # (K, V)
+        likeliest = float(grown.max())  # no completion still to come can beat it
+        bound = found[-1][0] if len(found) == top else float("-inf")
+        if length == max_chars or likeliest == float("-inf") or likeliest < bound:
+            break
+        scores, seqs, logits, state = _extend(model, grown, seqs, state, beam)
+    return [(ids, math.exp(score)) for score, ids in found]
+
+
+def _best(found: list[tuple[float, list[int]]], top: int) -> list[tuple[float, list[int]]]:
+    """The ``top`` likeliest possible (finite log-probability) entries, best first."""
+    found = [f for f in found if f[0] > float("-inf")]
+    return sorted(found, key=lambda f: f[0], reverse=True)[:top]
 
 
 @torch.no_grad()

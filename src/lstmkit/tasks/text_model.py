@@ -42,6 +42,11 @@ MODEL_KEYS = ("embedding_size", "hidden_size", "num_layers", "cell", "dropout",
 LN2 = math.log(2.0)
 
 
+def _is_word_char(char: str) -> bool:
+    """Whether ``char`` continues a word: a letter, a digit or an apostrophe."""
+    return char.isalnum() or char in "'’"
+
+
 class TextModel:
     """A recurrent language model of text, from training to generation.
 
@@ -248,14 +253,53 @@ class TextModel:
                                               on_token=on_token)
         return decode(out)
 
-    def suggest(self, prompt: str, *, top: int = 5) -> list[tuple[str, float]]:
-        """The ``top`` most likely next tokens after ``prompt`` and their probabilities,
-        most likely first (the unknown token is never suggested)."""
+    def suggest(self, prompt: str, *, top: int = 5,
+                words: bool = False) -> list[tuple[str, float]]:
+        """The ``top`` most likely next tokens after ``prompt`` (or, with ``words``, the
+        most likely words being typed) and their probabilities, most likely first.
+
+        Args:
+            prompt: the text so far.
+            top: how many suggestions.
+            words: on a character-level model, complete the word the prompt ends with:
+                each suggestion is the whole word, the partial word at the end of the
+                prompt (the characters after its last non-word character; none if it
+                ends with a space) and its completion, with the probability that the
+                word being typed is exactly that word (a non-word character follows
+                it). Word characters are letters, digits and apostrophes (' and ’);
+                the unknown character neither continues nor ends a word; completions
+                are at most 24 characters long (see
+                :func:`~lstmkit.models.generation.complete_words`). On a word-level
+                model the tokens already are words, so ``words`` changes nothing: the
+                suggestions are the next tokens, the prompt's last word taken as
+                complete.
+
+        Returns:
+            ``[(token or word, probability), ...]``; the unknown token is never
+            suggested, so the probabilities add up to at most 1.
+        """
+        if words and self.level == "char":
+            return self._suggest_words(prompt, top)
         probs = generation.next_token_probs(self.model_, self.encode_prompt(prompt))
         probs[0] = 0.0  # never suggest the unknown token
         values, ids = probs.topk(min(top, probs.numel() - 1))
         return [(self.tokenizer_.decode([i]), float(p)) for p, i in
                 zip(values.tolist(), ids.tolist(), strict=True)]
+
+    def _suggest_words(self, prompt: str, top: int) -> list[tuple[str, float]]:
+        ids = self.encode_prompt(prompt)
+        vocab = self.tokenizer_.vocab_
+        is_word_char = torch.tensor([_is_word_char(c) for c in vocab])  # (V,)
+        is_boundary = ~is_word_char
+        is_word_char[0] = is_boundary[0] = False  # the unknown character: neither
+        start = len(prompt)
+        while start > 0 and _is_word_char(prompt[start - 1]):
+            start -= 1
+        with generation.torch_threads(1):
+            found = generation.complete_words(
+                self.model_, ids, is_word_char=is_word_char, is_boundary=is_boundary,
+                top=top, min_chars=0 if start < len(prompt) else 1)
+        return [(prompt[start:] + self.tokenizer_.decode(tail), p) for tail, p in found]
 
     def inspect(self, text: str, *, out: str | os.PathLike, cells=None, quantity: str = "c",
                 top: int = 3, png: bool = True) -> Path:
