@@ -26,7 +26,9 @@ def _arguments(name: str):
                                      w, _double(3 * H))
     if name == "layernorm":
         gains = (_double(4 * H) + 1).detach().requires_grad_()
-        return _double(T, B, 4 * H), (h0, _double(B, H), w, gains, _double(H), _double(H))
+        in_gains = (_double(4 * H) + 1).detach().requires_grad_()
+        return _double(T, B, F_IN), (_double(4 * H, F_IN), in_gains, _double(4 * H), h0,
+                                     _double(B, H), w, gains, _double(H), _double(H))
     if name == "multiplicative":
         return _double(T, B, 5 * H), (h0, _double(B, H), _double(H, H), w)
     if name == "gru":

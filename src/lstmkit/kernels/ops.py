@@ -2,7 +2,9 @@
 
 A kernel runs one direction of one layer from the input projection ``xp`` (T, B, G)
 (computed by ``cell.project_input`` in one GEMM for all steps, so autograd handles the
-gradients of ``W_ih``, the biases and the input). Forward returns the hidden state after
+gradients of ``W_ih``, the biases and the input), or, for the classic, peephole and
+layer-norm LSTMs, from the input itself (the kernel projects each step in its loop and
+returns the gradients of the input, ``W_ih`` and the biases). Forward returns the hidden state after
 every step ``hs`` (T, B, H) and the final state; backward runs the reverse sweep in C++
 and returns the gradient of ``xp`` and of every recurrent tensor, the weight gradients
 computed as one GEMM over all steps.
@@ -29,7 +31,7 @@ class KernelSpec:
     ``forward(first, args, lengths, save)`` returns ``[hs, (cs,) *saved]``: the state
     tensors after every step (``num_states`` of them), then what backward needs. ``first``
     is the input projection ``xp`` (T, B, G), or with ``projects_input`` the input ``x``
-    (T, B, I) itself (the kernel then computes ``W_ih x + b`` a few steps at a time).
+    (T, B, I) itself (the kernel then computes ``W_ih x + b`` step by step).
     ``backward(grads, args, lengths, outputs, first, need_first)`` returns the gradient of
     ``first`` and of every element of ``args``; ``grads`` = (d hs, d final states...).
     """
@@ -47,9 +49,10 @@ SPECS: dict[str, KernelSpec] = {
         lambda g, a, lens, out, x, need: _ops().lstm_backward(*g, x, *a, lens, *out, need),
         2, saves_first=True, projects_input=True),
     "layernorm": KernelSpec(
-        lambda xp, a, lens, save: _ops().layernorm_lstm_forward(xp, *a, lens, save),
-        lambda g, a, lens, out, xp, need: _ops().layernorm_lstm_backward(*g, *a, lens, *out),
-        2),
+        lambda x, a, lens, save: _ops().layernorm_lstm_forward(x, *a, lens, save),
+        lambda g, a, lens, out, x, need: _ops().layernorm_lstm_backward(*g, x, *a, lens, *out,
+                                                                        need),
+        2, saves_first=True, projects_input=True),
     "multiplicative": KernelSpec(
         lambda xp, a, lens, save: _ops().mlstm_forward(xp, *a, lens, save),
         lambda g, a, lens, out, xp, need: _ops().mlstm_backward(*g, xp, *a, lens, *out), 2,

@@ -34,7 +34,8 @@ def _lstm_args(cell, state, w):
 
 
 def _layernorm_args(cell, state, w):
-    return (*state, w["weight_hh"], w["ln_hh_weight"], w["ln_c_weight"], w["ln_c_bias"])
+    return (w["weight_ih"], w["ln_ih_weight"], cell._input_bias(w), *state, w["weight_hh"],
+            w["ln_hh_weight"], w["ln_c_weight"], w["ln_c_bias"])
 
 
 def _multiplicative_args(cell, state, w):

@@ -169,17 +169,20 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
                                   const Tensor& cs, const Tensor& gates, bool need_dx);
 std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,
                               at::TensorList weights);
-std::vector<Tensor> layernorm_lstm_forward(const Tensor& xp, const Tensor& h0,
-                                           const Tensor& c0, const Tensor& w_hh,
-                                           const Tensor& ln_hh, const Tensor& ln_c_w,
-                                           const Tensor& ln_c_b,
+std::vector<Tensor> layernorm_lstm_forward(const Tensor& x, const Tensor& w_ih,
+                                           const Tensor& ln_ih,
+                                           const c10::optional<Tensor>& bias,
+                                           const Tensor& h0, const Tensor& c0,
+                                           const Tensor& w_hh, const Tensor& ln_hh,
+                                           const Tensor& ln_c_w, const Tensor& ln_c_b,
                                            const c10::optional<Tensor>& lengths, bool save);
 std::vector<Tensor> layernorm_lstm_backward(
-    const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n, const Tensor& h0,
-    const Tensor& c0, const Tensor& w_hh, const Tensor& ln_hh, const Tensor& ln_c_w,
-    const Tensor& ln_c_b, const c10::optional<Tensor>& lengths, const Tensor& hs,
-    const Tensor& cs, const Tensor& gates, const Tensor& rhat, const Tensor& chat,
-    const Tensor& rstd);
+    const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n, const Tensor& x,
+    const Tensor& w_ih, const Tensor& ln_ih, const c10::optional<Tensor>& bias,
+    const Tensor& h0, const Tensor& c0, const Tensor& w_hh, const Tensor& ln_hh,
+    const Tensor& ln_c_w, const Tensor& ln_c_b, const c10::optional<Tensor>& lengths,
+    const Tensor& hs, const Tensor& cs, const Tensor& gates, const Tensor& xhat,
+    const Tensor& rhat, const Tensor& chat, const Tensor& rstd, bool need_dx);
 std::vector<Tensor> mlstm_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0,
                                   const Tensor& w_mh, const Tensor& w_hh,
                                   const c10::optional<Tensor>& lengths, bool save);

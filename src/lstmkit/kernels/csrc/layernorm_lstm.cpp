@@ -1,6 +1,8 @@
-// Layer-normalised LSTM (Ba et al. 2016): the recurrent projection is normalised over
-// all 4H pre-activations (gain, no shift), c_t over H (gain and shift) before the
-// output tanh. Saved per step: activations, normalised rows and the two 1/std values.
+// Layer-normalised LSTM (Ba et al. 2016): the input and the recurrent projections are
+// each normalised over all 4H pre-activations (gain, no shift; b_ih + b_hh is the
+// shift), c_t over H (gain and shift) before the output tanh. The kernel computes the
+// input projection x_t W_ih^T itself, step by step in its loop. Saved per step: the
+// activations, the normalised rows and the three 1/std values.
 #include "common.h"
 
 namespace lstmkit {
@@ -38,41 +40,53 @@ void normalize_backward(const S* dy, const S* xh, S rstd, int64_t n, S* dx) {
   for (int64_t k = 0; k < n; ++k) dx[k] = rstd * (dy[k] - s1 - xh[k] * s2);
 }
 
-// The norm gains: of the recurrent projection (4H), and gain and shift of c_t (H).
+// The norm gains of the input and recurrent projections (4H), the shift of both (4H:
+// b_ih + b_hh, or zeros), and gain and shift of c_t (H).
 template <typename S>
 struct Gains {
-  const S *hh, *c_w, *c_b;
+  const S *ih, *hh, *bias, *c_w, *c_b;
 };
 
-// One step for row b: r (4H) holds h_{t-1} W^T on entry, its normalisation on exit.
+// Indices into a row's three 1/std values.
+enum { kRecurrent = 0, kCell = 1, kInput = 2 };
+
+// One step for row b: xh (4H) and r (4H) hold x_t W_ih^T and h_{t-1} W_hh^T on entry,
+// their normalisations on exit.
 template <typename S>
-void forward_row(int64_t H, const S* x, S* r, S* g, const S* cp, S* cn, S* ch, S* hn,
-                 S* rstd, const Gains<S>& p) {
-  const S *ghh = p.hh, *gc = p.c_w, *bc = p.c_b;
-  rstd[0] = normalize(r, 4 * H);
+void forward_row(int64_t H, S* xh, S* r, S* g, const S* cp, S* cn, S* ch, S* hn, S* rstd,
+                 const Gains<S>& p) {
+  const S *gih = p.ih, *ghh = p.hh, *b = p.bias, *gc = p.c_w, *bc = p.c_b;
+  rstd[kInput] = normalize(xh, 4 * H);
+  rstd[kRecurrent] = normalize(r, 4 * H);
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
-    const S i = sigmoid(x[j] + r[j] * ghh[j]), f = sigmoid(x[H + j] + r[H + j] * ghh[H + j]);
-    const S gg = tanh_(x[2 * H + j] + r[2 * H + j] * ghh[2 * H + j]);
+    const int64_t jf = H + j, jg = 2 * H + j, jo = 3 * H + j;
+    const S i = sigmoid(xh[j] * gih[j] + b[j] + r[j] * ghh[j]);
+    const S f = sigmoid(xh[jf] * gih[jf] + b[jf] + r[jf] * ghh[jf]);
+    const S gg = tanh_(xh[jg] * gih[jg] + b[jg] + r[jg] * ghh[jg]);
     g[j] = i;
-    g[H + j] = f;
-    g[2 * H + j] = gg;
-    g[3 * H + j] = sigmoid(x[3 * H + j] + r[3 * H + j] * ghh[3 * H + j]);
+    g[jf] = f;
+    g[jg] = gg;
+    g[jo] = sigmoid(xh[jo] * gih[jo] + b[jo] + r[jo] * ghh[jo]);
     cn[j] = f * cp[j] + i * gg;
     ch[j] = cn[j];
   }
-  rstd[1] = normalize(ch, H);
+  rstd[kCell] = normalize(ch, H);
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) hn[j] = g[3 * H + j] * tanh_(ch[j] * gc[j] + bc[j]);
 }
 
-// Backward of one step for row b: writes dg (= dxp_t), dr (gradient of h_{t-1} W^T),
-// updates dc in place and adds the row's gain gradients to acc = [hh 4H, c_w H, c_b H].
+// Backward of one step for row b: from dh, dy (gradients of h_t from the next step and
+// from the output) and dc, writes into dg the gradient of x_t W_ih^T (through the input
+// norm), into dr that of h_{t-1} W_hh^T (through the recurrent norm), dc_{t-1} into dc,
+// and adds the row's gain and shift gradients to acc = [hh 4H, c_w H, c_b H, ih 4H,
+// bias 4H].
 template <typename S>
 void backward_row(int64_t H, const S* dh, const S* dy, S* dc, const S* g, const S* cp,
-                  const S* ch, const S* rh, const S* rstd, S* dg, S* dr, S* acc, S* tmp,
-                  const Gains<S>& p) {
-  const S *ghh = p.hh, *gc = p.c_w, *bc = p.c_b;
+                  const S* ch, const S* rh, const S* xh, const S* rstd, S* dg, S* dr,
+                  S* acc, S* tmp, const Gains<S>& p) {
+  const S *gih = p.ih, *ghh = p.hh, *gc = p.c_w, *bc = p.c_b;
+  S *acc_ih = acc + 6 * H, *acc_b = acc + 10 * H;
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
     const S dht = dh[j] + dy[j], o = g[3 * H + j];
@@ -83,7 +97,7 @@ void backward_row(int64_t H, const S* dh, const S* dy, S* dc, const S* g, const 
     acc[5 * H + j] += dcn;
     tmp[j] = dcn * gc[j];
   }
-  normalize_backward(tmp, ch, rstd[1], H, tmp);  // tmp: dc_t through the norm
+  normalize_backward(tmp, ch, rstd[kCell], H, tmp);  // tmp: dc_t through the norm
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
     const S i = g[j], f = g[H + j], gg = g[2 * H + j], dct = dc[j] + tmp[j];
@@ -93,30 +107,37 @@ void backward_row(int64_t H, const S* dh, const S* dy, S* dc, const S* g, const 
     dc[j] = dct * f;
   }
 #pragma omp simd
-  for (int64_t k = 0; k < 4 * H; ++k) {
+  for (int64_t k = 0; k < 4 * H; ++k) {  // dg: the gradient of the pre-activations
     dr[k] = dg[k] * ghh[k];
     acc[k] += dg[k] * rh[k];
+    acc_ih[k] += dg[k] * xh[k];
+    acc_b[k] += dg[k];
+    dg[k] *= gih[k];
   }
-  normalize_backward(dr, rh, rstd[0], 4 * H, dr);
+  normalize_backward(dr, rh, rstd[kRecurrent], 4 * H, dr);
+  normalize_backward(dg, xh, rstd[kInput], 4 * H, dg);
 }
 
 template <typename S>
-void run_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0, const Tensor& w,
-                 const Gains<S>& p, const int64_t* lens, Tensor& hs, Tensor& cs,
-                 Tensor& gates, Tensor& rhat, Tensor& chat, Tensor& rstd, bool save) {
-  const int64_t steps = xp.size(0), B = xp.size(1), H = c0.size(1), BH = B * H;
-  const S *x = xp.data_ptr<S>(), *wp = w.data_ptr<S>();
-  const S *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
+void run_forward(const Tensor& x, const Tensor& w_ih, const Tensor& h0, const Tensor& c0,
+                 const Tensor& w_hh, const Gains<S>& p, const int64_t* lens, Tensor& hs,
+                 Tensor& cs, Tensor& gates, Tensor& xhat, Tensor& rhat, Tensor& chat,
+                 Tensor& rstd, bool save) {
+  const int64_t steps = x.size(0), B = x.size(1), I = x.size(2), H = c0.size(1), BH = B * H;
+  const S *xd = x.data_ptr<S>(), *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>();
-  for_blocks(B, 4 * H * H, [&](int64_t b0, int64_t b1) {
-    const StepGemm<S> recurrent(wp, b1 - b0, 4 * H, H, false);
+  for_blocks(B, 4 * H * (H + I), [&](int64_t b0, int64_t b1) {
+    const StepGemm<S> input(w_ih.data_ptr<S>(), b1 - b0, 4 * H, I, false);
+    const StepGemm<S> recurrent(w_hh.data_ptr<S>(), b1 - b0, 4 * H, H, false);
     for (int64_t t = 0; t < steps; ++t) {
       const S* h_prev = prev_state(h_init, hp, t, BH);
       const S* c_prev = prev_state(c_init, cp, t, BH);
       const int64_t k = save ? t : 0;
       S *g = gates.data_ptr<S>() + k * 4 * BH, *r = rhat.data_ptr<S>() + k * 4 * BH;
-      S *ch = chat.data_ptr<S>() + k * BH, *rs = rstd.data_ptr<S>() + k * 2 * B;
-      recurrent(h_prev + b0 * H, H, S(0), r + b0 * 4 * H, 4 * H);  // h W_hh^T (B, 4H)
+      S *xh = xhat.data_ptr<S>() + k * 4 * BH, *ch = chat.data_ptr<S>() + k * BH;
+      S* rs = rstd.data_ptr<S>() + k * 3 * B;
+      input(xd + (t * B + b0) * I, I, S(0), xh + b0 * 4 * H, 4 * H);      // x W_ih^T
+      recurrent(h_prev + b0 * H, H, S(0), r + b0 * 4 * H, 4 * H);  // h W_hh^T
       for (int64_t b = b0; b < b1; ++b) {
         S *hn = hp + t * BH + b * H, *cn = cp + t * BH + b * H;
         if (!valid(lens, b, t)) {
@@ -124,19 +145,21 @@ void run_forward(const Tensor& xp, const Tensor& h0, const Tensor& c0, const Ten
           std::memcpy(cn, c_prev + b * H, H * sizeof(S));
           continue;
         }
-        forward_row(H, x + (t * B + b) * 4 * H, r + b * 4 * H, g + b * 4 * H,
-                    c_prev + b * H, cn, ch + b * H, hn, rs + 2 * b, p);
+        forward_row(H, xh + b * 4 * H, r + b * 4 * H, g + b * 4 * H, c_prev + b * H, cn,
+                    ch + b * H, hn, rs + 3 * b, p);
       }
     }
   });
 }
 
+// The reverse sweep. dx_proj receives the gradient of x_t W_ih^T of every step.
 template <typename S>
 void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
                   const Tensor& w, const Gains<S>& p, const int64_t* lens, const Tensor& cs,
-                  const Tensor& gates, const Tensor& rhat, const Tensor& chat,
-                  const Tensor& rstd, Tensor& dg, Tensor& dr, Tensor& acc) {
-  const int64_t steps = dg.size(0), B = dg.size(1), H = dc.size(1), BH = B * H;
+                  const Tensor& gates, const Tensor& xhat, const Tensor& rhat,
+                  const Tensor& chat, const Tensor& rstd, Tensor& dx_proj, Tensor& dr,
+                  Tensor& acc) {
+  const int64_t steps = dr.size(0), B = dr.size(1), H = dc.size(1), BH = B * H;
   Tensor dh_prev = at::empty_like(dh), tmp = at::empty_like(dc);
   const S *dy = dhs.data_ptr<S>(), *wp = w.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   const S* cp = cs.data_ptr<S>();
@@ -148,7 +171,7 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
       const S* c_prev = prev_state(c_init, cp, t, BH);
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = (t * B + b);
-        S* dgr = dg.data_ptr<S>() + row * 4 * H;
+        S* dgr = dx_proj.data_ptr<S>() + row * 4 * H;
         if (!valid(lens, b, t)) {
           for (int64_t j = 0; j < H; ++j) dhn[b * H + j] = dhp[b * H + j] + dy[row * H + j];
           std::memset(dgr, 0, 4 * H * sizeof(S));
@@ -158,8 +181,9 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
         backward_row(H, dhp + b * H, dy + row * H, dc.data_ptr<S>() + b * H,
                      gates.data_ptr<S>() + row * 4 * H, c_prev + b * H,
                      chat.data_ptr<S>() + row * H, rhat.data_ptr<S>() + row * 4 * H,
-                     rstd.data_ptr<S>() + row * 2, dgr, drt + b * 4 * H,
-                     acc.data_ptr<S>() + b * 6 * H, tmp.data_ptr<S>() + b * H, p);
+                     xhat.data_ptr<S>() + row * 4 * H, rstd.data_ptr<S>() + row * 3, dgr,
+                     drt + b * 4 * H, acc.data_ptr<S>() + b * 14 * H,
+                     tmp.data_ptr<S>() + b * H, p);
         std::memset(dhn + b * H, 0, H * sizeof(S));
       }
       recurrent(drt + b0 * 4 * H, 4 * H, S(1), dhn + b0 * H, H);  // += dr_t W_hh
@@ -169,51 +193,70 @@ void run_backward(const Tensor& dhs, Tensor& dh, Tensor& dc, const Tensor& c0,
   if (steps % 2) std::swap(dh, dh_prev);  // the last step wrote into dh_prev
 }
 
+template <typename S>
+Gains<S> gains(const Tensor& ln_ih, const c10::optional<Tensor>& bias, const Tensor& zeros,
+               const Tensor& ln_hh, const Tensor& ln_c_w, const Tensor& ln_c_b) {
+  const S* shift = optional_ptr_defined(bias) ? bias->data_ptr<S>() : zeros.data_ptr<S>();
+  return {ln_ih.data_ptr<S>(), ln_hh.data_ptr<S>(), shift, ln_c_w.data_ptr<S>(),
+          ln_c_b.data_ptr<S>()};
+}
+
 }  // namespace
 
-std::vector<Tensor> layernorm_lstm_forward(const Tensor& xp, const Tensor& h0,
-                                           const Tensor& c0, const Tensor& w_hh,
-                                           const Tensor& ln_hh, const Tensor& ln_c_w,
-                                           const Tensor& ln_c_b,
+std::vector<Tensor> layernorm_lstm_forward(const Tensor& x, const Tensor& w_ih,
+                                           const Tensor& ln_ih,
+                                           const c10::optional<Tensor>& bias,
+                                           const Tensor& h0, const Tensor& c0,
+                                           const Tensor& w_hh, const Tensor& ln_hh,
+                                           const Tensor& ln_c_w, const Tensor& ln_c_b,
                                            const c10::optional<Tensor>& lengths, bool save) {
-  const int64_t steps = xp.size(0), B = xp.size(1), H = c0.size(1);
-  check_inputs("layernorm_lstm_forward", xp, 4 * H, w_hh);
+  const int64_t steps = x.size(0), B = x.size(1), H = c0.size(1);
+  check_inputs("layernorm_lstm_forward", x, w_ih.size(1), w_hh);
+  TORCH_CHECK(w_ih.is_contiguous() && w_ih.size(0) == 4 * H,
+              "layernorm_lstm_forward: expected a contiguous W_ih of shape (4H, I)");
   const int64_t kept = save ? steps : 1;
-  Tensor hs = buffer({steps, B, H}, xp.options()), cs = buffer({steps, B, H}, xp.options());
-  Tensor gates = buffer({kept, B, 4 * H}, xp.options());
-  Tensor rhat = buffer({kept, B, 4 * H}, xp.options());
-  Tensor chat = buffer({kept, B, H}, xp.options());
-  Tensor rstd = at::empty({kept, B, 2}, xp.options());  // 1/std of W h and of c
-  AT_DISPATCH_FLOATING_TYPES(xp.scalar_type(), "layernorm_lstm_forward", [&] {
+  Tensor hs = buffer({steps, B, H}, x.options()), cs = buffer({steps, B, H}, x.options());
+  Tensor gates = buffer({kept, B, 4 * H}, x.options());
+  Tensor xhat = buffer({kept, B, 4 * H}, x.options());
+  Tensor rhat = buffer({kept, B, 4 * H}, x.options());
+  Tensor chat = buffer({kept, B, H}, x.options());
+  Tensor rstd = at::empty({kept, B, 3}, x.options());  // 1/std of W_hh h, of c, of W_ih x
+  Tensor zeros = at::zeros({4 * H}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "layernorm_lstm_forward", [&] {
     using S = scalar_t;
-    Gains<S> p{ln_hh.data_ptr<S>(), ln_c_w.data_ptr<S>(), ln_c_b.data_ptr<S>()};
-    run_forward<S>(xp, h0, c0, w_hh, p, lengths_ptr(lengths), hs, cs, gates, rhat, chat,
-                   rstd, save);
+    run_forward<S>(x, w_ih, h0, c0, w_hh, gains<S>(ln_ih, bias, zeros, ln_hh, ln_c_w, ln_c_b),
+                   lengths_ptr(lengths), hs, cs, gates, xhat, rhat, chat, rstd, save);
   });
-  return {hs, cs, gates, rhat, chat, rstd};
+  return {hs, cs, gates, xhat, rhat, chat, rstd};
 }
 
 std::vector<Tensor> layernorm_lstm_backward(
-    const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n, const Tensor& h0,
-    const Tensor& c0, const Tensor& w_hh, const Tensor& ln_hh, const Tensor& ln_c_w,
-    const Tensor& ln_c_b, const c10::optional<Tensor>& lengths, const Tensor& hs,
-    const Tensor& cs, const Tensor& gates, const Tensor& rhat, const Tensor& chat,
-    const Tensor& rstd) {
+    const Tensor& dhs, const Tensor& dh_n, const Tensor& dc_n, const Tensor& x,
+    const Tensor& w_ih, const Tensor& ln_ih, const c10::optional<Tensor>& bias,
+    const Tensor& h0, const Tensor& c0, const Tensor& w_hh, const Tensor& ln_hh,
+    const Tensor& ln_c_w, const Tensor& ln_c_b, const c10::optional<Tensor>& lengths,
+    const Tensor& hs, const Tensor& cs, const Tensor& gates, const Tensor& xhat,
+    const Tensor& rhat, const Tensor& chat, const Tensor& rstd, bool need_dx) {
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
-  Tensor dg = buffer(gates.sizes(), gates.options());  // (T, B, 4H)
-  Tensor dr = buffer(gates.sizes(), gates.options());
-  const int64_t B = gates.size(1), H = chat.size(2);
-  Tensor acc = at::zeros({B, 6 * H}, gates.options());  // per-row sums of the gain grads
+  const int64_t steps = x.size(0), B = gates.size(1), H = chat.size(2);
+  Tensor dxw = buffer(gates.sizes(), gates.options());  // (T, B, 4H): of x_t W_ih^T
+  Tensor dr = buffer(gates.sizes(), gates.options());   // (T, B, 4H): of h_{t-1} W_hh^T
+  Tensor acc = at::zeros({B, 14 * H}, gates.options());  // per-row sums of gain grads
+  Tensor zeros = at::zeros({4 * H}, x.options());
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "layernorm_lstm_backward", [&] {
     using S = scalar_t;
-    Gains<S> p{ln_hh.data_ptr<S>(), ln_c_w.data_ptr<S>(), ln_c_b.data_ptr<S>()};
-    run_backward<S>(dy, dh, dc, c0, w_hh, p, lengths_ptr(lengths), cs, gates, rhat, chat,
-                    rstd, dg, dr, acc);
+    run_backward<S>(dy, dh, dc, c0, w_hh,
+                    gains<S>(ln_ih, bias, zeros, ln_hh, ln_c_w, ln_c_b), lengths_ptr(lengths),
+                    cs, gates, xhat, rhat, chat, rstd, dxw, dr, acc);
   });
-  Tensor dw = weight_grad(dr, h0, hs);  // (4H, H)
-  Tensor sums = acc.sum(0);  // (6H,) = [ln_hh 4H, ln_c_w H, ln_c_b H]
-  return {dg, dh, dc, dw, sums.narrow(0, 0, 4 * H).clone(), sums.narrow(0, 4 * H, H).clone(),
-          sums.narrow(0, 5 * H, H).clone()};
+  Tensor dxw2 = dxw.view({steps * B, 4 * H});
+  Tensor dx = need_dx ? at::mm(dxw2, w_ih).view(x.sizes()) : Tensor();  // (T, B, I)
+  Tensor dw_ih = outer_sum(dxw2, x.reshape({steps * B, x.size(2)}));    // (4H, I)
+  Tensor sums = acc.sum(0);  // (14H,) = [ln_hh 4H, ln_c_w H, ln_c_b H, ln_ih 4H, bias 4H]
+  Tensor d_bias = optional_ptr_defined(bias) ? sums.narrow(0, 10 * H, 4 * H).clone() : Tensor();
+  return {dx, dw_ih, sums.narrow(0, 6 * H, 4 * H).clone(), d_bias, dh, dc,
+          weight_grad(dr, h0, hs), sums.narrow(0, 0, 4 * H).clone(),
+          sums.narrow(0, 4 * H, H).clone(), sums.narrow(0, 5 * H, H).clone()};
 }
 
 }  // namespace lstmkit

@@ -258,13 +258,14 @@ TORCH_LIBRARY(lstmkit, m) {
         "Tensor? bias, Tensor h0, Tensor c0, Tensor w_hh, Tensor? peep, Tensor? lengths, "
         "Tensor hs, Tensor cs, Tensor gates, bool need_dx) -> Tensor[]", &lstm_backward);
   m.def("lstm_step(Tensor x, Tensor h, Tensor c, Tensor[] weights) -> Tensor[]", &lstm_step);
-  m.def("layernorm_lstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_hh, "
-        "Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, Tensor? lengths, bool save) "
-        "-> Tensor[]", &layernorm_lstm_forward);
-  m.def("layernorm_lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor h0, "
-        "Tensor c0, Tensor w_hh, Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, "
-        "Tensor? lengths, Tensor hs, Tensor cs, Tensor gates, Tensor rhat, Tensor chat, "
-        "Tensor rstd) -> Tensor[]", &layernorm_lstm_backward);
+  m.def("layernorm_lstm_forward(Tensor x, Tensor w_ih, Tensor ln_ih, Tensor? bias, "
+        "Tensor h0, Tensor c0, Tensor w_hh, Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, "
+        "Tensor? lengths, bool save) -> Tensor[]", &layernorm_lstm_forward);
+  m.def("layernorm_lstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor x, "
+        "Tensor w_ih, Tensor ln_ih, Tensor? bias, Tensor h0, Tensor c0, Tensor w_hh, "
+        "Tensor ln_hh, Tensor ln_c_w, Tensor ln_c_b, Tensor? lengths, Tensor hs, Tensor cs, "
+        "Tensor gates, Tensor xhat, Tensor rhat, Tensor chat, Tensor rstd, bool need_dx) "
+        "-> Tensor[]", &layernorm_lstm_backward);
   m.def("mlstm_forward(Tensor xp, Tensor h0, Tensor c0, Tensor w_mh, Tensor w_hh, "
         "Tensor? lengths, bool save) -> Tensor[]", &mlstm_forward);
   m.def("mlstm_backward(Tensor dhs, Tensor dh_n, Tensor dc_n, Tensor xp, Tensor h0, "
