@@ -24,8 +24,6 @@ import json
 import os
 import time
 
-import torch
-
 from lstmkit.data.registry import resolve
 from lstmkit.data.text import read_text
 from lstmkit.tasks.text_model import TextModel
@@ -74,14 +72,14 @@ def main() -> None:
         "held_out_bpc": scores["bpc"], "held_out_chars": int(scores["tokens"]),
         "val_bpc": model.metrics_.get("val_bpc"), "epochs": len(model.history_),
         "train_seconds": trained_for, "generation_chars_per_s": generation_speed(model),
-        "minutes": minutes, "train_chars": len(train), "torch_threads": torch.get_num_threads(),
+        "minutes": minutes, "train_chars": len(train), "torch_threads": model.threads_,
         "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
         "settings": {k: v for k, v in model.get_params().items() if k != "train"},
         "overrides": overrides, "history": model.history_,
     }
     print(f"held-out bits per character: {results['held_out_bpc']:.3f} "
           f"(target <= 2.3, stretch <= 2.1) after {trained_for / 60:.1f} min, "
-          f"{results['epochs']} epoch(s)")
+          f"{results['epochs']} epoch(s) on {model.threads_} thread(s)")
     print(f"generation: {results['generation_chars_per_s']:.0f} chars/s at B=1 "
           f"(target >= 2000)")
     print(f"load average {load_before:.1f} -> {results['load_average_after']:.1f} "

@@ -9,8 +9,7 @@ Everything works on token ids and any model with ``step(token (B,), state) -> (l
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -234,20 +233,3 @@ def next_token_probs(model, prompt: Sequence[int]) -> Tensor:
     """The distribution (V,) of the id that follows ``prompt``."""
     logits, _ = prime(model, prompt)
     return logits[0].softmax(-1)
-
-
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block on ``n`` torch threads (None: leave the setting alone).
-
-    A B = 1 step is memory-bound, so more threads only add synchronisation; and on a
-    machine whose cores other processes keep busy, waiting OpenMP threads can make a
-    small training step many times slower than on one thread.
-    """
-    threads = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)

@@ -23,6 +23,7 @@ from ..data.text import TextError, Tokenizer, make_tokenizer, tokenizer_from_dic
 from ..errors import ModelFileError
 from ..models import generation
 from ..models.language_model import LanguageModel, activation_penalty
+from ..threads import Threads, resolve_threads, torch_threads
 from ..training import (
     Callback,
     StreamBatches,
@@ -65,10 +66,12 @@ class TextModel:
             (early stopping and the best epoch) when ``fit`` gets no ``val_text``.
         minutes: train for this many minutes (the learning rate decays over the time)
             instead of a number of epochs.
-        num_threads: torch threads while training (None: torch's setting). One by
-            default: the steps of a small model are too small to share, and on a 2-core
-            machine with other busy processes two threads were measured 6 to 200 times
-            slower than one.
+        num_threads: torch threads while training and evaluating: a count, None
+            (torch's setting) or ``"auto"`` (the default): the cores other processes
+            leave idle when ``fit`` starts (see :func:`lstmkit.threads.idle_cores`). Two
+            threads train about 1.8 times faster than one on an idle 2-core machine,
+            but were measured 6 to 200 times slower than one while other processes kept
+            the cores busy.
         train: the optimisation settings; :meth:`default_train_config` by default.
             ``tbptt`` is always on.
 
@@ -76,6 +79,7 @@ class TextModel:
         tokenizer_: the fitted tokeniser. model_: the trained
             :class:`~lstmkit.models.language_model.LanguageModel`.
         history_: per-epoch metrics. metrics_: the last validation metrics.
+        threads_: the torch threads the last ``fit`` ran on.
 
     Example:
         >>> tm = TextModel(hidden_size=16, embedding_size=8, batch_size=4, bptt=8,
@@ -92,7 +96,7 @@ class TextModel:
                  tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
                  max_vocab: int | None = None, min_count: int = 1, batch_size: int = 32,
                  bptt: int = 64, val_fraction: float = 0.05, minutes: float | None = None,
-                 num_threads: int | None = 1, train: TrainConfig | None = None,
+                 num_threads: Threads = "auto", train: TrainConfig | None = None,
                  progress: bool = True) -> None:
         make_tokenizer(level)  # validates level
         self.level, self.cell, self.embedding_size = level, cell, embedding_size
@@ -104,6 +108,7 @@ class TextModel:
         self.min_count, self.batch_size, self.bptt = min_count, batch_size, bptt
         self.val_fraction, self.minutes, self.progress = val_fraction, minutes, progress
         self.num_threads = num_threads
+        resolve_threads(num_threads)  # validates
         self.train = train or self.default_train_config()
 
     @staticmethod
@@ -153,7 +158,8 @@ class TextModel:
                           callbacks=callbacks, evaluate_fn=self._evaluate_batches,
                           run_config=run_config or {"text": self.get_params()},
                           progress=self.progress)
-        with generation.torch_threads(self.num_threads):
+        with torch_threads(self.num_threads):
+            self.threads_ = torch.get_num_threads()
             trainer.fit(batches, val, resume=resume)
         self.history_ = trainer.history_
         kept = trainer.best_epoch if config.restore_best and trainer.best_epoch else len(
@@ -218,7 +224,7 @@ class TextModel:
         ids = self._ids_checked(text)
         if ids.numel() < 2:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
-        with generation.torch_threads(self.num_threads):
+        with torch_threads(self.num_threads):
             metrics = self._evaluate_batches(self.model_, self._stream(ids))
         return {k.removeprefix("val_"): v for k, v in metrics.items()}
 
@@ -247,7 +253,7 @@ class TextModel:
                 for i in out:
                     on_token(i)
         else:
-            with generation.torch_threads(1):
+            with torch_threads(1):
                 out = generation.generate_ids(self.model_, ids, length, temperature=temperature,
                                               top_k=top_k, top_p=top_p, seed=seed,
                                               on_token=on_token)
@@ -295,7 +301,7 @@ class TextModel:
         start = len(prompt)
         while start > 0 and _is_word_char(prompt[start - 1]):
             start -= 1
-        with generation.torch_threads(1):
+        with torch_threads(1):
             found = generation.complete_words(
                 self.model_, ids, is_word_char=is_word_char, is_boundary=is_boundary,
                 top=top, min_chars=0 if start < len(prompt) else 1)

@@ -43,7 +43,8 @@ class TextOptions:
         val_fraction: share of the training part used for validation.
         test_fraction: share at the end of the data held out for the final test score.
         minutes: train for this many minutes instead of ``[train] epochs`` (0: off).
-        num_threads: torch threads while training (0: torch's setting).
+        num_threads: torch threads while training: a count, "auto" (the idle cores) or
+            0 (torch's setting).
     """
 
     level: str = "char"
@@ -66,7 +67,7 @@ class TextOptions:
     val_fraction: float = 0.05
     test_fraction: float = 0.1
     minutes: float = 0.0
-    num_threads: int = 1
+    num_threads: int | str = "auto"
 
     def __post_init__(self) -> None:
         if self.level not in ("char", "word"):
