@@ -37,6 +37,17 @@ def test_text_cli_evaluate_prints_json(run, trained, capsys):
     assert captured.err.startswith("bits per character: ")
 
 
+def test_text_cli_evaluate_adapt_scores_every_token(run, trained, capsys):
+    assert run(["text", "evaluate", str(trained / "run"), "--data",
+                str(trained / "play.txt")]) == 0
+    static = json.loads(capsys.readouterr().out)
+    assert run(["text", "evaluate", str(trained / "run"), "--data",
+                str(trained / "play.txt"), "--adapt"]) == 0
+    adapted = json.loads(capsys.readouterr().out)
+    assert adapted["tokens"] == len(TEXT) - 1 and adapted["bpc"] > 0  # every next char
+    assert adapted["bpc"] != static["bpc"]
+
+
 def test_text_cli_generate_seeded_is_reproducible(run, trained, capsys):
     argv = ["text", "generate", str(trained / "run" / "model"), "--prompt", "To be",
             "--length", "40", "--seed", "1", "--top-p", "0.9"]

@@ -90,13 +90,15 @@ def train(
 def evaluate(
     model_dir: Path = MODEL_DIR,
     data: str = typer.Option(..., "--data", help="Text file (or dataset name) to score."),
+    adapt: bool = typer.Option(False, "--adapt", help="Dynamic evaluation: learn from "
+                               "each segment of the text after scoring it."),
 ) -> None:
     """Bits per character (or perplexity) of a text under the model, as JSON on stdout."""
     from ..data.registry import resolve
     from ..data.text import read_text
 
     model = load_text_model(model_dir)
-    metrics = model.evaluate(read_text(resolve(data).path))
+    metrics = model.evaluate(read_text(resolve(data).path), adapt=adapt)
     key = "bpc" if "bpc" in metrics else "perplexity"
     typer.echo(f"{key.replace('bpc', 'bits per character')}: {metrics[key]:.4f} "
                f"over {int(metrics['tokens'])} tokens", err=True)

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from ..data.text import TextError, Tokenizer, make_tokenizer, tokenizer_from_dict
 from ..errors import ModelFileError
 from ..models import generation
+from ..models.dynamic_eval import dynamic_evaluation
 from ..models.language_model import LanguageModel, activation_penalty
 from ..threads import Threads, resolve_threads, torch_threads
 from ..training import (
@@ -215,8 +216,18 @@ class TextModel:
         return {"loss": nats, **extra, "tokens": float(tokens)}
 
     # -- using the model --------------------------------------------------------------
-    def evaluate(self, text: str) -> dict[str, float]:
+    def evaluate(self, text: str, *, adapt: bool = False) -> dict[str, float]:
         """How well the model predicts ``text``, the state carried through it.
+
+        Args:
+            text: the text to score.
+            adapt: dynamic evaluation: read the text as one stream and, after scoring
+                each segment of 64 tokens, take one gradient step on it (see
+                :func:`~lstmkit.models.dynamic_eval.dynamic_evaluation`; the settings
+                were chosen on the validation part of the bundled Shakespeare). Every
+                token is still predicted before the model learns from it; a text unlike
+                the training data (new names, another style) scores much better. The
+                fitted model is not changed.
 
         Returns:
             ``{"loss": nats per token, "bpc" or "perplexity": ..., "tokens": n}``.
@@ -224,7 +235,10 @@ class TextModel:
         ids = self._ids_checked(text)
         if ids.numel() < 2:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
-        with torch_threads(self.num_threads):
+        with torch_threads(1 if adapt else self.num_threads):  # adapt: B = 1, one thread
+            if adapt:
+                nats, count = dynamic_evaluation(self.model_, ids)
+                return self._scores(nats / count, count)
             metrics = self._evaluate_batches(self.model_, self._stream(ids))
         return {k.removeprefix("val_"): v for k, v in metrics.items()}
 
