@@ -123,6 +123,16 @@ def test_text_model_minutes_budget_is_honoured():
     assert len(tm.history_) >= 1
 
 
+def test_text_model_minutes_budget_runs_to_the_deadline_without_early_stopping():
+    # monitoring the validation loss for a *rise* would stop at epoch 2 if early
+    # stopping were on; with a budget the run uses the whole time
+    train = TrainConfig(early_stopping=1, monitor="val_loss", monitor_mode="max")
+    start = time.monotonic()
+    tm = TextModel(**TINY, minutes=1.5 / 60, train=train).fit(TEXT * 10)
+    assert time.monotonic() - start >= 1.5
+    assert len(tm.history_) > 2
+
+
 def test_text_model_fit_too_short_text_is_pinned():
     with pytest.raises(TextError, match=r"^the training text is too short \(1 tokens\); it "
                        r"needs 2 tokens or more$"):

@@ -65,8 +65,8 @@ class TextModel:
         bptt: tokens per window of truncated backpropagation through time.
         val_fraction: share of the end of the training text held out for validation
             (early stopping and the best epoch) when ``fit`` gets no ``val_text``.
-        minutes: train for this many minutes (the learning rate decays over the time)
-            instead of a number of epochs.
+        minutes: train for this many minutes (the learning rate decays over the time,
+            and no early stopping) instead of a number of epochs.
         num_threads: torch threads while training and evaluating: a count, None
             (torch's setting) or ``"auto"`` (the default): the cores other processes
             leave idle when ``fit`` starts (see :func:`lstmkit.threads.idle_cores`). Two
@@ -151,7 +151,10 @@ class TextModel:
         config, callbacks = replace(self.train, tbptt=True), list(callbacks)
         if self.minutes is not None:
             budget = TimeBudget(self.minutes, schedule=config.schedule)
-            config = replace(config, epochs=10_000, schedule="constant", warmup_steps=0)
+            # the budget decides when to stop: the rate decays to 0 at the deadline, and
+            # the last epochs at a low rate often gain after a plateau
+            config = replace(config, epochs=10_000, schedule="constant", warmup_steps=0,
+                             early_stopping=0)
             batches, callbacks = budget.wrap(batches), [budget, *callbacks]
         val_ids = self._ids(val_text or "")
         val = self._stream(val_ids) if val_ids.numel() >= 2 else None
