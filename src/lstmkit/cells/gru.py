@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import torch.nn.functional as F
 from torch import Tensor
 
 from .. import functional as LF
@@ -59,7 +58,7 @@ class GRUCell(RecurrentCell):
             h2 = 2 * self.hidden_size
             bias = weights["bias_ih"].clone()
             bias[:h2] = bias[:h2] + weights["bias_hh"][:h2]
-        return F.linear(x, weights["weight_ih"], bias)  # (..., I) -> (..., 3H)
+        return LF.linear(x, weights["weight_ih"], bias)  # (..., I) -> (..., 3H)
 
     def step(self, xp: Tensor, state: State, weights: dict[str, Tensor]):
         bias_hn = weights["bias_hh"][2 * self.hidden_size:] if self.bias else None

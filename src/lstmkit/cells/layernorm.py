@@ -61,7 +61,7 @@ class LayerNormLSTMCell(LSTMCellBase):
             nn.init.zeros_(self.ln_c_bias)
 
     def project_input(self, x: Tensor, weights: dict[str, Tensor]) -> Tensor:
-        xp = LF.layer_norm(x @ weights["weight_ih"].t(), weights["ln_ih_weight"])  # (..., 4H)
+        xp = LF.layer_norm(LF.linear(x, weights["weight_ih"]), weights["ln_ih_weight"])  # (..., 4H)
         bias = self._input_bias(weights)
         return xp if bias is None else xp + bias
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from .. import functional as LF
@@ -77,7 +76,7 @@ class LSTMCellBase(RecurrentCell):
         return weights["bias_ih"] + weights["bias_hh"] if self.bias else None
 
     def project_input(self, x: Tensor, weights: dict[str, Tensor]) -> Tensor:
-        return F.linear(x, weights["weight_ih"], self._input_bias(weights))  # (..., I) -> (..., 4H)
+        return LF.linear(x, weights["weight_ih"], self._input_bias(weights))  # (..., I) -> (.., 4H)
 
     def extra_repr(self) -> str:
         s = super().extra_repr()

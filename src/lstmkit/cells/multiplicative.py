@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from .. import functional as LF
@@ -61,7 +60,7 @@ class MultiplicativeLSTMCell(LSTMCellBase):
         bias = self._input_bias(weights)
         if bias is not None:
             bias = torch.cat([bias, bias.new_zeros(self.hidden_size)])
-        return F.linear(x, weight, bias)  # (..., I) -> (..., 5H)
+        return LF.linear(x, weight, bias)  # (..., I) -> (..., 5H)
 
     def step(self, xp: Tensor, state: State, weights: dict[str, Tensor]):
         return LF.multiplicative_lstm_step(xp, *state, weights["weight_mh"],

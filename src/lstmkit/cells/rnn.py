@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import Tensor
 
 from .. import functional as LF
@@ -50,7 +49,7 @@ class RNNCell(RecurrentCell):
 
     def project_input(self, x: Tensor, weights: dict[str, Tensor]) -> Tensor:
         bias = weights["bias_ih"] + weights["bias_hh"] if self.bias else None
-        return F.linear(x, weights["weight_ih"], bias)  # (..., I) -> (..., H)
+        return LF.linear(x, weights["weight_ih"], bias)  # (..., I) -> (..., H)
 
     def step(self, xp: Tensor, state: State, weights: dict[str, Tensor]):
         return LF.rnn_step(xp, state[0], weights["weight_hh"], self.nonlinearity)
