@@ -175,13 +175,15 @@ class BufferPool {
     return *pool;
   }
 
-  void* acquire(size_t bytes) {
+  // A block of at least `bytes` (close fit only); `bytes` becomes its true size.
+  void* acquire(size_t& bytes) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = free_.lower_bound(bytes);
-      if (it != free_.end() && it->first <= bytes + bytes / 4) {  // close fit only
+      if (it != free_.end() && it->first <= bytes + bytes / 4) {
         void* block = it->second;
-        cached_ -= it->first;
+        bytes = it->first;
+        cached_ -= bytes;
         free_.erase(it);
         return block;
       }
@@ -217,9 +219,9 @@ class BufferPool {
 
 Tensor buffer(at::IntArrayRef sizes, const at::TensorOptions& options) {
   constexpr size_t kMinBytes = size_t(1) << 20;
-  const size_t bytes = c10::multiply_integers(sizes) * options.dtype().itemsize();
+  size_t bytes = c10::multiply_integers(sizes) * options.dtype().itemsize();
   if (bytes < kMinBytes) return at::empty(sizes, options);
-  void* block = BufferPool::instance().acquire(bytes);
+  void* block = BufferPool::instance().acquire(bytes);  // bytes: the block's size
   return at::from_blob(
       block, sizes, [bytes](void* p) { BufferPool::instance().release(p, bytes); }, options);
 }
