@@ -24,7 +24,8 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
   // accumulated in the gate buffer, then the point-wise pass (the projection of a step
   // is computed in the loop: it is still in cache when the point-wise pass reads it).
   for_blocks(B, 4 * H * (H + I), [&](int64_t b0, int64_t b1) {
-    const StepGemm<S>&project = input[b0 / size], &step_gemm = recurrent[b0 / size];
+    const StepGemm<S>& project = input[b0 / size];
+    const StepGemm<S>& step_gemm = recurrent[b0 / size];
     for (int64_t t = 0; t < steps; ++t) {
       const S* h_prev = prev_state(h_init, hp, t, BH);
       const S* c_prev = t == 0 ? c_init : cp + (save ? t - 1 : (t - 1) % 2) * BH;
