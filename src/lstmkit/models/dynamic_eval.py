@@ -18,6 +18,7 @@ bits on every line with fixed weights, and few after some lines of adaptation.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -27,8 +28,8 @@ from ..layers.state import detach_state
 
 
 def dynamic_evaluation(model: torch.nn.Module, ids: Tensor, *, lr: float = 0.3,
-                       decay: float = 0.001, segment: int = 64,
-                       clip: float = 1.0) -> tuple[float, int]:
+                       decay: float = 0.001, segment: int = 64, clip: float = 1.0,
+                       on_segment: Callable[[int], None] | None = None) -> tuple[float, int]:
     """Total loss (nats) and token count of ``ids`` predicted with adaptation.
 
     ``model`` is left unchanged: a copy adapts. Dropout is off (eval mode).
@@ -42,6 +43,8 @@ def dynamic_evaluation(model: torch.nn.Module, ids: Tensor, *, lr: float = 0.3,
         decay: ``lambda``, the pull back towards the trained weights after each update.
         segment: tokens per segment (one update each).
         clip: the gradient norm is clipped to this before the update.
+        on_segment: called with the number of tokens of each segment once it is scored
+            (for a progress bar).
 
     Example:
         >>> from lstmkit.models.language_model import LanguageModel
@@ -73,6 +76,8 @@ def dynamic_evaluation(model: torch.nn.Module, ids: Tensor, *, lr: float = 0.3,
         state = detach_state(state)
         if lr > 0:
             _update(params, trained, loss, lr=lr, decay=decay, clip=clip)
+        if on_segment is not None:
+            on_segment(y.numel())
     return total, ids.numel() - 1
 
 
