@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..data.text import TextError, Tokenizer, make_tokenizer, tokenizer_from_dict
 from ..errors import ModelFileError
 from ..models import generation
 from ..models.dynamic_eval import dynamic_evaluation
 from ..models.language_model import LanguageModel, activation_penalty
+from ..progress import progress_bar
 from ..threads import Threads, resolve_threads, torch_threads
 from ..training import (
     Callback,
@@ -50,17 +48,6 @@ LN2 = math.log(2.0)
 def _is_word_char(char: str) -> bool:
     """Whether ``char`` continues a word: a letter, a digit or an apostrophe."""
     return char.isalnum() or char in "'’"
-
-
-@contextmanager
-def _progress_bar(what: str, total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr (drawn on a terminal only); yields ``advance(n)``."""
-    console = Console(stderr=True)
-    with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True,
-                  disable=not (enabled and console.is_terminal)) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 class TextModel:
@@ -254,7 +241,7 @@ class TextModel:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
         with torch_threads(1 if adapt else self.num_threads):  # adapt: B = 1, one thread
             if adapt:
-                with _progress_bar("adapting", ids.numel() - 1, self.progress) as advance:
+                with progress_bar("adapting", ids.numel() - 1, enabled=self.progress) as advance:
                     nats, count = dynamic_evaluation(self.model_, ids, on_segment=advance)
                 return self._scores(nats / count, count)
             metrics = self._evaluate_batches(self.model_, self._stream(ids))
