@@ -13,10 +13,11 @@ the end of the training part), then reports:
 * generation speed at B = 1 in characters per second (target: >= 2000), sampling at
   temperature 1, after a short warm-up.
 
-``--set`` overrides a ``TextModel`` setting (``--set hidden_size=512``): the targets
-are for the defaults, the overrides are for exploring. ``--quick`` is a smoke run (20
-seconds on the first 100 kB). The machine's load average is printed too: on a shared
-machine the training figure depends on it.
+``--set`` overrides a ``TextModel`` setting (``--set hidden_size=512``, or one of its
+training settings: ``--set train.lr=2e-3``): the targets are for the defaults, the
+overrides are for exploring. ``--quick`` is a smoke run (20 seconds on the first 100
+kB). The machine's load average is printed too: on a shared machine the training figure
+depends on it.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import argparse
 import json
 import os
 import time
+from dataclasses import fields, replace
 
 from lstmkit.data.registry import resolve
 from lstmkit.data.text import read_text
 from lstmkit.tasks.text_model import TextModel
+from lstmkit.training import TrainConfig
 
 
 def generation_speed(model: TextModel, chars: int = 3000) -> float:
@@ -41,12 +44,21 @@ def generation_speed(model: TextModel, chars: int = 3000) -> float:
 
 def _override(item: str, parser: argparse.ArgumentParser) -> tuple[str, object]:
     name, sep, value = item.partition("=")
-    if not sep or name not in TextModel().get_params():
-        parser.error(f"--set {item!r}: expected NAME=VALUE with NAME a TextModel setting")
+    known = {*TextModel().get_params(), *(f"train.{f.name}" for f in fields(TrainConfig))}
+    if not sep or name not in known or name == "train":
+        parser.error(f"--set {item!r}: expected NAME=VALUE with NAME a TextModel setting "
+                     "or train.FIELD of its TrainConfig")
     try:
         return name, json.loads(value)
     except json.JSONDecodeError:
         return name, value  # a bare string, e.g. cell=layernorm
+
+
+def _model(minutes: float, overrides: dict[str, object]) -> TextModel:
+    train = {k.removeprefix("train."): v for k, v in overrides.items() if k.startswith("train.")}
+    params = {k: v for k, v in overrides.items() if not k.startswith("train.")}
+    config = replace(TextModel.default_train_config(), **train)
+    return TextModel(**{"minutes": minutes, "progress": False, "train": config, **params})
 
 
 def main() -> None:
@@ -56,7 +68,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--save", help="also save the trained model to this directory")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a TextModel setting (JSON value), e.g. hidden_size=512")
+                        help="override a TextModel setting (JSON value), e.g. hidden_size=512 or "
+                        "train.lr=2e-3")
     args = parser.parse_args()
     overrides = dict(_override(item, parser) for item in args.set)
     text = read_text(resolve("shakespeare").path)
@@ -67,7 +80,7 @@ def main() -> None:
     train, held_out = text[:cut], text[cut:]
     load_before = os.getloadavg()[0]
     start = time.monotonic()
-    model = TextModel(**{"minutes": minutes, "progress": False, **overrides}).fit(train)
+    model = _model(minutes, overrides).fit(train)
     trained_for = time.monotonic() - start
     scores = model.evaluate(held_out)
     adapted = model.evaluate(held_out, adapt=True)
