@@ -29,8 +29,7 @@ DTYPES = (torch.float32, torch.float64)
 
 
 def _lstm_args(cell, state, w):
-    bias = w["bias_ih"] + w["bias_hh"] if cell.bias else None
-    return (w["weight_ih"], bias, *state, w["weight_hh"], w.get("weight_ch"))
+    return (w["weight_ih"], cell._input_bias(w), *state, w["weight_hh"], w.get("weight_ch"))
 
 
 def _layernorm_args(cell, state, w):

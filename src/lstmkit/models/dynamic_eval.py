@@ -66,9 +66,8 @@ def dynamic_evaluation(model: torch.nn.Module, ids: Tensor, *, lr: float = 0.3,
     trained = [p.detach().clone() for p in params]
     total, state = 0.0, None
     for start in range(0, ids.numel() - 1, segment):
-        x = ids[start:start + segment].unsqueeze(0)  # (1, T)
-        y = ids[start + 1:start + 1 + segment][: x.shape[1]].unsqueeze(0)
-        x = x[:, : y.shape[1]]
+        end = min(start + segment, ids.numel() - 1)
+        x, y = ids[start:end].unsqueeze(0), ids[start + 1:end + 1].unsqueeze(0)  # (1, T)
         with torch.set_grad_enabled(lr > 0):
             logits, state = adapted(x, state)
             loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
@@ -81,17 +80,14 @@ def dynamic_evaluation(model: torch.nn.Module, ids: Tensor, *, lr: float = 0.3,
     return total, ids.numel() - 1
 
 
-@torch.no_grad()
-def _sgd(params: list[Tensor], trained: list[Tensor], lr: float, decay: float) -> None:
-    for p, p0 in zip(params, trained, strict=True):
-        if p.grad is not None:
-            p.sub_(p.grad, alpha=lr)
-        p.add_(p0 - p, alpha=decay)
-        p.grad = None
-
-
 def _update(params: list[Tensor], trained: list[Tensor], loss: Tensor, *, lr: float,
             decay: float, clip: float) -> None:
+    """One clipped SGD step on ``loss``, then the pull towards the trained weights."""
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, clip)
-    _sgd(params, trained, lr, decay)
+    with torch.no_grad():
+        for p, p0 in zip(params, trained, strict=True):
+            if p.grad is not None:
+                p.sub_(p.grad, alpha=lr)
+            p.add_(p0 - p, alpha=decay)
+            p.grad = None

@@ -239,11 +239,12 @@ class TextModel:
         ids = self._ids_checked(text)
         if ids.numel() < 2:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
-        with torch_threads(1 if adapt else self.num_threads):  # adapt: B = 1, one thread
-            if adapt:
-                with progress_bar("adapting", ids.numel() - 1, enabled=self.progress) as advance:
-                    nats, count = dynamic_evaluation(self.model_, ids, on_segment=advance)
-                return self._scores(nats / count, count)
+        if adapt:  # one stream at B = 1: one thread
+            with torch_threads(1), progress_bar("adapting", ids.numel() - 1,
+                                                enabled=self.progress) as advance:
+                nats, count = dynamic_evaluation(self.model_, ids, on_segment=advance)
+            return self._scores(nats / count, count)
+        with torch_threads(self.num_threads):
             metrics = self._evaluate_batches(self.model_, self._stream(ids))
         return {k.removeprefix("val_"): v for k, v in metrics.items()}
 
