@@ -37,6 +37,17 @@ def test_text_cli_evaluate_prints_json(run, trained, capsys):
     assert captured.err.startswith("bits per character: ")
 
 
+def test_text_cli_evaluate_no_cache_scores_the_network_alone(run, trained, capsys):
+    metrics = json.loads((trained / "run" / "metrics.json").read_text())
+    assert metrics["val_bpc_with_cache"] < metrics["val_bpc"]  # the text repeats: it copies
+    scores = []
+    for flags in ([], ["--no-cache"]):
+        assert run(["text", "evaluate", str(trained / "run"), "--data",
+                    str(trained / "play.txt"), *flags]) == 0
+        scores.append(json.loads(capsys.readouterr().out)["bpc"])
+    assert scores[0] < scores[1]
+
+
 def test_text_cli_evaluate_adapt_scores_every_token(run, trained, capsys):
     assert run(["text", "evaluate", str(trained / "run"), "--data",
                 str(trained / "play.txt")]) == 0

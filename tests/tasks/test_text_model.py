@@ -1,6 +1,9 @@
 """TextModel: fit, evaluate, generate, suggest, save/load, time budget."""
 
+import json
 import math
+import random
+import string
 import time
 
 import pytest
@@ -25,8 +28,39 @@ def fitted():
 def test_text_model_fit_learns_and_reports_bpc(fitted):
     assert [h["epoch"] for h in fitted.history_] == [1, 2]
     assert fitted.history_[1]["train_loss"] < fitted.history_[0]["train_loss"]
-    assert set(fitted.metrics_) == {"val_loss", "val_bpc", "val_tokens"}
+    assert {"val_loss", "val_bpc", "val_tokens"} <= set(fitted.metrics_)
     assert fitted.evaluate(TEXT)["bpc"] > 0
+
+
+def scenes(seed, count):
+    """Scenes of the same verse between two speakers whose names are new in each."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        names = ["".join(rng.choices(string.ascii_uppercase, k=6)) for _ in range(2)]
+        out += [f"{names[i % 2]}\nwe speak a line of verse.\n\n" for i in range(12)]
+    return "".join(out)
+
+
+def test_text_model_cache_copies_new_names_the_network_cannot_know(tmp_path):
+    model = TextModel(**{**TINY, "hidden_size": 48}, cache_size=300,
+                      train=TrainConfig(epochs=3, lr=1e-2)).fit(scenes(0, 40))
+    assert model.cache_ is not None and model.cache_.lam > 0
+    assert model.metrics_["val_bpc_with_cache"] < model.metrics_["val_bpc"]
+    new = scenes(1, 4)
+    assert model.evaluate(new)["bpc"] < 0.9 * model.evaluate(new, cache=False)["bpc"]
+    model.save(tmp_path / "m")
+    loaded = TextModel.load(tmp_path / "m")
+    assert loaded.cache_ == model.cache_ and loaded.evaluate(new) == model.evaluate(new)
+    assert loaded.generate("AB", length=40, seed=1) == model.generate("AB", length=40, seed=1)
+    without = TextModel(**TINY, cache_size=0, train=TrainConfig(epochs=1)).fit(scenes(0, 5))
+    assert without.cache_ is None and "val_bpc_with_cache" not in without.metrics_
+    assert without.evaluate(new) == without.evaluate(new, cache=False)
+
+
+def test_text_model_cache_size_must_be_a_count():
+    with pytest.raises(ValueError, match="TextModel: expected cache_size >= 0, got -1"):
+        TextModel(cache_size=-1)
 
 
 def test_text_model_generate_same_seed_same_text(fitted):
@@ -89,6 +123,16 @@ def test_text_model_save_load_identical_generations(fitted, tmp_path):
     assert loaded.evaluate(TEXT[:300]) == fitted.evaluate(TEXT[:300])
 
 
+def test_text_model_load_refuses_bad_cache_settings(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m") / "config.json"
+    config = json.loads(path.read_text())
+    config["config"]["cache"] = {"size": -5, "theta": 1.0, "lam": 0.2}
+    path.write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"config.json: bad cache settings: NeuralCache: "
+                       r"expected size >= 1"):
+        TextModel.load(tmp_path / "m")
+
+
 def test_text_model_prompt_outside_vocabulary_is_pinned(fitted):
     with pytest.raises(TextError, match=r"^prompt: 'Z' at character 3 is not in the model's "
                        r"char vocabulary \(\d+ tokens\)$"):
@@ -110,7 +154,7 @@ def test_text_model_load_refuses_other_task(tmp_path):
 
 def test_text_model_word_level_reports_perplexity():
     tm = TextModel(level="word", **TINY, train=TrainConfig(epochs=1)).fit(TEXT)
-    assert set(tm.metrics_) == {"val_loss", "val_perplexity", "val_tokens"}
+    assert {"val_loss", "val_perplexity", "val_tokens"} <= set(tm.metrics_)
     assert tm.suggest("It is the", top=3)[0][0] in tm.tokenizer_.vocab_
     assert tm.suggest("It is the", top=3, words=True) == tm.suggest("It is the", top=3)
     assert tm.generate("Juliet", length=5, seed=0)

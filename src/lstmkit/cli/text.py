@@ -92,13 +92,16 @@ def evaluate(
     data: str = typer.Option(..., "--data", help="Text file (or dataset name) to score."),
     adapt: bool = typer.Option(False, "--adapt", help="Dynamic evaluation: learn from "
                                "each segment of the text after scoring it."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Mix in the model's "
+                               "continuous cache (if it has one); --no-cache scores the "
+                               "network alone."),
 ) -> None:
     """Bits per character (or perplexity) of a text under the model, as JSON on stdout."""
     from ..data.registry import resolve
     from ..data.text import read_text
 
     model = load_text_model(model_dir)
-    metrics = model.evaluate(read_text(resolve(data).path), adapt=adapt)
+    metrics = model.evaluate(read_text(resolve(data).path), adapt=adapt, cache=cache)
     key = "bpc" if "bpc" in metrics else "perplexity"
     typer.echo(f"{key.replace('bpc', 'bits per character')}: {metrics[key]:.4f} "
                f"over {int(metrics['tokens'])} tokens", err=True)

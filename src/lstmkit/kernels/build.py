@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 CSRC = Path(__file__).parent / "csrc"
-SOURCES = ("ops.cpp", "lstm.cpp", "mlstm.cpp", "layernorm_lstm.cpp", "gru_rnn.cpp")
+SOURCES = ("ops.cpp", "lstm.cpp", "mlstm.cpp", "layernorm_lstm.cpp", "gru_rnn.cpp", "cache.cpp")
 FLAGS = ("-O3", "-march=native", "-fopenmp")
 
 _loaded: bool | None = None  # None: not tried yet in this process

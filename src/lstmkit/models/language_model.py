@@ -13,8 +13,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..layers import Recurrent
+from ..layers.fused import fused_step
 from ..layers.regularizers import locked_dropout
 from ..validation import check_positive_int, check_probability
+from .cache import Memory, NeuralCache, empty_memory, fit_cache, mix
 
 State = Tensor | tuple[Tensor, ...]
 
@@ -59,6 +61,12 @@ class LanguageModel(nn.Module):
         tie_weights: share the embedding matrix with the output layer (Press & Wolf
             2017); a bias-free projection H -> E is added when ``H != E``.
 
+    Attributes:
+        cache: a :class:`~lstmkit.models.cache.NeuralCache` (None: none). In eval mode
+            the outputs are then the log-probabilities of the network's distribution
+            mixed with the cache's, and the state carries the cache's memory after the
+            recurrent state's tensors. Training never uses it.
+
     Shape:
         - tokens: (B, T) ids; state: the layer's state, tensors (L, B, H), or None.
         - output: logits (B, T, V) and the new state.
@@ -92,6 +100,29 @@ class LanguageModel(nn.Module):
         nn.init.zeros_(self.decoder.bias)
         if tie_weights:
             self.decoder.weight = self.embedding.weight
+        self.cache: NeuralCache | None = None
+
+    def _uses_cache(self) -> bool:
+        return self.cache is not None and not self.training
+
+    def _split_state(self, state: State | None) -> tuple[State | None, Memory | None]:
+        """The recurrent state and the cache's memory (the last four tensors)."""
+        if state is None or not self._uses_cache():
+            return state, None
+        rnn = state[:-4]
+        return (rnn[0] if len(rnn) == 1 else rnn), tuple(state[-4:])
+
+    def _join_state(self, rnn: State, memory: Memory) -> State:
+        return (*((rnn,) if isinstance(rnn, Tensor) else rnn), *memory)
+
+    def _mix_cache(self, logits: Tensor, hidden: Tensor, tokens: Tensor, state: State,
+                   memory: Memory | None, *, inplace: bool) -> tuple[Tensor, State]:
+        """Logits (B, T, V) -> the cache mixture's log-probabilities, and the state
+        with the cache's memory appended."""
+        if memory is None:
+            memory = empty_memory(tokens.shape[0], hidden)
+        logits, memory = mix(logits, hidden, tokens, memory, self.cache, inplace=inplace)
+        return logits, self._join_state(state, memory)
 
     def forward(self, tokens: Tensor, state: State | None = None, *,
                 return_hidden: bool = False):
@@ -100,12 +131,16 @@ class LanguageModel(nn.Module):
         if tokens.dim() != 2:
             raise ValueError(f"{type(self).__name__}: expected tokens of shape (B, T), got "
                              f"{tuple(tokens.shape)}")
+        state, memory = self._split_state(state)
         weight = embedding_dropout(self.embedding.weight, self.embedding_dropout, self.training)
         x = F.embedding(tokens.t(), weight)  # (B, T) -> (T, B, E)
         x = locked_dropout(x, self.input_dropout, self.training)
         hidden, state = self.rnn(x, state)  # (T, B, E) -> (T, B, H)
         dropped = locked_dropout(hidden, self.output_dropout, self.training)
         logits = self.decode(dropped).transpose(0, 1)  # (T, B, V) -> (B, T, V)
+        if self._uses_cache():
+            logits, state = self._mix_cache(logits, hidden.transpose(0, 1), tokens, state,
+                                            memory, inplace=False)
         if return_hidden:
             return logits, state, (hidden, dropped)
         return logits, state
@@ -121,10 +156,27 @@ class LanguageModel(nn.Module):
         """One token per row in, the next token's logits out: the fast path of
         generation, calling the cells directly (eval-mode semantics).
 
+        With a cache, the memory in ``state`` is updated in place (copying it at every
+        token would cost more than the network): pass each state to ``step`` once.
+
         Shape:
             token (B,) ids -> logits (B, V); state as in :meth:`forward`.
         """
+        state, memory = self._split_state(state)
         x = self.embedding.weight[token]  # (B,) -> (B, E)
+        fused = fused_step(self.rnn, x, state)  # the classic LSTM: one kernel call
+        if fused is not None:
+            x, new_state = fused
+        else:
+            x, new_state = self._step_cells(x, state)
+        if self._uses_cache():
+            logits, new_state = self._mix_cache(self.decode(x)[:, None], x[:, None],
+                                                token[:, None], new_state, memory, inplace=True)
+            return logits[:, 0], new_state
+        return self.decode(x), new_state
+
+    def _step_cells(self, x: Tensor, state: State | None) -> tuple[Tensor, State]:
+        """One step through the stacked cells: x (B, E) -> the last layer's h (B, H)."""
         cells = self.rnn.cells
         if state is None:
             parts = [c.init_state(x.shape[0], dtype=x.dtype) for c in cells]
@@ -138,4 +190,35 @@ class LanguageModel(nn.Module):
             new_parts.append(s)
             x = s[0]
         new_state = tuple(torch.stack(ts) for ts in zip(*new_parts, strict=True))  # (L, B, H)
-        return self.decode(x), new_state if len(new_state) > 1 else new_state[0]
+        return x, new_state if len(new_state) > 1 else new_state[0]
+
+    @torch.no_grad()
+    def fit_cache(self, tokens: Tensor, *, size: int, window: int = 256) -> float:
+        """Give the model a continuous cache of ``size`` positions whose ``theta`` and
+        ``lam`` predict ``tokens`` best (see :func:`~lstmkit.models.cache.fit_cache`).
+
+        Args:
+            tokens: (B, N) validation streams, N >= 2 (long rows: the cache needs history).
+            size: how many past positions the cache holds.
+            window: positions run through the network at a time.
+
+        Returns:
+            The mean loss (nats per token) on ``tokens`` with the fitted cache. ``lam`` is
+            0 (the cache is off) if no setting predicts better than the network alone.
+        """
+        if tokens.dim() != 2 or tokens.shape[1] < 2:
+            raise ValueError(f"{type(self).__name__}.fit_cache: expected tokens of shape (B, N) "
+                             f"with N >= 2, got {tuple(tokens.shape)}")
+        was_training, self.cache = self.training, None
+        self.eval()
+        state, hidden, log_probs = None, [], []
+        for a in range(0, tokens.shape[1], window):
+            logits, state, (out, _) = self(tokens[:, a:a + window], state, return_hidden=True)
+            hidden.append(out.transpose(0, 1))  # (T, B, H) -> (B, T, H)
+            log_probs.append(logits.log_softmax(-1))
+        following = tokens[:, 1:, None]  # (B, N - 1, 1)
+        target_log_probs = torch.cat(log_probs, 1)[:, :-1].gather(-1, following)[..., 0]
+        self.cache, loss = fit_cache(torch.cat(hidden, 1), tokens, target_log_probs, size=size,
+                                     vocab_size=self.vocab_size, window=window)
+        self.train(was_training)
+        return loss

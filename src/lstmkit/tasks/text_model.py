@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from ..data.text import TextError, Tokenizer, make_tokenizer, tokenizer_from_dict
 from ..errors import ModelFileError
 from ..models import generation
+from ..models.cache import NeuralCache
 from ..models.dynamic_eval import dynamic_evaluation
 from ..models.language_model import LanguageModel, activation_penalty
 from ..progress import progress_bar
@@ -59,6 +60,13 @@ class TextModel:
         cell, embedding_size, hidden_size, num_layers, dropout, embedding_dropout,
             input_dropout, output_dropout, weight_dropout, tie_weights: the network;
             see :class:`~lstmkit.models.language_model.LanguageModel`.
+        cache_size: a continuous cache over this many past tokens (Grave et al. 2017;
+            see :mod:`lstmkit.models.cache`), or 0 for none. Its two settings are
+            fitted on the validation text at the end of ``fit``, and ``evaluate``,
+            ``generate`` and ``suggest`` then mix its distribution with the network's:
+            the model copies words and names from the text it has just read (a new
+            play's speakers) without any weight changing. No validation text, or a
+            cache that does not predict it better, and the model has none.
         ar, tar: activation and temporal activation regularisation strengths (AWD-LSTM
             uses 2 and 1).
         max_vocab, min_count: vocabulary limits (word level keeps 20 000 by default).
@@ -80,7 +88,9 @@ class TextModel:
     Attributes:
         tokenizer_: the fitted tokeniser. model_: the trained
             :class:`~lstmkit.models.language_model.LanguageModel`.
-        history_: per-epoch metrics. metrics_: the last validation metrics.
+        history_: per-epoch metrics. metrics_: the validation metrics of the kept
+            epoch, and ``val_*_with_cache`` the same with the fitted cache.
+        cache_: the fitted :class:`~lstmkit.models.cache.NeuralCache`, or None.
         threads_: the torch threads the last ``fit`` ran on.
 
     Example:
@@ -95,7 +105,8 @@ class TextModel:
                  hidden_size: int = 384, num_layers: int = 1, dropout: float = 0.0,
                  embedding_dropout: float = 0.0, input_dropout: float = 0.1,
                  output_dropout: float = 0.25, weight_dropout: float = 0.0,
-                 tie_weights: bool = False, ar: float = 0.0, tar: float = 0.0,
+                 tie_weights: bool = False, cache_size: int = 4000, ar: float = 0.0,
+                 tar: float = 0.0,
                  max_vocab: int | None = None, min_count: int = 1, batch_size: int = 32,
                  bptt: int = 64, val_fraction: float = 0.05, minutes: float | None = None,
                  num_threads: Threads = "auto", train: TrainConfig | None = None,
@@ -106,6 +117,9 @@ class TextModel:
         self.embedding_dropout, self.input_dropout = embedding_dropout, input_dropout
         self.output_dropout, self.weight_dropout = output_dropout, weight_dropout
         self.tie_weights, self.ar, self.tar = tie_weights, ar, tar
+        if not isinstance(cache_size, int) or cache_size < 0:
+            raise ValueError(f"TextModel: expected cache_size >= 0, got {cache_size!r}")
+        self.cache_size = cache_size
         self.max_vocab = max_vocab if max_vocab or level == "char" else 20_000
         self.min_count, self.batch_size, self.bptt = min_count, batch_size, bptt
         self.val_fraction, self.minutes, self.progress = val_fraction, minutes, progress
@@ -171,7 +185,29 @@ class TextModel:
             self.history_)  # the epoch whose weights the model has
         self.metrics_ = {k: v for k, v in self.history_[kept - 1].items() if k.startswith("val_")}
         self.model_.eval()
+        self._fit_cache(val_ids)
         return self
+
+    def _fit_cache(self, val_ids: torch.Tensor) -> None:
+        """Fit the cache's settings on the validation stream, in rows long enough for
+        the cache to fill (none if there is no cache or no validation text)."""
+        self.cache_ = self.model_.cache = None
+        if not self.cache_size or val_ids.numel() < 2:
+            return
+        rows = StreamBatches(val_ids, batch_size=self._cache_rows(val_ids.numel()), bptt=1).rows
+        with torch_threads(self.num_threads):
+            nats = self.model_.fit_cache(rows, size=self.cache_size)
+        if self.model_.cache.lam == 0.0:  # it predicts no better: leave it out
+            self.model_.cache = None
+            return
+        self.cache_ = self.model_.cache
+        scores = self._scores(nats, rows.shape[0] * (rows.shape[1] - 1))
+        self.metrics_.update({f"val_{k}_with_cache": v for k, v in scores.items() if k != "tokens"})
+
+    def _cache_rows(self, n: int) -> int:
+        """Rows of a stream of ``n`` tokens scored with the cache: each row at least
+        eight cache sizes long (the cache needs history), at most 32."""
+        return max(1, min(32, n // (8 * self.cache_size)))
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, JSON-able (``train`` as a dict)."""
@@ -191,6 +227,8 @@ class TextModel:
 
     def _stream(self, ids: torch.Tensor) -> StreamBatches:
         rows = max(1, min(32, (ids.numel() - 1) // 256))
+        if self.model_.cache is not None:
+            rows = min(rows, self._cache_rows(ids.numel()))
         return StreamBatches(ids, batch_size=rows, bptt=max(self.bptt, 256))
 
     def _step(self, model: LanguageModel, batch, state):
@@ -220,7 +258,8 @@ class TextModel:
         return {"loss": nats, **extra, "tokens": float(tokens)}
 
     # -- using the model --------------------------------------------------------------
-    def evaluate(self, text: str, *, adapt: bool = False) -> dict[str, float]:
+    def evaluate(self, text: str, *, adapt: bool = False,
+                 cache: bool = True) -> dict[str, float]:
         """How well the model predicts ``text``, the state carried through it.
 
         Args:
@@ -232,6 +271,8 @@ class TextModel:
                 token is still predicted before the model learns from it; a text unlike
                 the training data (new names, another style) scores much better. The
                 fitted model is not changed.
+            cache: use the fitted cache (see ``cache_size``); False scores the network
+                alone.
 
         Returns:
             ``{"loss": nats per token, "bpc" or "perplexity": ..., "tokens": n}``.
@@ -239,6 +280,14 @@ class TextModel:
         ids = self._ids_checked(text)
         if ids.numel() < 2:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
+        fitted = self.model_.cache
+        self.model_.cache = fitted if cache else None
+        try:
+            return self._evaluate(ids, adapt=adapt)
+        finally:
+            self.model_.cache = fitted
+
+    def _evaluate(self, ids: torch.Tensor, *, adapt: bool) -> dict[str, float]:
         if adapt:  # one stream at B = 1: one thread
             with torch_threads(1), progress_bar("adapting", ids.numel() - 1,
                                                 enabled=self.progress) as advance:
@@ -362,7 +411,9 @@ class TextModel:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model directory (config.json, model.safetensors, tokenizer.json)."""
         self._check_fitted()
-        config = {"params": self.get_params(), "metrics": getattr(self, "metrics_", {})}
+        cache = getattr(self, "cache_", None)
+        config = {"params": self.get_params(), "metrics": getattr(self, "metrics_", {}),
+                  "cache": asdict(cache) if cache is not None else None}
         return save_model_dir(path, self.model_.state_dict(), config,
                               {"tokenizer": self.tokenizer_.to_dict()}, task=TASK)
 
@@ -387,6 +438,12 @@ class TextModel:
         self.model_ = self._build(self.tokenizer_.vocab_size)
         self.model_.load_state_dict(files.state_dict)
         self.model_.eval()
+        cache = files.config.get("cache")
+        try:
+            self.cache_ = self.model_.cache = NeuralCache(**cache) if cache else None
+        except (TypeError, ValueError) as exc:
+            where = Path(path) / "config.json"
+            raise ModelFileError(f"{where}: bad cache settings: {exc}") from None
         self.metrics_ = files.config.get("metrics", {})
         return self
 

@@ -34,6 +34,7 @@ class TextOptions:
         output_dropout: variational dropout of the last layer's outputs.
         weight_dropout: DropConnect on the recurrent weights.
         tie_weights: share the embedding matrix with the output layer.
+        cache_size: past tokens in the continuous cache fitted on validation (0: none).
         ar: activation regularisation strength.
         tar: temporal activation regularisation strength.
         max_vocab: vocabulary size limit; 0 means none at char level, 20 000 at word level.
@@ -58,6 +59,7 @@ class TextOptions:
     output_dropout: float = 0.25
     weight_dropout: float = 0.0
     tie_weights: bool = False
+    cache_size: int = 4000
     ar: float = 0.0
     tar: float = 0.0
     max_vocab: int = 0

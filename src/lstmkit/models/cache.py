@@ -1,0 +1,272 @@
+"""The continuous cache of Grave et al. 2017 ("Improving Neural Language Models with a
+Continuous Cache"): a language model that can copy from the text it has just read.
+
+The last layer's output ``h_t`` is compared with the outputs ``h_s`` of the last ``size``
+positions, and each of those votes for the token that followed it::
+
+    p_cache(w) = sum over s in [t - size, t - 1] with x_{s+1} = w of softmax_s(theta h_t . h_s)
+    p(w)       = (1 - lam) p_model(w) + lam p_cache(w)
+
+Nothing is trained and no weight changes: the prediction is still a function of the
+text before ``t`` only, as the recurrent state is. What it adds is an exact memory: a
+name the network has never seen (a new play's speakers) costs bits the first time and
+is copied after that. ``theta`` and ``lam`` are fitted on validation text
+(:func:`fit_cache`).
+
+The memory of a batch of streams is four tensors, batch on dimension 1 like a
+recurrent state (so generation can select and detach it like one):
+
+* ``keys`` (C, B, H): a ring of past outputs; position ``q`` lives in slot ``q % size``.
+  The ring starts empty and doubles as the text grows, up to ``C = size``: a short
+  prompt's memory (and a beam search's copies of it) stays small.
+* ``values`` (C, B): the token that followed each key (-1: empty slot).
+* ``pending`` (1, B, H): the last output, whose next token is not known yet.
+* ``seen`` (1, B): how many tokens each row has read (the same for every row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ..kernels import build
+
+Memory = tuple[Tensor, Tensor, Tensor, Tensor]
+_MASKED = -1e9  # a finite "minus infinity": an empty cache gives zeros, never NaN
+_CHUNK_ELEMENTS = 1 << 23  # scores per chunk of queries, to bound the working memory
+
+
+@dataclass(frozen=True)
+class NeuralCache:
+    """The settings of a continuous cache.
+
+    Attributes:
+        size: how many past positions the cache holds.
+        theta: the sharpness of the match between the current output and past ones.
+        lam: the weight of the cache's distribution in the mixture (0: off).
+        threshold: None, or the match strength at which the cache gets half of ``lam``
+            (see :func:`cache_weight`).
+    """
+
+    size: int
+    theta: float
+    lam: float
+    threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.size < 1 or self.theta < 0 or not 0.0 <= self.lam <= 1.0:
+            raise ValueError(f"NeuralCache: expected size >= 1, theta >= 0 and 0 <= lam <= 1, "
+                             f"got {self.size}, {self.theta}, {self.lam}")
+
+
+def empty_memory(batch: int, hidden: Tensor) -> Memory:
+    """The memory of ``batch`` streams that have read nothing, shaped like ``hidden``'s
+    last dimension."""
+    width = hidden.shape[-1]
+    return (hidden.new_zeros(0, batch, width),
+            torch.full((0, batch), -1, dtype=torch.long, device=hidden.device),
+            hidden.new_zeros(1, batch, width),
+            torch.zeros(1, batch, dtype=torch.long, device=hidden.device))
+
+
+def _reserve(keys: Tensor, values: Tensor, needed: int, size: int) -> tuple[Tensor, Tensor]:
+    """The ring with room for ``needed`` slots (at most ``size``): doubled, the old slots
+    kept in place (below ``size`` a position's slot is the position itself)."""
+    capacity = keys.shape[0]
+    if capacity >= min(needed, size):
+        return keys, values
+    grown = min(size, max(needed, 2 * capacity, 64))
+    new_keys = keys.new_zeros(grown, *keys.shape[1:])
+    new_values = values.new_full((grown, values.shape[1]), -1)
+    new_keys[:capacity], new_values[:capacity] = keys, values
+    return new_keys, new_values
+
+
+def cache_probs(hidden: Tensor, tokens: Tensor, memory: Memory, *, size: int, theta: float,
+                vocab_size: int, inplace: bool = False) -> tuple[Tensor, Tensor, Memory]:
+    """The cache's distribution at every position of a window, and the memory after it.
+
+    Args:
+        hidden: (B, T, H) the last layer's outputs at the window's positions.
+        tokens: (B, T) the window's input tokens (``tokens[:, i]`` produced
+            ``hidden[:, i]``).
+        memory: the memory before the window (see the module docstring).
+        size: how many past positions the cache holds.
+        theta: the sharpness of the match.
+        vocab_size: ``V``.
+        inplace: write into ``memory``'s tensors instead of copies (the generation
+            path: one token at a time, where copying the memory would dominate).
+
+    Returns:
+        ``p_cache`` (B, T, V) (rows sum to 1, or to 0 where the cache is empty), the
+        match strength ``log sum_s exp(theta h_t . h_s)`` (B, T) (-inf where the cache
+        is empty), and the new memory.
+    """
+    keys, values, pending, seen = memory
+    steps = hidden.shape[1]
+    n = int(seen[0, 0])  # tokens read before this window
+    grown = _reserve(keys, values, n + steps - 1, size)
+    if grown[0] is keys and not inplace:
+        grown = keys.clone(), values.clone()
+    keys, values = grown
+    if n > 0:  # the pending output's next token is this window's first
+        keys[(n - 1) % size] = pending[0]
+        values[(n - 1) % size] = tokens[:, 0]
+    if steps == 1 and _fused(hidden):  # generation: one kernel call (the same numbers)
+        probs, strength = torch.ops.lstmkit.cache_step(hidden[:, 0], keys, values, theta,
+                                                       vocab_size)
+        probs, strength = probs[:, None], strength[:, None]  # (B, V) -> (B, 1, V)
+    elif steps == 1:  # one token: every stored key is in its window
+        probs, strength = _attend(hidden, keys.transpose(0, 1), values.t(),
+                                  (values.t() >= 0)[:, None], theta, vocab_size)
+    else:
+        probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta,
+                                         vocab_size)
+    _remember(keys, values, hidden.detach(), tokens, n, size)
+    memory = (keys, values, hidden[:, -1:].detach().transpose(0, 1).contiguous(),
+              seen + steps)
+    return probs, strength, memory
+
+
+def _fused(hidden: Tensor) -> bool:
+    """Whether the one-token kernel can run: float32 on the CPU, no gradient, kernels on."""
+    return (hidden.dtype == torch.float32 and hidden.device.type == "cpu"
+            and not (torch.is_grad_enabled() and hidden.requires_grad) and build.load())
+
+
+def _attend_window(hidden: Tensor, tokens: Tensor, keys: Tensor, values: Tensor, n: int,
+                   size: int, theta: float, vocab_size: int) -> tuple[Tensor, Tensor]:
+    """:func:`_attend` for a window of T tokens: each attends to the ring and to the
+    window's earlier positions, within its last ``size`` positions."""
+    batch, steps, _ = hidden.shape
+    slots = torch.arange(keys.shape[0], device=hidden.device)
+    ring_pos = (n - 1) - (n - 1 - slots).remainder(size)  # the newest position in each slot
+    key_pos = torch.cat([ring_pos, n + torch.arange(steps - 1, device=hidden.device)])  # (K,)
+    all_keys = torch.cat([keys.transpose(0, 1), hidden[:, :-1]], 1)  # (B, K, H)
+    all_values = torch.cat([values.t(), tokens[:, 1:]], 1)  # (B, K)
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, batch * key_pos.numel()))
+    probs, strength = [], []
+    for a in range(0, steps, chunk):
+        query_pos = n + torch.arange(a, min(steps, a + chunk), device=hidden.device)[:, None]
+        valid = (key_pos >= 0) & (key_pos < query_pos) & (key_pos >= query_pos - size)  # (t, K)
+        p, m = _attend(hidden[:, a:a + chunk], all_keys, all_values, valid[None], theta,
+                       vocab_size)
+        probs.append(p)
+        strength.append(m)
+    return torch.cat(probs, 1), torch.cat(strength, 1)
+
+
+def _attend(queries: Tensor, keys: Tensor, values: Tensor, valid: Tensor, theta: float,
+            vocab_size: int) -> tuple[Tensor, Tensor]:
+    """Queries (B, t, H) over keys (B, K, H) voting for values (B, K), where ``valid``
+    (B or 1, t, K): the distribution (B, t, V) and the log-normaliser (B, t)."""
+    if keys.shape[1] == 0:  # nothing read yet
+        return (queries.new_zeros(*queries.shape[:2], vocab_size),
+                queries.new_full(queries.shape[:2], float("-inf")))
+    scores = (theta * queries @ keys.transpose(1, 2)).masked_fill(~valid, _MASKED)  # (B, t, K)
+    top = scores.amax(-1, keepdim=True)  # (B, t, 1)
+    # exp(-80) is still a normal float: denormal results make exp many times slower
+    weights = (scores - top).clamp_min(-80.0).exp()
+    total = weights.sum(-1, keepdim=True)
+    norm = top + total.log()  # (B, t, 1): log sum exp(scores)
+    weights = weights / total * valid  # exactly 0 off the window, and where it is empty
+    index = values.clamp_min(0)[:, None].expand(-1, queries.shape[1], -1)  # (B, K) -> (B, t, K)
+    probs = weights.new_zeros(*weights.shape[:2], vocab_size).scatter_add(-1, index, weights)
+    empty = ~valid.any(-1)  # (B or 1, t)
+    return probs, norm[..., 0].masked_fill(empty, float("-inf"))
+
+
+def _remember(keys: Tensor, values: Tensor, hidden: Tensor, tokens: Tensor, n: int,
+              size: int) -> None:
+    """Write the window's keys whose next token is known (all but the last) into the
+    ring; only the newest ``size`` of them if the window is longer than the ring."""
+    steps = hidden.shape[1]
+    start = max(0, steps - 1 - size)
+    if steps - 1 <= start:
+        return
+    slots = (n + torch.arange(start, steps - 1, device=keys.device)) % size
+    keys.index_copy_(0, slots, hidden[:, start:steps - 1].transpose(0, 1))
+    values.index_copy_(0, slots, tokens[:, start + 1:steps].t())
+
+
+def mix(log_probs: Tensor, hidden: Tensor, tokens: Tensor, memory: Memory,
+        cache: NeuralCache, *, inplace: bool = False) -> tuple[Tensor, Memory]:
+    """The model's log-probabilities (B, T, V) mixed with the cache's:
+    ``log((1 - g) p_model + g p_cache)`` with the weight ``g`` of :func:`cache_weight`,
+    and the new memory."""
+    probs, strength, memory = cache_probs(hidden, tokens, memory, size=cache.size,
+                                          theta=cache.theta, vocab_size=log_probs.shape[-1],
+                                          inplace=inplace)
+    weight = cache_weight(strength, cache.lam, cache.threshold)[..., None]  # (B, T, 1)
+    mixed = (1 - weight) * log_probs.softmax(-1) + weight * probs
+    return mixed.clamp_min(torch.finfo(mixed.dtype).tiny).log(), memory
+
+
+def cache_weight(strength: Tensor, lam: float | Tensor, threshold: float | None) -> Tensor:
+    """The cache's share of the mixture: ``lam``, times ``sigmoid(strength - threshold)``
+    if there is a threshold (a weak match leaves the prediction to the network), and 0
+    where the cache is empty (``strength`` -inf)."""
+    gate = (strength > float("-inf")).to(strength.dtype)
+    if threshold is not None:
+        gate = gate * torch.sigmoid(strength - threshold)
+    return lam * gate
+
+
+THETAS = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+LAMS = tuple(i / 50 for i in range(1, 31))  # 0.02, 0.04, ..., 0.6
+
+
+def fit_cache(hidden: Tensor, tokens: Tensor, model_log_probs: Tensor, *, size: int,
+              vocab_size: int, window: int = 256, thetas: tuple[float, ...] = THETAS,
+              lams: tuple[float, ...] = LAMS) -> tuple[NeuralCache, float]:
+    """The ``theta``, ``lam`` and ``threshold`` that predict a validation stream best,
+    from grids (the thresholds: none, and deciles of the match strengths seen).
+
+    Args:
+        hidden: (B, N, H) the last layer's outputs over B streams of N tokens.
+        tokens: (B, N) the streams' tokens.
+        model_log_probs: (B, N - 1) the network's log-probability of each next token.
+        size: the cache size (not fitted: validation text is often shorter than the
+            texts the cache is for).
+        vocab_size: ``V``.
+        window: positions scored per call, as in evaluation.
+        thetas, lams: the grids; ``lam = 0`` (no cache) is always a candidate.
+
+    Returns:
+        The best settings and their mean loss in nats per token.
+    """
+    following = torch.cat([tokens[:, 1:], tokens[:, :1]], 1)[..., None]  # (B, N, 1); last unused
+    p_model = model_log_probs.exp().flatten()  # (P,)
+    grid = (0.0, *lams)
+    lam = torch.tensor(grid, dtype=hidden.dtype)[:, None]  # (G, 1)
+    best = (NeuralCache(size, thetas[0], 0.0), float("inf"))
+    for theta in thetas:
+        memory, p_cache, strength = empty_memory(hidden.shape[0], hidden), [], []
+        for a in range(0, hidden.shape[1], window):
+            probs, m, memory = cache_probs(hidden[:, a:a + window], tokens[:, a:a + window],
+                                           memory, size=size, theta=theta,
+                                           vocab_size=vocab_size)
+            p_cache.append(probs.gather(-1, following[:, a:a + window])[..., 0])  # (B, w)
+            strength.append(m)
+        p_cache = torch.cat(p_cache, 1)[:, :-1].flatten()  # (P,)
+        strength = torch.cat(strength, 1)[:, :-1].flatten()
+        for threshold in _thresholds(strength):
+            weight = cache_weight(strength, lam, threshold)  # (G, P)
+            mixed = (1 - weight) * p_model + weight * p_cache
+            losses = -mixed.clamp_min(torch.finfo(mixed.dtype).tiny).log().mean(-1)
+            i = int(losses.argmin())
+            if float(losses[i]) < best[1]:
+                best = (NeuralCache(size, theta, grid[i], threshold), float(losses[i]))
+    return best
+
+
+def _thresholds(strength: Tensor) -> list[float | None]:
+    """None, and the deciles of the finite match strengths."""
+    finite = strength[strength > float("-inf")]
+    if finite.numel() == 0:
+        return [None]
+    deciles = torch.quantile(finite[:1 << 24].double(), torch.linspace(0.1, 0.9, 9,
+                                                                        dtype=torch.double))
+    return [None, *(round(float(q), 4) for q in deciles)]
