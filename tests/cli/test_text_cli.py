@@ -40,6 +40,7 @@ def test_text_cli_evaluate_prints_json(run, trained, capsys):
 def test_text_cli_evaluate_no_cache_scores_the_network_alone(run, trained, capsys):
     metrics = json.loads((trained / "run" / "metrics.json").read_text())
     assert metrics["val_bpc_with_cache"] < metrics["val_bpc"]  # the text repeats: it copies
+    assert metrics["test_bpc_with_cache"] < metrics["test_bpc"]
     scores = []
     for flags in ([], ["--no-cache"]):
         assert run(["text", "evaluate", str(trained / "run"), "--data",

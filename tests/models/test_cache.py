@@ -8,7 +8,14 @@ import torch
 from torch.testing import assert_close
 
 from lstmkit.kernels import build
-from lstmkit.models.cache import NeuralCache, cache_probs, cache_weight, empty_memory, fit_cache
+from lstmkit.models.cache import (
+    NeuralCache,
+    cache_probs,
+    cache_weight,
+    empty_memory,
+    fit_cache,
+    mix,
+)
 from lstmkit.models.language_model import LanguageModel
 
 
@@ -135,28 +142,32 @@ def test_cache_weight_is_zero_when_empty_and_gated_by_the_match():
 
 
 @pytest.mark.parametrize("filled", [0, 3, 40])
-def test_cache_step_kernel_equals_the_reference(filled, monkeypatch):
+@pytest.mark.parametrize("threshold", [None, 0.5])
+def test_cache_mix_step_kernel_equals_the_reference(filled, threshold, monkeypatch):
     if not build.load():
         pytest.skip("the fused kernels are not available")
+    cache = NeuralCache(size=16, theta=0.8, lam=0.3, threshold=threshold)
     hidden, tokens = torch.randn(3, filled + 1, 37), torch.randint(50, (3, filled + 1))
     memory = empty_memory(3, hidden)
     if filled:
         _, _, memory = cache_probs(hidden[:, :-1], tokens[:, :-1], memory, size=16, theta=0.8,
                                    vocab_size=50)
-    step = (hidden[:, -1:], tokens[:, -1:])
+    logits = torch.randn(3, 1, 50) * 3
+    step = (logits, hidden[:, -1:], tokens[:, -1:])
     with torch.no_grad():
-        fused = cache_probs(*step, memory, size=16, theta=0.8, vocab_size=50)
+        fused = mix(*step, memory, cache)
         monkeypatch.setenv("LSTMKIT_KERNELS", "0")
-        reference = cache_probs(*step, memory, size=16, theta=0.8, vocab_size=50)
-    assert_close(fused[:2], reference[:2])
-    for got, expected in zip(fused[2], reference[2], strict=True):
+        reference = mix(*step, memory, cache)
+    assert_close(fused[0], reference[0])
+    for got, expected in zip(fused[1], reference[1], strict=True):
         assert_close(got, expected)
 
 
-def test_cache_step_kernel_rejects_a_token_outside_the_vocabulary():
+def test_cache_mix_step_kernel_rejects_a_token_outside_the_vocabulary():
     if not build.load():
         pytest.skip("the fused kernels are not available")
     keys, values = torch.randn(4, 1, 8), torch.tensor([[2], [9], [-1], [-1]])
-    with pytest.raises(RuntimeError, match="cache_step: a cached token id is not below the "
-                       "vocabulary size 5"):
-        torch.ops.lstmkit.cache_step(torch.randn(1, 8), keys, values, 1.0, 5)
+    with pytest.raises(RuntimeError, match="cache_mix_step: a cached token id is not below "
+                       "the vocabulary size 5"):
+        torch.ops.lstmkit.cache_mix_step(torch.randn(1, 8), keys, values, torch.randn(1, 5),
+                                         1.0, 0.2, float("nan"))

@@ -35,6 +35,7 @@ from ..kernels import build
 
 Memory = tuple[Tensor, Tensor, Tensor, Tensor]
 _MASKED = -1e9  # a finite "minus infinity": an empty cache gives zeros, never NaN
+_FLOOR = -30.0  # log of the smallest weight kept, relative to the largest
 _CHUNK_ELEMENTS = 1 << 23  # scores per chunk of queries, to bound the working memory
 
 
@@ -104,35 +105,44 @@ def cache_probs(hidden: Tensor, tokens: Tensor, memory: Memory, *, size: int, th
         match strength ``log sum_s exp(theta h_t . h_s)`` (B, T) (-inf where the cache
         is empty), and the new memory.
     """
+    keys, values, n = _open(memory, tokens, size, inplace)
+    if hidden.shape[1] == 1:  # one token: every stored key is in its window
+        probs, strength = _attend(hidden, keys.transpose(0, 1), values.t(),
+                                  (values.t() >= 0)[:, None], theta, vocab_size)
+    else:
+        probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta,
+                                         vocab_size)
+    return probs, strength, _close(keys, values, hidden, tokens, n, size, memory[3])
+
+
+def _open(memory: Memory, tokens: Tensor, size: int, inplace: bool) -> tuple[Tensor, Tensor, int]:
+    """The ring (grown or copied as needed) with the pending output stored under this
+    window's first token, and ``n``, the tokens read before the window."""
     keys, values, pending, seen = memory
-    steps = hidden.shape[1]
-    n = int(seen[0, 0])  # tokens read before this window
-    grown = _reserve(keys, values, n + steps - 1, size)
+    n = int(seen[0, 0])
+    grown = _reserve(keys, values, n + tokens.shape[1] - 1, size)
     if grown[0] is keys and not inplace:
         grown = keys.clone(), values.clone()
     keys, values = grown
     if n > 0:  # the pending output's next token is this window's first
         keys[(n - 1) % size] = pending[0]
         values[(n - 1) % size] = tokens[:, 0]
-    if steps == 1 and _fused(hidden):  # generation: one kernel call (the same numbers)
-        probs, strength = torch.ops.lstmkit.cache_step(hidden[:, 0], keys, values, theta,
-                                                       vocab_size)
-        probs, strength = probs[:, None], strength[:, None]  # (B, V) -> (B, 1, V)
-    elif steps == 1:  # one token: every stored key is in its window
-        probs, strength = _attend(hidden, keys.transpose(0, 1), values.t(),
-                                  (values.t() >= 0)[:, None], theta, vocab_size)
-    else:
-        probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta,
-                                         vocab_size)
+    return keys, values, n
+
+
+def _close(keys: Tensor, values: Tensor, hidden: Tensor, tokens: Tensor, n: int, size: int,
+           seen: Tensor) -> Memory:
+    """The memory after the window: its keys in the ring, its last output pending."""
     _remember(keys, values, hidden.detach(), tokens, n, size)
-    memory = (keys, values, hidden[:, -1:].detach().transpose(0, 1).contiguous(),
-              seen + steps)
-    return probs, strength, memory
+    return (keys, values, hidden[:, -1:].detach().transpose(0, 1).contiguous(),
+            seen + hidden.shape[1])
 
 
 def _fused(hidden: Tensor) -> bool:
-    """Whether the one-token kernel can run: float32 on the CPU, no gradient, kernels on."""
-    return (hidden.dtype == torch.float32 and hidden.device.type == "cpu"
+    """Whether the one-token kernel can run: one float32 step on the CPU, no gradient,
+    kernels on."""
+    return (hidden.shape[1] == 1 and hidden.dtype == torch.float32
+            and hidden.device.type == "cpu"
             and not (torch.is_grad_enabled() and hidden.requires_grad) and build.load())
 
 
@@ -167,8 +177,10 @@ def _attend(queries: Tensor, keys: Tensor, values: Tensor, valid: Tensor, theta:
                 queries.new_full(queries.shape[:2], float("-inf")))
     scores = (theta * queries @ keys.transpose(1, 2)).masked_fill(~valid, _MASKED)  # (B, t, K)
     top = scores.amax(-1, keepdim=True)  # (B, t, 1)
-    # exp(-80) is still a normal float: denormal results make exp many times slower
-    weights = (scores - top).clamp_min(-80.0).exp()
+    gap = scores - top  # (B, t, K), <= 0
+    # below e^-30 of the largest a weight is dropped: the probabilities change by less than
+    # 1e-9, and no denormal number (whose arithmetic is many times slower) arises
+    weights = gap.clamp_min(_FLOOR).exp() * (gap >= _FLOOR)
     total = weights.sum(-1, keepdim=True)
     norm = top + total.log()  # (B, t, 1): log sum exp(scores)
     weights = weights / total * valid  # exactly 0 off the window, and where it is empty
@@ -195,7 +207,15 @@ def mix(log_probs: Tensor, hidden: Tensor, tokens: Tensor, memory: Memory,
         cache: NeuralCache, *, inplace: bool = False) -> tuple[Tensor, Memory]:
     """The model's log-probabilities (B, T, V) mixed with the cache's:
     ``log((1 - g) p_model + g p_cache)`` with the weight ``g`` of :func:`cache_weight`,
-    and the new memory."""
+    and the new memory. One token of generation takes a fused kernel (the same numbers).
+    """
+    if _fused(hidden):
+        keys, values, n = _open(memory, tokens, cache.size, inplace)
+        threshold = float("nan") if cache.threshold is None else cache.threshold
+        mixed = torch.ops.lstmkit.cache_mix_step(
+            hidden[:, 0], keys, values, log_probs[:, 0].contiguous(), cache.theta, cache.lam,
+            threshold)[:, None]  # (B, V) -> (B, 1, V)
+        return mixed, _close(keys, values, hidden, tokens, n, cache.size, memory[3])
     probs, strength, memory = cache_probs(hidden, tokens, memory, size=cache.size,
                                           theta=cache.theta, vocab_size=log_probs.shape[-1],
                                           inplace=inplace)

@@ -12,17 +12,15 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from ..data.text import TextError, Tokenizer, make_tokenizer, tokenizer_from_dict
-from ..errors import ModelFileError
+from ..data.text import TextError, make_tokenizer
 from ..models import generation
-from ..models.cache import NeuralCache
 from ..models.dynamic_eval import dynamic_evaluation
 from ..models.language_model import LanguageModel, activation_penalty
 from ..progress import progress_bar
@@ -32,23 +30,17 @@ from ..training import (
     StreamBatches,
     TrainConfig,
     Trainer,
-    load_model_dir,
-    save_model_dir,
     seed_everything,
 )
+from .text_files import read_text_model, write_text_model
 from .text_inspect import inspect_text
+from .text_suggest import suggest_next
 from .time_budget import TimeBudget
 
-TASK = "text"
 MODEL_KEYS = ("embedding_size", "hidden_size", "num_layers", "cell", "dropout",
               "embedding_dropout", "input_dropout", "output_dropout", "weight_dropout",
               "tie_weights")
 LN2 = math.log(2.0)
-
-
-def _is_word_char(char: str) -> bool:
-    """Whether ``char`` continues a word: a letter, a digit or an apostrophe."""
-    return char.isalnum() or char in "'’"
 
 
 class TextModel:
@@ -353,28 +345,7 @@ class TextModel:
             ``[(token or word, probability), ...]``; the unknown token is never
             suggested, so the probabilities add up to at most 1.
         """
-        if words and self.level == "char":
-            return self._suggest_words(prompt, top)
-        probs = generation.next_token_probs(self.model_, self.encode_prompt(prompt))
-        probs[0] = 0.0  # never suggest the unknown token
-        values, ids = probs.topk(min(top, probs.numel() - 1))
-        return [(self.tokenizer_.decode([i]), float(p)) for p, i in
-                zip(values.tolist(), ids.tolist(), strict=True)]
-
-    def _suggest_words(self, prompt: str, top: int) -> list[tuple[str, float]]:
-        ids = self.encode_prompt(prompt)
-        vocab = self.tokenizer_.vocab_
-        is_word_char = torch.tensor([_is_word_char(c) for c in vocab])  # (V,)
-        is_boundary = ~is_word_char
-        is_word_char[0] = is_boundary[0] = False  # the unknown character: neither
-        start = len(prompt)
-        while start > 0 and _is_word_char(prompt[start - 1]):
-            start -= 1
-        with torch_threads(1):
-            found = generation.complete_words(
-                self.model_, ids, is_word_char=is_word_char, is_boundary=is_boundary,
-                top=top, min_chars=0 if start < len(prompt) else 1)
-        return [(prompt[start:] + self.tokenizer_.decode(tail), p) for tail, p in found]
+        return suggest_next(self, prompt, top=top, words=words)
 
     def inspect(self, text: str, *, out: str | os.PathLike, cells=None, quantity: str = "c",
                 top: int = 3, png: bool = True) -> Path:
@@ -409,13 +380,10 @@ class TextModel:
 
     # -- persistence ------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the model directory (config.json, model.safetensors, tokenizer.json)."""
+        """Write the model directory (config.json with the settings, metrics and cache,
+        model.safetensors, tokenizer.json)."""
         self._check_fitted()
-        cache = getattr(self, "cache_", None)
-        config = {"params": self.get_params(), "metrics": getattr(self, "metrics_", {}),
-                  "cache": asdict(cache) if cache is not None else None}
-        return save_model_dir(path, self.model_.state_dict(), config,
-                              {"tokenizer": self.tokenizer_.to_dict()}, task=TASK)
+        return write_text_model(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TextModel:
@@ -424,26 +392,4 @@ class TextModel:
         Raises:
             ModelFileError: if ``path`` is not a saved text model.
         """
-        files = load_model_dir(path)
-        if files.task != TASK:
-            raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a text model")
-        params = dict(files.config["params"])
-        params["train"] = TrainConfig(**{f.name: params["train"][f.name]
-                                         for f in fields(TrainConfig) if f.name in params["train"]})
-        self = cls(**params)
-        try:
-            self.tokenizer_: Tokenizer = tokenizer_from_dict(files.transforms["tokenizer"])
-        except ValueError as exc:
-            raise ModelFileError(f"{Path(path) / 'tokenizer.json'}: {exc}") from None
-        self.model_ = self._build(self.tokenizer_.vocab_size)
-        self.model_.load_state_dict(files.state_dict)
-        self.model_.eval()
-        cache = files.config.get("cache")
-        try:
-            self.cache_ = self.model_.cache = NeuralCache(**cache) if cache else None
-        except (TypeError, ValueError) as exc:
-            where = Path(path) / "config.json"
-            raise ModelFileError(f"{where}: bad cache settings: {exc}") from None
-        self.metrics_ = files.config.get("metrics", {})
-        return self
-
+        return read_text_model(cls, path)

@@ -1,9 +1,10 @@
 """The ``text`` task: train a :class:`~lstmkit.tasks.text_model.TextModel` from an
 experiment (``lstmkit train exp.toml`` with ``task = "text"``, or ``lstmkit text train``).
 
-The dataset's last ``test_fraction`` is held out and scored at the end; validation is
-carved from the end of the rest. The model goes to ``run_dir/model`` and the metrics to
-``run_dir/metrics.json``.
+The dataset's last ``test_fraction`` is held out and scored at the end (``test_*`` by the
+network alone, ``test_*_with_cache`` with the model's cache, like the validation
+metrics); validation is carved from the end of the rest. The model goes to
+``run_dir/model`` and the metrics to ``run_dir/metrics.json``.
 """
 
 from __future__ import annotations
@@ -99,8 +100,12 @@ def run_text(run: TaskRun) -> TaskResult:
         train_text, callbacks=run.callbacks, checkpoint_dir=run.checkpoint_dir,
         resume=run.resume, run_config=run.run_config)
     metrics = dict(model.metrics_)
-    if test_text:
-        metrics.update({f"test_{k}": v for k, v in model.evaluate(test_text).items()})
+    if test_text:  # named like the validation metrics: the network, then with the cache
+        metrics.update({f"test_{k}": v
+                        for k, v in model.evaluate(test_text, cache=False).items()})
+        if model.cache_ is not None:
+            metrics.update({f"test_{k}_with_cache": v for k, v in
+                            model.evaluate(test_text).items() if k != "tokens"})
     model.save(run.model_dir)
     atomic_write(run.run_dir / "metrics.json", json.dumps(metrics, indent=2).encode())
     return TaskResult(metrics=metrics, model_dir=run.model_dir, history=model.history_)

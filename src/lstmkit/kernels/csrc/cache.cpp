@@ -1,11 +1,13 @@
 // The continuous cache's one-token step (lstmkit/models/cache.py): one query per row
-// against the ring of past outputs, the softmax of the scores, and each key's vote for
-// the token that followed it. Generation calls it once per token; done with torch ops
-// it takes about 40 small operator calls whose overhead costs more than the arithmetic.
-// The reference is ``_attend`` in cache.py, and a test holds the two equal.
+// against the ring of past outputs, the softmax of the scores, each key's vote for the
+// token that followed it, and the mixture with the network's distribution. Generation
+// calls it once per token; done with torch ops it takes about 50 small operator calls
+// whose overhead costs more than the arithmetic. The reference is ``mix`` in cache.py,
+// and a test holds the two equal.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -15,6 +17,10 @@
 namespace lstmkit {
 
 namespace {
+
+// A weight below e^-30 of the largest is dropped: the probabilities change by less
+// than 1e-9, and no denormal number (whose arithmetic is many times slower) arises.
+constexpr float kFloor = -30.0f;
 
 // theta * <q, k> with 16 independent partial sums, so the loop vectorises.
 inline float scaled_dot(const float* q, const float* k, int64_t n, float theta) {
@@ -30,29 +36,34 @@ inline float scaled_dot(const float* q, const float* k, int64_t n, float theta) 
 
 }  // namespace
 
-std::vector<Tensor> cache_step(const Tensor& query, const Tensor& keys, const Tensor& values,
-                               double theta, int64_t vocab) {
-  TORCH_CHECK(query.dim() == 2 && keys.dim() == 3 && values.dim() == 2 &&
+// One step of generation with the cache: the mixture of the network's distribution
+// (from ``logits``) and the cache's, as log-probabilities (B, V); ``threshold`` NaN: none.
+Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& values,
+                      const Tensor& logits, double theta, double lam, double threshold) {
+  TORCH_CHECK(query.dim() == 2 && keys.dim() == 3 && values.dim() == 2 && logits.dim() == 2 &&
                   keys.size(0) == values.size(0) && keys.size(1) == query.size(0) &&
-                  values.size(1) == query.size(0) && keys.size(2) == query.size(1),
-              "cache_step: expected query (B, H), keys (L, B, H) and values (L, B), got ",
-              query.sizes(), ", ", keys.sizes(), " and ", values.sizes());
+                  values.size(1) == query.size(0) && keys.size(2) == query.size(1) &&
+                  logits.size(0) == query.size(0),
+              "cache_mix_step: expected query (B, H), keys (L, B, H), values (L, B) and "
+              "logits (B, V), got ", query.sizes(), ", ", keys.sizes(), ", ", values.sizes(),
+              " and ", logits.sizes());
   TORCH_CHECK(query.scalar_type() == at::kFloat && keys.scalar_type() == at::kFloat &&
-                  values.scalar_type() == at::kLong,
-              "cache_step: expected float32 query and keys and int64 values");
+                  logits.scalar_type() == at::kFloat && values.scalar_type() == at::kLong,
+              "cache_mix_step: expected float32 query, keys and logits and int64 values");
   const Tensor q = query.contiguous(), k = keys.contiguous(), v = values.contiguous();
-  const int64_t size = k.size(0), batch = k.size(1), width = k.size(2);
-  Tensor probs = at::zeros({batch, vocab}, q.options());
-  Tensor strength = at::empty({batch}, q.options());
+  const Tensor z = logits.contiguous();
+  const int64_t size = k.size(0), batch = k.size(1), width = k.size(2), vocab = z.size(1);
+  Tensor out = at::empty({batch, vocab}, z.options());
   const float* qp = q.data_ptr<float>();
   const float* kp = k.data_ptr<float>();
   const int64_t* vp = v.data_ptr<int64_t>();
-  float* pp = probs.data_ptr<float>();
-  float* sp = strength.data_ptr<float>();
+  const float* zp = z.data_ptr<float>();
+  float* op = out.data_ptr<float>();
   bool in_range = true;
   at::parallel_for(0, batch, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> weights(size);
+    std::vector<float> weights(size), probs(vocab);
     for (int64_t b = b0; b < b1; ++b) {
+      // the cache's distribution and its match strength
       float top = -std::numeric_limits<float>::infinity();
       for (int64_t l = 0; l < size; ++l) {
         const int64_t token = vp[l * batch + b];
@@ -62,25 +73,39 @@ std::vector<Tensor> cache_step(const Tensor& query, const Tensor& keys, const Te
                                 static_cast<float>(theta));
         top = std::max(top, weights[l]);
       }
-      if (!in_range || top == -std::numeric_limits<float>::infinity()) {
-        sp[b] = -std::numeric_limits<float>::infinity();  // nothing cached yet
-        continue;
+      std::fill(probs.begin(), probs.end(), 0.0f);
+      float gate = 0.0f;
+      if (in_range && top > -std::numeric_limits<float>::infinity()) {
+        float total = 0.0f;
+        for (int64_t l = 0; l < size; ++l) {
+          if (vp[l * batch + b] < 0) continue;
+          const float d = weights[l] - top;  // as the reference: below e^-30, nothing
+          weights[l] = d < kFloor ? 0.0f : std::exp(d);
+          total += weights[l];
+        }
+        for (int64_t l = 0; l < size; ++l) {
+          if (vp[l * batch + b] >= 0) probs[vp[l * batch + b]] += weights[l] / total;
+        }
+        const float strength = top + std::log(total);
+        gate = std::isnan(threshold) ? 1.0f
+                                     : 1.0f / (1.0f + std::exp(threshold - strength));
       }
-      float total = 0.0f;
-      for (int64_t l = 0; l < size; ++l) {
-        if (vp[l * batch + b] < 0) continue;
-        weights[l] = std::exp(std::max(weights[l] - top, -80.0f));  // as the reference
-        total += weights[l];
+      const float g = static_cast<float>(lam) * gate;
+      // the network's softmax, mixed in
+      const float* zb = zp + b * vocab;
+      const float zmax = *std::max_element(zb, zb + vocab);
+      float zsum = 0.0f;
+      for (int64_t i = 0; i < vocab; ++i) zsum += std::exp(zb[i] - zmax);
+      float* ob = op + b * vocab;
+      for (int64_t i = 0; i < vocab; ++i) {
+        const float mixed = (1.0f - g) * std::exp(zb[i] - zmax) / zsum + g * probs[i];
+        ob[i] = std::log(std::max(mixed, std::numeric_limits<float>::min()));
       }
-      float* pb = pp + b * vocab;
-      for (int64_t l = 0; l < size; ++l) {
-        if (vp[l * batch + b] >= 0) pb[vp[l * batch + b]] += weights[l] / total;
-      }
-      sp[b] = top + std::log(total);
     }
   });
-  TORCH_CHECK(in_range, "cache_step: a cached token id is not below the vocabulary size ", vocab);
-  return {probs, strength};
+  TORCH_CHECK(in_range, "cache_mix_step: a cached token id is not below the vocabulary size ",
+              vocab);
+  return out;
 }
 
 }  // namespace lstmkit

@@ -169,8 +169,8 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
                                   const Tensor& cs, const Tensor& gates, bool need_dx);
 std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,
                               at::TensorList weights);
-std::vector<Tensor> cache_step(const Tensor& query, const Tensor& keys, const Tensor& values,
-                               double theta, int64_t vocab);
+Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& values,
+                      const Tensor& logits, double theta, double lam, double threshold);
 std::vector<Tensor> layernorm_lstm_forward(const Tensor& x, const Tensor& w_ih,
                                            const Tensor& ln_ih,
                                            const c10::optional<Tensor>& bias,
