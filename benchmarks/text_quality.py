@@ -92,15 +92,18 @@ def main() -> None:
         "held_out_bpc_adapted": adapted["bpc"], "held_out_bpc_network_only": network_only["bpc"],
         "cache": None if model.cache_ is None else vars(model.cache_),
         "val_bpc": model.metrics_.get("val_bpc"), "epochs": len(model.history_),
-        "train_seconds": trained_for, "generation_chars_per_s": generation_speed(model),
+        "fit_seconds": trained_for, "train_seconds": model.seconds_["train"],
+        "cache_fit_seconds": model.seconds_["cache"],
+        "generation_chars_per_s": generation_speed(model),
         "minutes": minutes, "train_chars": len(train), "torch_threads": model.threads_,
         "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
         "settings": {k: v for k, v in model.get_params().items() if k != "train"},
         "overrides": overrides, "history": model.history_,
     }
     print(f"held-out bits per character: {results['held_out_bpc']:.3f} "
-          f"(target <= 2.3, stretch <= 2.1) after {trained_for / 60:.1f} min, "
-          f"{results['epochs']} epoch(s) on {model.threads_} thread(s)")
+          f"(target <= 2.3, stretch <= 2.1) after {model.seconds_['train'] / 60:.1f} min of "
+          f"training ({results['epochs']} epoch(s) on {model.threads_} thread(s)) and "
+          f"{model.seconds_['cache']:.0f} s fitting the cache")
     print(f"held-out bits per character of the network alone (cache=False): "
           f"{results['held_out_bpc_network_only']:.3f}; the cache: {results['cache']}")
     print(f"held-out bits per character with dynamic evaluation (adapt=True): "

@@ -10,6 +10,7 @@ from torch.testing import assert_close
 from lstmkit.kernels import build
 from lstmkit.models.cache import (
     NeuralCache,
+    as_keys,
     cache_probs,
     cache_weight,
     empty_memory,
@@ -166,8 +167,20 @@ def test_cache_mix_step_kernel_equals_the_reference(filled, threshold, monkeypat
 def test_cache_mix_step_kernel_rejects_a_token_outside_the_vocabulary():
     if not build.load():
         pytest.skip("the fused kernels are not available")
-    keys, values = torch.randn(4, 1, 8), torch.tensor([[2], [9], [-1], [-1]])
+    keys, values = torch.randn(4, 1, 8).half(), torch.tensor([[2], [9], [-1], [-1]])
     with pytest.raises(RuntimeError, match="cache_mix_step: a cached token id is not below "
                        "the vocabulary size 5"):
         torch.ops.lstmkit.cache_mix_step(torch.randn(1, 8), keys, values, torch.randn(1, 5),
                                          1.0, 0.2, float("nan"))
+
+
+def test_cache_stores_float32_outputs_as_float16_and_keeps_float64():
+    hidden = torch.tensor([[[0.1234567, -1e6, 7e4, 0.5]]])  # (1, 1, 4)
+    keys = as_keys(hidden)
+    assert keys.dtype == torch.float16 and keys[0, 0, 1:3].tolist() == [-65504.0, 65504.0]
+    assert abs(float(keys[0, 0, 0]) - 0.1234567) < 5e-4
+    assert as_keys(hidden.double()).dtype == torch.float64
+    _, _, memory = cache_probs(torch.randn(2, 5, 4), torch.randint(3, (2, 5)),
+                               empty_memory(2, torch.zeros(2, 1, 4)), size=8, theta=1.0,
+                               vocab_size=3)
+    assert memory[0].dtype == torch.float16 and memory[0].shape == (8, 2, 4)  # ring of size 8

@@ -29,6 +29,7 @@ def test_text_model_fit_learns_and_reports_bpc(fitted):
     assert [h["epoch"] for h in fitted.history_] == [1, 2]
     assert fitted.history_[1]["train_loss"] < fitted.history_[0]["train_loss"]
     assert {"val_loss", "val_bpc", "val_tokens"} <= set(fitted.metrics_)
+    assert set(fitted.seconds_) == {"train", "cache"} and fitted.seconds_["train"] > 0
     assert fitted.evaluate(TEXT)["bpc"] > 0
 
 

@@ -17,6 +17,8 @@ The memory of a batch of streams is four tensors, batch on dimension 1 like a
 recurrent state (so generation can select and detach it like one):
 
 * ``keys`` (C, B, H): a ring of past outputs; position ``q`` lives in slot ``q % size``.
+  Stored in float16 for float32 outputs (:func:`as_keys`): a step of generation reads
+  the whole ring, and half the bytes is nearly half the time.
   The ring starts empty and doubles as the text grows, up to ``C = size``: a short
   prompt's memory (and a beam search's copies of it) stays small.
 * ``values`` (C, B): the token that followed each key (-1: empty slot).
@@ -36,6 +38,7 @@ from ..kernels import build
 Memory = tuple[Tensor, Tensor, Tensor, Tensor]
 _MASKED = -1e9  # a finite "minus infinity": an empty cache gives zeros, never NaN
 _FLOOR = -30.0  # log of the smallest weight kept, relative to the largest
+_HALF_MAX = 65504.0  # the largest float16
 _CHUNK_ELEMENTS = 1 << 23  # scores per chunk of queries, to bound the working memory
 
 
@@ -62,11 +65,20 @@ class NeuralCache:
                              f"got {self.size}, {self.theta}, {self.lam}")
 
 
+def as_keys(hidden: Tensor) -> Tensor:
+    """Outputs as the cache stores them: float32 rounded to float16 (clamped to its range;
+    LSTM, GRU and tanh outputs lie in (-1, 1), where the rounding error is below 5e-4),
+    other dtypes as they are."""
+    if hidden.dtype != torch.float32:
+        return hidden
+    return hidden.clamp(-_HALF_MAX, _HALF_MAX).to(torch.float16)
+
+
 def empty_memory(batch: int, hidden: Tensor) -> Memory:
     """The memory of ``batch`` streams that have read nothing, shaped like ``hidden``'s
     last dimension."""
     width = hidden.shape[-1]
-    return (hidden.new_zeros(0, batch, width),
+    return (hidden.new_zeros(0, batch, width, dtype=as_keys(hidden[:0]).dtype),
             torch.full((0, batch), -1, dtype=torch.long, device=hidden.device),
             hidden.new_zeros(1, batch, width),
             torch.zeros(1, batch, dtype=torch.long, device=hidden.device))
@@ -107,7 +119,7 @@ def cache_probs(hidden: Tensor, tokens: Tensor, memory: Memory, *, size: int, th
     """
     keys, values, n = _open(memory, tokens, size, inplace)
     if hidden.shape[1] == 1:  # one token: every stored key is in its window
-        probs, strength = _attend(hidden, keys.transpose(0, 1), values.t(),
+        probs, strength = _attend(hidden, keys.transpose(0, 1).to(hidden.dtype), values.t(),
                                   (values.t() >= 0)[:, None], theta, vocab_size)
     else:
         probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta,
@@ -125,7 +137,7 @@ def _open(memory: Memory, tokens: Tensor, size: int, inplace: bool) -> tuple[Ten
         grown = keys.clone(), values.clone()
     keys, values = grown
     if n > 0:  # the pending output's next token is this window's first
-        keys[(n - 1) % size] = pending[0]
+        keys[(n - 1) % size] = as_keys(pending[0])
         values[(n - 1) % size] = tokens[:, 0]
     return keys, values, n
 
@@ -154,7 +166,8 @@ def _attend_window(hidden: Tensor, tokens: Tensor, keys: Tensor, values: Tensor,
     slots = torch.arange(keys.shape[0], device=hidden.device)
     ring_pos = (n - 1) - (n - 1 - slots).remainder(size)  # the newest position in each slot
     key_pos = torch.cat([ring_pos, n + torch.arange(steps - 1, device=hidden.device)])  # (K,)
-    all_keys = torch.cat([keys.transpose(0, 1), hidden[:, :-1]], 1)  # (B, K, H)
+    window_keys = as_keys(hidden[:, :-1]).to(hidden.dtype)  # rounded as if stored
+    all_keys = torch.cat([keys.transpose(0, 1).to(hidden.dtype), window_keys], 1)  # (B, K, H)
     all_values = torch.cat([values.t(), tokens[:, 1:]], 1)  # (B, K)
     chunk = max(1, _CHUNK_ELEMENTS // max(1, batch * key_pos.numel()))
     probs, strength = [], []
@@ -199,7 +212,7 @@ def _remember(keys: Tensor, values: Tensor, hidden: Tensor, tokens: Tensor, n: i
     if steps - 1 <= start:
         return
     slots = (n + torch.arange(start, steps - 1, device=keys.device)) % size
-    keys.index_copy_(0, slots, hidden[:, start:steps - 1].transpose(0, 1))
+    keys.index_copy_(0, slots, as_keys(hidden[:, start:steps - 1]).transpose(0, 1))
     values.index_copy_(0, slots, tokens[:, start + 1:steps].t())
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -83,6 +84,8 @@ class TextModel:
         history_: per-epoch metrics. metrics_: the validation metrics of the kept
             epoch, and ``val_*_with_cache`` the same with the fitted cache.
         cache_: the fitted :class:`~lstmkit.models.cache.NeuralCache`, or None.
+        seconds_: the wall-clock seconds ``fit`` spent training (``"train"``) and then
+            fitting the cache (``"cache"``).
         threads_: the torch threads the last ``fit`` ran on.
 
     Example:
@@ -169,15 +172,18 @@ class TextModel:
                           callbacks=callbacks, evaluate_fn=self._evaluate_batches,
                           run_config=run_config or {"text": self.get_params()},
                           progress=self.progress)
+        start = time.monotonic()
         with torch_threads(self.num_threads):
             self.threads_ = torch.get_num_threads()
             trainer.fit(batches, val, resume=resume)
+        trained = time.monotonic()
         self.history_ = trainer.history_
         kept = trainer.best_epoch if config.restore_best and trainer.best_epoch else len(
             self.history_)  # the epoch whose weights the model has
         self.metrics_ = {k: v for k, v in self.history_[kept - 1].items() if k.startswith("val_")}
         self.model_.eval()
         self._fit_cache(val_ids)
+        self.seconds_ = {"train": trained - start, "cache": time.monotonic() - trained}
         return self
 
     def _fit_cache(self, val_ids: torch.Tensor) -> None:
