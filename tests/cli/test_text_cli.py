@@ -67,6 +67,9 @@ def test_text_cli_generate_seeded_is_reproducible(run, trained, capsys):
     first = capsys.readouterr().out
     assert run(argv) == 0
     assert capsys.readouterr().out == first and first.startswith("To be")
+    assert run([*argv, "--cache"]) == 0  # the cache mixed in: another distribution
+    cached = capsys.readouterr().out
+    assert cached.startswith("To be") and cached != first
 
 
 def test_text_cli_suggest_and_inspect(run, trained, capsys):

@@ -140,14 +140,16 @@ def test_cache_weight_is_zero_when_empty_and_gated_by_the_match():
     gated = cache_weight(strength, 0.4, 1.0)
     assert gated[0] == 0.0 and gated[2] == pytest.approx(0.2)
     assert 0.0 < gated[1] < gated[2] < gated[3] < 0.4
+    warming = cache_weight(strength, 0.4, None, keys=torch.tensor([0, 5, 10, 40]), warmup=20)
+    assert warming.tolist() == pytest.approx([0.0, 0.1, 0.2, 0.4])
 
 
 @pytest.mark.parametrize("filled", [0, 3, 40])
-@pytest.mark.parametrize("threshold", [None, 0.5])
-def test_cache_mix_step_kernel_equals_the_reference(filled, threshold, monkeypatch):
+@pytest.mark.parametrize(("threshold", "warmup"), [(None, 0), (0.5, 0), (None, 10)])
+def test_cache_mix_step_kernel_equals_the_reference(filled, threshold, warmup, monkeypatch):
     if not build.load():
         pytest.skip("the fused kernels are not available")
-    cache = NeuralCache(size=16, theta=0.8, lam=0.3, threshold=threshold)
+    cache = NeuralCache(size=16, theta=0.8, lam=0.3, threshold=threshold, warmup=warmup)
     hidden, tokens = torch.randn(3, filled + 1, 37), torch.randint(50, (3, filled + 1))
     memory = empty_memory(3, hidden)
     if filled:
@@ -171,7 +173,7 @@ def test_cache_mix_step_kernel_rejects_a_token_outside_the_vocabulary():
     with pytest.raises(RuntimeError, match="cache_mix_step: a cached token id is not below "
                        "the vocabulary size 5"):
         torch.ops.lstmkit.cache_mix_step(torch.randn(1, 8), keys, values, torch.randn(1, 5),
-                                         1.0, 0.2, float("nan"))
+                                         1.0, 0.2, float("nan"), 0)
 
 
 def test_cache_stores_float32_outputs_as_float16_and_keeps_float64():

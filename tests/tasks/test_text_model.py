@@ -53,7 +53,11 @@ def test_text_model_cache_copies_new_names_the_network_cannot_know(tmp_path):
     model.save(tmp_path / "m")
     loaded = TextModel.load(tmp_path / "m")
     assert loaded.cache_ == model.cache_ and loaded.evaluate(new) == model.evaluate(new)
-    assert loaded.generate("AB", length=40, seed=1) == model.generate("AB", length=40, seed=1)
+    with_cache = model.generate("AB", length=40, seed=1, cache=True)
+    assert loaded.generate("AB", length=40, seed=1, cache=True) == with_cache
+    plain = model.generate("AB", length=40, seed=1)  # generation leaves the cache out
+    model.model_.cache = None
+    assert model.generate("AB", length=40, seed=1) == plain
     without = TextModel(**TINY, cache_size=0, train=TrainConfig(epochs=1)).fit(scenes(0, 5))
     assert without.cache_ is None and "val_bpc_with_cache" not in without.metrics_
     assert without.evaluate(new) == without.evaluate(new, cache=False)

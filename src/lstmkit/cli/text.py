@@ -118,6 +118,8 @@ def generate(
     top_p: float | None = typer.Option(None, "--top-p", help="Nucleus sampling mass."),
     beam: int = typer.Option(1, "--beam", help="Beam search width (> 1: deterministic)."),
     seed: int | None = typer.Option(None, "--seed", help="Same seed, same text."),
+    cache: bool = typer.Option(False, "--cache", help="Mix in the model's continuous cache "
+                               "(off: it copies the model's own output into loops)."),
 ) -> None:
     """Continue a prompt, streaming the text as it is produced."""
     model = load_text_model(model_dir)
@@ -129,7 +131,7 @@ def generate(
 
     write(prompt)
     model.generate(prompt, length=length, temperature=temperature, top_k=top_k, top_p=top_p,
-                   beam=beam, seed=seed, stream=write)
+                   beam=beam, seed=seed, stream=write, cache=cache)
     write("\n")
 
 

@@ -28,6 +28,7 @@ recurrent state (so generation can select and detach it like one):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import torch
@@ -52,17 +53,22 @@ class NeuralCache:
         lam: the weight of the cache's distribution in the mixture (0: off).
         threshold: None, or the match strength at which the cache gets half of ``lam``
             (see :func:`cache_weight`).
+        warmup: the cache's weight grows from 0 to ``lam`` over its first ``warmup``
+            keys (0: at once): a few keys make a poor distribution.
     """
 
     size: int
     theta: float
     lam: float
     threshold: float | None = None
+    warmup: int = 0
 
     def __post_init__(self) -> None:
-        if self.size < 1 or self.theta < 0 or not 0.0 <= self.lam <= 1.0:
-            raise ValueError(f"NeuralCache: expected size >= 1, theta >= 0 and 0 <= lam <= 1, "
-                             f"got {self.size}, {self.theta}, {self.lam}")
+        if (self.size < 1 or self.theta < 0 or not 0.0 <= self.lam <= 1.0
+                or self.warmup < 0):
+            raise ValueError(f"NeuralCache: expected size >= 1, theta >= 0, 0 <= lam <= 1 and "
+                             f"warmup >= 0, got {self.size}, {self.theta}, {self.lam}, "
+                             f"{self.warmup}")
 
 
 def as_keys(hidden: Tensor) -> Tensor:
@@ -227,24 +233,36 @@ def mix(log_probs: Tensor, hidden: Tensor, tokens: Tensor, memory: Memory,
         threshold = float("nan") if cache.threshold is None else cache.threshold
         mixed = torch.ops.lstmkit.cache_mix_step(
             hidden[:, 0], keys, values, log_probs[:, 0].contiguous(), cache.theta, cache.lam,
-            threshold)[:, None]  # (B, V) -> (B, 1, V)
+            threshold, cache.warmup)[:, None]  # (B, V) -> (B, 1, V)
         return mixed, _close(keys, values, hidden, tokens, n, cache.size, memory[3])
+    seen = memory[3]
     probs, strength, memory = cache_probs(hidden, tokens, memory, size=cache.size,
                                           theta=cache.theta, vocab_size=log_probs.shape[-1],
                                           inplace=inplace)
-    weight = cache_weight(strength, cache.lam, cache.threshold)[..., None]  # (B, T, 1)
+    weight = cache_weight(strength, cache.lam, cache.threshold,
+                          keys=_keys_seen(seen, hidden.shape[1], cache.size),
+                          warmup=cache.warmup)[..., None]  # (B, T, 1)
     mixed = (1 - weight) * log_probs.softmax(-1) + weight * probs
     return mixed.clamp_min(torch.finfo(mixed.dtype).tiny).log(), memory
 
 
-def cache_weight(strength: Tensor, lam: float | Tensor, threshold: float | None) -> Tensor:
+def cache_weight(strength: Tensor, lam: float | Tensor, threshold: float | None, *,
+                 keys: Tensor | None = None, warmup: int = 0) -> Tensor:
     """The cache's share of the mixture: ``lam``, times ``sigmoid(strength - threshold)``
-    if there is a threshold (a weak match leaves the prediction to the network), and 0
-    where the cache is empty (``strength`` -inf)."""
+    if there is a threshold (a weak match leaves the prediction to the network), times
+    ``min(1, keys / warmup)`` if there is a warm-up (``keys``: how many keys each position
+    saw), and 0 where the cache is empty (``strength`` -inf)."""
     gate = (strength > float("-inf")).to(strength.dtype)
     if threshold is not None:
         gate = gate * torch.sigmoid(strength - threshold)
+    if warmup:
+        gate = gate * (keys.to(strength.dtype) / warmup).clamp(max=1.0)
     return lam * gate
+
+
+def _keys_seen(seen: Tensor, steps: int, size: int) -> Tensor:
+    """How many keys each of a window's T positions attends to: (T,)."""
+    return (seen[0, 0] + torch.arange(steps, device=seen.device)).clamp(max=size)
 
 
 THETAS = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
@@ -254,8 +272,9 @@ LAMS = tuple(i / 50 for i in range(1, 31))  # 0.02, 0.04, ..., 0.6
 def fit_cache(hidden: Tensor, tokens: Tensor, model_log_probs: Tensor, *, size: int,
               vocab_size: int, window: int = 256, thetas: tuple[float, ...] = THETAS,
               lams: tuple[float, ...] = LAMS) -> tuple[NeuralCache, float]:
-    """The ``theta``, ``lam`` and ``threshold`` that predict a validation stream best,
-    from grids (the thresholds: none, and deciles of the match strengths seen).
+    """The ``theta``, ``lam``, ``threshold`` and ``warmup`` that predict a validation
+    stream best, from grids (the thresholds: none, and deciles of the match strengths
+    seen; the warm-ups: none, and 1/8, 1/4 and 1/2 of ``size``).
 
     Args:
         hidden: (B, N, H) the last layer's outputs over B streams of N tokens.
@@ -266,6 +285,8 @@ def fit_cache(hidden: Tensor, tokens: Tensor, model_log_probs: Tensor, *, size: 
         vocab_size: ``V``.
         window: positions scored per call, as in evaluation.
         thetas, lams: the grids; ``lam = 0`` (no cache) is always a candidate.
+            Validation rows should be several ``size`` long, so that the warm-up is
+            weighed against the rest.
 
     Returns:
         The best settings and their mean loss in nats per token.
@@ -275,6 +296,9 @@ def fit_cache(hidden: Tensor, tokens: Tensor, model_log_probs: Tensor, *, size: 
     grid = (0.0, *lams)
     lam = torch.tensor(grid, dtype=hidden.dtype)[:, None]  # (G, 1)
     best = (NeuralCache(size, thetas[0], 0.0), float("inf"))
+    keys = _keys_seen(torch.zeros(1, 1, dtype=torch.long), hidden.shape[1] - 1, size)
+    keys = keys.expand(hidden.shape[0], -1).flatten()  # (P,): keys seen at each position
+    warmups = (0, size // 8, size // 4, size // 2)
     for theta in thetas:
         memory, p_cache, strength = empty_memory(hidden.shape[0], hidden), [], []
         for a in range(0, hidden.shape[1], window):
@@ -285,13 +309,13 @@ def fit_cache(hidden: Tensor, tokens: Tensor, model_log_probs: Tensor, *, size: 
             strength.append(m)
         p_cache = torch.cat(p_cache, 1)[:, :-1].flatten()  # (P,)
         strength = torch.cat(strength, 1)[:, :-1].flatten()
-        for threshold in _thresholds(strength):
-            weight = cache_weight(strength, lam, threshold)  # (G, P)
+        for threshold, warmup in itertools.product(_thresholds(strength), warmups):
+            weight = cache_weight(strength, lam, threshold, keys=keys, warmup=warmup)  # (G, P)
             mixed = (1 - weight) * p_model + weight * p_cache
             losses = -mixed.clamp_min(torch.finfo(mixed.dtype).tiny).log().mean(-1)
             i = int(losses.argmin())
             if float(losses[i]) < best[1]:
-                best = (NeuralCache(size, theta, grid[i], threshold), float(losses[i]))
+                best = (NeuralCache(size, theta, grid[i], threshold, warmup), float(losses[i]))
     return best
 
 

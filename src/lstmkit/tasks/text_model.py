@@ -9,6 +9,7 @@ the recurrent state is carried from one window to the next.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -278,10 +279,16 @@ class TextModel:
         ids = self._ids_checked(text)
         if ids.numel() < 2:
             raise TextError("the text is too short to evaluate; it needs 2 tokens or more")
-        fitted = self.model_.cache
-        self.model_.cache = fitted if cache else None
-        try:
+        with self._cache_on(cache):
             return self._evaluate(ids, adapt=adapt)
+
+    @contextlib.contextmanager
+    def _cache_on(self, on: bool):
+        """The network uses its fitted cache inside the block only if ``on``."""
+        fitted = self.model_.cache
+        self.model_.cache = fitted if on else None
+        try:
+            yield
         finally:
             self.model_.cache = fitted
 
@@ -297,7 +304,8 @@ class TextModel:
 
     def generate(self, prompt: str, *, length: int = 200, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None, beam: int = 1,
-                 seed: int | None = None, stream: Callable[[str], None] | None = None) -> str:
+                 seed: int | None = None, stream: Callable[[str], None] | None = None,
+                 cache: bool = False) -> str:
         """Continue ``prompt`` with ``length`` new tokens (the prompt is not included).
 
         Args:
@@ -311,16 +319,18 @@ class TextModel:
                 (deterministic; sampling options are ignored).
             seed: the same seed gives the same text.
             stream: called with the text of each token as it is produced.
+            cache: mix in the fitted cache (off by default: a model that copies from
+                the text it has read also copies its own output, so sampling drifts into
+                repetition and beam search into loops).
         """
         ids, decode = self.encode_prompt(prompt), self.tokenizer_.decode
         on_token = None if stream is None else (lambda i: stream(decode([i])))
-        if beam > 1:
-            out = generation.beam_search(self.model_, ids, length, beam=beam)
-            if on_token is not None:
-                for i in out:
+        with self._cache_on(cache), torch_threads(1):
+            if beam > 1:
+                out = generation.beam_search(self.model_, ids, length, beam=beam)
+                for i in out if on_token is not None else ():
                     on_token(i)
-        else:
-            with torch_threads(1):
+            else:
                 out = generation.generate_ids(self.model_, ids, length, temperature=temperature,
                                               top_k=top_k, top_p=top_p, seed=seed,
                                               on_token=on_token)

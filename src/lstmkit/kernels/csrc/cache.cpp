@@ -51,9 +51,11 @@ inline float scaled_dot(const float* q, const at::Half* k, int64_t n, float thet
 }  // namespace
 
 // One step of generation with the cache: the mixture of the network's distribution
-// (from ``logits``) and the cache's, as log-probabilities (B, V); ``threshold`` NaN: none.
+// (from ``logits``) and the cache's, as log-probabilities (B, V); ``threshold`` NaN: none;
+// ``warmup`` 0: none.
 Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& values,
-                      const Tensor& logits, double theta, double lam, double threshold) {
+                      const Tensor& logits, double theta, double lam, double threshold,
+                      int64_t warmup) {
   TORCH_CHECK(query.dim() == 2 && keys.dim() == 3 && values.dim() == 2 && logits.dim() == 2 &&
                   keys.size(0) == values.size(0) && keys.size(1) == query.size(0) &&
                   values.size(1) == query.size(0) && keys.size(2) == query.size(1) &&
@@ -80,9 +82,11 @@ Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& val
     for (int64_t b = b0; b < b1; ++b) {
       // the cache's distribution and its match strength
       float top = -std::numeric_limits<float>::infinity();
+      int64_t count = 0;  // keys in the cache
       for (int64_t l = 0; l < size; ++l) {
         const int64_t token = vp[l * batch + b];
         if (token < 0) continue;  // an empty slot
+        ++count;
         if (token >= vocab) in_range = false;
         weights[l] = scaled_dot(qp + b * width, kp + (l * batch + b) * width, width,
                                 static_cast<float>(theta));
@@ -104,6 +108,7 @@ Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& val
         const float strength = top + std::log(total);
         gate = std::isnan(threshold) ? 1.0f
                                      : 1.0f / (1.0f + std::exp(threshold - strength));
+        if (warmup > 0) gate *= std::min(1.0f, static_cast<float>(count) / warmup);
       }
       const float g = static_cast<float>(lam) * gate;
       // the network's softmax, mixed in

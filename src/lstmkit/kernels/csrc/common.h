@@ -170,7 +170,8 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
 std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,
                               at::TensorList weights);
 Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& values,
-                      const Tensor& logits, double theta, double lam, double threshold);
+                      const Tensor& logits, double theta, double lam, double threshold,
+                      int64_t warmup);
 std::vector<Tensor> layernorm_lstm_forward(const Tensor& x, const Tensor& w_ih,
                                            const Tensor& ln_ih,
                                            const c10::optional<Tensor>& bias,

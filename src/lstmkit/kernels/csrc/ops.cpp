@@ -279,7 +279,7 @@ TORCH_LIBRARY(lstmkit, m) {
         "Tensor? lengths, Tensor hs, Tensor gates) -> Tensor[]", &gru_backward);
   m.def("empty_cache() -> ()", &empty_cache);
   m.def("cache_mix_step(Tensor query, Tensor keys, Tensor values, Tensor logits, "
-        "float theta, float lam, float threshold) -> Tensor", &cache_mix_step);
+        "float theta, float lam, float threshold, int warmup) -> Tensor", &cache_mix_step);
   m.def("rnn_forward(Tensor xp, Tensor h0, Tensor w_hh, bool relu, Tensor? lengths) "
         "-> Tensor[]", &rnn_forward);
   m.def("rnn_backward(Tensor dhs, Tensor dh_n, Tensor h0, Tensor w_hh, bool relu, "
