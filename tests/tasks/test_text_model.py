@@ -56,8 +56,11 @@ def test_text_model_cache_copies_new_names_the_network_cannot_know(tmp_path):
     with_cache = model.generate("AB", length=40, seed=1, cache=True)
     assert loaded.generate("AB", length=40, seed=1, cache=True) == with_cache
     plain = model.generate("AB", length=40, seed=1)  # generation leaves the cache out
+    suggested = model.suggest(new[:400], top=3)
+    assert model.suggest(new[:400], top=3, cache=False) != suggested
     model.model_.cache = None
     assert model.generate("AB", length=40, seed=1) == plain
+    assert model.suggest(new[:400], top=3) != suggested
     without = TextModel(**TINY, cache_size=0, train=TrainConfig(epochs=1)).fit(scenes(0, 5))
     assert without.cache_ is None and "val_bpc_with_cache" not in without.metrics_
     assert without.evaluate(new) == without.evaluate(new, cache=False)

@@ -144,10 +144,12 @@ def suggest(
         False, "--words", help="Complete the word the prompt ends with: whole words and "
         "the probability that the word being typed is exactly that one (character-level "
         "models; word-level tokens already are words)."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Mix in the model's "
+                               "continuous cache (names and words from a long prompt)."),
 ) -> None:
     """The likeliest next tokens (or, with --words, words) and their probabilities."""
     model = load_text_model(model_dir)
-    for token, p in model.suggest(prompt, top=top, words=words):
+    for token, p in model.suggest(prompt, top=top, words=words, cache=cache):
         typer.echo(f"{p:.4f}  {token!r}")
 
 

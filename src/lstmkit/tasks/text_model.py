@@ -336,8 +336,8 @@ class TextModel:
                                               on_token=on_token)
         return decode(out)
 
-    def suggest(self, prompt: str, *, top: int = 5,
-                words: bool = False) -> list[tuple[str, float]]:
+    def suggest(self, prompt: str, *, top: int = 5, words: bool = False,
+                cache: bool = True) -> list[tuple[str, float]]:
         """The ``top`` most likely next tokens after ``prompt`` (or, with ``words``, the
         most likely words being typed) and their probabilities, most likely first.
 
@@ -356,12 +356,15 @@ class TextModel:
                 model the tokens already are words, so ``words`` changes nothing: the
                 suggestions are the next tokens, the prompt's last word taken as
                 complete.
+            cache: mix in the fitted cache: in a long prompt, the names and words it
+                holds come back (its weight grows with the prompt; see ``cache_size``).
 
         Returns:
             ``[(token or word, probability), ...]``; the unknown token is never
             suggested, so the probabilities add up to at most 1.
         """
-        return suggest_next(self, prompt, top=top, words=words)
+        with self._cache_on(cache):
+            return suggest_next(self, prompt, top=top, words=words)
 
     def inspect(self, text: str, *, out: str | os.PathLike, cells=None, quantity: str = "c",
                 top: int = 3, png: bool = True) -> Path:
