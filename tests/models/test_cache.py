@@ -14,9 +14,9 @@ from lstmkit.models.cache import (
     cache_probs,
     cache_weight,
     empty_memory,
-    fit_cache,
     mix,
 )
+from lstmkit.models.cache_fit import fit_cache
 from lstmkit.models.language_model import LanguageModel
 
 

@@ -16,7 +16,8 @@ from ..layers import Recurrent
 from ..layers.fused import fused_step
 from ..layers.regularizers import locked_dropout
 from ..validation import check_positive_int, check_probability
-from .cache import Memory, NeuralCache, empty_memory, fit_cache, mix
+from .cache import Memory, NeuralCache, empty_memory, mix
+from .cache_fit import fit_cache
 
 State = Tensor | tuple[Tensor, ...]
 
@@ -195,7 +196,7 @@ class LanguageModel(nn.Module):
     @torch.no_grad()
     def fit_cache(self, tokens: Tensor, *, size: int, window: int = 256) -> float:
         """Give the model a continuous cache of ``size`` positions whose ``theta`` and
-        ``lam`` predict ``tokens`` best (see :func:`~lstmkit.models.cache.fit_cache`).
+        ``lam`` predict ``tokens`` best (see :func:`~lstmkit.models.cache_fit.fit_cache`).
 
         Args:
             tokens: (B, N) validation streams, N >= 2 (long rows: the cache needs history).
