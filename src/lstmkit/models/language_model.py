@@ -155,7 +155,8 @@ class LanguageModel(nn.Module):
     @torch.no_grad()
     def step(self, token: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """One token per row in, the next token's logits out: the fast path of
-        generation, calling the cells directly (eval-mode semantics).
+        generation (eval-mode semantics), through the fused ``lstm_step`` kernel for a
+        classic LSTM and the cells directly otherwise.
 
         With a cache, the memory in ``state`` is updated in place (copying it at every
         token would cost more than the network): pass each state to ``step`` once.
@@ -195,8 +196,8 @@ class LanguageModel(nn.Module):
 
     @torch.no_grad()
     def fit_cache(self, tokens: Tensor, *, size: int, window: int = 256) -> float:
-        """Give the model a continuous cache of ``size`` positions whose ``theta`` and
-        ``lam`` predict ``tokens`` best (see :func:`~lstmkit.models.cache_fit.fit_cache`).
+        """Give the model a continuous cache of ``size`` positions whose settings predict
+        ``tokens`` best (see :func:`~lstmkit.models.cache_fit.fit_cache`).
 
         Args:
             tokens: (B, N) validation streams, N >= 2 (long rows: the cache needs history).
