@@ -10,7 +10,6 @@ the recurrent state is carried from one window to the next.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -36,13 +35,13 @@ from ..training import (
 )
 from .text_files import read_text_model, write_text_model
 from .text_inspect import inspect_text
+from .text_scoring import cache_rows, score_stream, scores, scoring_stream
 from .text_suggest import suggest_next
 from .time_budget import TimeBudget
 
 MODEL_KEYS = ("embedding_size", "hidden_size", "num_layers", "cell", "dropout",
               "embedding_dropout", "input_dropout", "output_dropout", "weight_dropout",
               "tie_weights")
-LN2 = math.log(2.0)
 
 
 class TextModel:
@@ -193,20 +192,16 @@ class TextModel:
         self.cache_ = self.model_.cache = None
         if not self.cache_size or val_ids.numel() < 2:
             return
-        rows = StreamBatches(val_ids, batch_size=self._cache_rows(val_ids.numel()), bptt=1).rows
+        rows = StreamBatches(val_ids, batch_size=cache_rows(val_ids.numel(), self.cache_size),
+                             bptt=1).rows
         with torch_threads(self.num_threads):
             nats = self.model_.fit_cache(rows, size=self.cache_size)
         if self.model_.cache.lam == 0.0:  # it predicts no better: leave it out
             self.model_.cache = None
             return
         self.cache_ = self.model_.cache
-        scores = self._scores(nats, rows.shape[0] * (rows.shape[1] - 1))
-        self.metrics_.update({f"val_{k}_with_cache": v for k, v in scores.items() if k != "tokens"})
-
-    def _cache_rows(self, n: int) -> int:
-        """Rows of a stream of ``n`` tokens scored with the cache: each row at least
-        eight cache sizes long (the cache needs history), at most 32."""
-        return max(1, min(32, n // (8 * self.cache_size)))
+        cached = scores(self.level, nats, rows.shape[0] * (rows.shape[1] - 1))
+        self.metrics_.update({f"val_{k}_with_cache": v for k, v in cached.items() if k != "tokens"})
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments, JSON-able (``train`` as a dict)."""
@@ -225,10 +220,8 @@ class TextModel:
         return max(1, min(self.batch_size, (n - 1) // (2 * self.bptt)))
 
     def _stream(self, ids: torch.Tensor) -> StreamBatches:
-        rows = max(1, min(32, (ids.numel() - 1) // 256))
-        if self.model_.cache is not None:
-            rows = min(rows, self._cache_rows(ids.numel()))
-        return StreamBatches(ids, batch_size=rows, bptt=max(self.bptt, 256))
+        cache = self.model_.cache
+        return scoring_stream(ids, bptt=self.bptt, cache_size=cache.size if cache else None)
 
     def _step(self, model: LanguageModel, batch, state):
         x, y = batch  # (B, T), (B, T)
@@ -238,23 +231,9 @@ class TextModel:
             loss = loss + activation_penalty(hidden, dropped, alpha=self.ar, beta=self.tar)
         return loss, state
 
-    @torch.no_grad()
     def _evaluate_batches(self, model: LanguageModel, batches) -> dict[str, float]:
-        was_training = model.training
-        model.eval()
-        total, count, state = 0.0, 0, None
-        for x, y in batches.epoch(0, 0):
-            logits, state = model(x, state)
-            total += float(F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum"))
-            count += y.numel()
-        model.train(was_training)
-        return {f"val_{k}": v for k, v in self._scores(total / max(count, 1), count).items()}
-
-    def _scores(self, nats: float, tokens: int) -> dict[str, float]:
-        """``loss`` (nats per token) and ``bpc`` (char) or ``perplexity`` (word)."""
-        extra = ({"bpc": nats / LN2} if self.level == "char"
-                 else {"perplexity": math.exp(min(nats, 700.0))})
-        return {"loss": nats, **extra, "tokens": float(tokens)}
+        """The trainer's validation: :func:`score_stream` as ``val_*`` metrics."""
+        return {f"val_{k}": v for k, v in score_stream(model, batches, self.level).items()}
 
     # -- using the model --------------------------------------------------------------
     def evaluate(self, text: str, *, adapt: bool = False,
@@ -297,10 +276,9 @@ class TextModel:
             with torch_threads(1), progress_bar("adapting", ids.numel() - 1,
                                                 enabled=self.progress) as advance:
                 nats, count = dynamic_evaluation(self.model_, ids, on_segment=advance)
-            return self._scores(nats / count, count)
+            return scores(self.level, nats / count, count)
         with torch_threads(self.num_threads):
-            metrics = self._evaluate_batches(self.model_, self._stream(ids))
-        return {k.removeprefix("val_"): v for k, v in metrics.items()}
+            return score_stream(self.model_, self._stream(ids), self.level)
 
     def generate(self, prompt: str, *, length: int = 200, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None, beam: int = 1,
