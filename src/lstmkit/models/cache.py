@@ -36,6 +36,7 @@ from torch import Tensor
 from ..kernels import build
 
 Memory = tuple[Tensor, Tensor, Tensor, Tensor]
+MEMORY_TENSORS = 4  # keys, values, pending, seen: the last tensors of a model's state
 _MASKED = -1e9  # a finite "minus infinity": an empty cache gives zeros, never NaN
 _FLOOR = -30.0  # log of the smallest weight kept, relative to the largest
 _HALF_MAX = 65504.0  # the largest float16
@@ -123,12 +124,7 @@ def cache_probs(hidden: Tensor, tokens: Tensor, memory: Memory, *, size: int, th
         is empty), and the new memory.
     """
     keys, values, n = _open(memory, tokens, size, inplace)
-    if hidden.shape[1] == 1:  # one token: every stored key is in its window
-        probs, strength = _attend(hidden, keys.transpose(0, 1).to(hidden.dtype), values.t(),
-                                  (values.t() >= 0)[:, None], theta, vocab_size)
-    else:
-        probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta,
-                                         vocab_size)
+    probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta, vocab_size)
     return probs, strength, _close(keys, values, hidden, tokens, n, size, memory[3])
 
 

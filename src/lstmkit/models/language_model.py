@@ -16,7 +16,7 @@ from ..layers import Recurrent
 from ..layers.fused import fused_step
 from ..layers.regularizers import locked_dropout
 from ..validation import check_positive_int, check_probability
-from .cache import Memory, NeuralCache, empty_memory, mix
+from .cache import MEMORY_TENSORS, Memory, NeuralCache, empty_memory, mix
 from .cache_fit import fit_cache
 
 State = Tensor | tuple[Tensor, ...]
@@ -107,11 +107,11 @@ class LanguageModel(nn.Module):
         return self.cache is not None and not self.training
 
     def _split_state(self, state: State | None) -> tuple[State | None, Memory | None]:
-        """The recurrent state and the cache's memory (the last four tensors)."""
+        """The recurrent state and the cache's memory (the last tensors)."""
         if state is None or not self._uses_cache():
             return state, None
-        rnn = state[:-4]
-        return (rnn[0] if len(rnn) == 1 else rnn), tuple(state[-4:])
+        rnn = state[:-MEMORY_TENSORS]
+        return (rnn[0] if len(rnn) == 1 else rnn), tuple(state[-MEMORY_TENSORS:])
 
     def _join_state(self, rnn: State, memory: Memory) -> State:
         return (*((rnn,) if isinstance(rnn, Tensor) else rnn), *memory)
@@ -205,8 +205,8 @@ class LanguageModel(nn.Module):
             window: positions run through the network at a time.
 
         Returns:
-            The mean loss (nats per token) on ``tokens`` with the fitted cache. ``lam`` is
-            0 (the cache is off) if no setting predicts better than the network alone.
+            The mean loss (nats per token) on ``tokens`` with the fitted cache. If no
+            setting predicts better than the network alone, the model keeps no cache.
         """
         if tokens.dim() != 2 or tokens.shape[1] < 2:
             raise ValueError(f"{type(self).__name__}.fit_cache: expected tokens of shape (B, N) "
@@ -220,7 +220,8 @@ class LanguageModel(nn.Module):
             log_probs.append(logits.log_softmax(-1))
         following = tokens[:, 1:, None]  # (B, N - 1, 1)
         target_log_probs = torch.cat(log_probs, 1)[:, :-1].gather(-1, following)[..., 0]
-        self.cache, loss = fit_cache(torch.cat(hidden, 1), tokens, target_log_probs, size=size,
-                                     vocab_size=self.vocab_size, window=window)
+        cache, loss = fit_cache(torch.cat(hidden, 1), tokens, target_log_probs, size=size,
+                                vocab_size=self.vocab_size, window=window)
+        self.cache = cache if cache.lam > 0 else None  # lam 0: the network alone
         self.train(was_training)
         return loss

@@ -54,9 +54,9 @@ class TextModel:
             input_dropout, output_dropout, weight_dropout, tie_weights: the network;
             see :class:`~lstmkit.models.language_model.LanguageModel`.
         cache_size: a continuous cache over this many past tokens (Grave et al. 2017;
-            see :mod:`lstmkit.models.cache`), or 0 for none. Its two settings are
-            fitted on the validation text at the end of ``fit``, and ``evaluate``,
-            ``generate`` and ``suggest`` then mix its distribution with the network's:
+            see :mod:`lstmkit.models.cache`), or 0 for none. Its settings are fitted on
+            the validation text at the end of ``fit``, and ``evaluate`` and ``suggest``
+            then mix its distribution with the network's (``generate`` only if asked):
             the model copies words and names from the text it has just read (a new
             play's speakers) without any weight changing. No validation text, or a
             cache that does not predict it better, and the model has none.
@@ -196,8 +196,7 @@ class TextModel:
                              bptt=1).rows
         with torch_threads(self.num_threads):
             nats = self.model_.fit_cache(rows, size=self.cache_size)
-        if self.model_.cache.lam == 0.0:  # it predicts no better: leave it out
-            self.model_.cache = None
+        if self.model_.cache is None:  # it predicts no better: left out
             return
         self.cache_ = self.model_.cache
         cached = scores(self.level, nats, rows.shape[0] * (rows.shape[1] - 1))
