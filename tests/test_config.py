@@ -27,7 +27,8 @@ def test_config_unknown_key_lists_valid_keys():
 
 
 def test_config_wrong_type_names_key_and_type():
-    with pytest.raises(ConfigError, match=r"\[train\] epochs must be int, got 'ten' \(str\)"):
+    with pytest.raises(ConfigError, match=r"\[train\] epochs: input should be a valid integer, "
+                       r"unable to parse string as an integer, got 'ten'"):
         build_dataclass(TrainConfig, {"epochs": "ten"}, "[train]")
 
 

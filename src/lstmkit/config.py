@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-import types
-import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
 from .errors import ConfigError
+from .settings import build_settings as build_dataclass  # noqa: F401 -- the callers' name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -87,63 +86,6 @@ def apply_overrides(config: dict[str, Any], overrides: list[str]) -> dict[str, A
                 raise ConfigError(f"override {item!r}: {section!r} is a value, not a table")
         table[leaf] = parse_value(value)
     return result
-
-
-def build_dataclass(cls: type[T], table: Any, where: str) -> T:
-    """``cls(**table)`` after checking keys and value types.
-
-    Args:
-        cls: a dataclass.
-        table: the mapping from the file (None means all defaults).
-        where: the table's name in messages (e.g. ``"[train]"``).
-
-    Raises:
-        ConfigError: for a non-table, an unknown key (listing the valid keys), a missing
-            required key, or a value of the wrong type.
-    """
-    table = {} if table is None else table
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table, got {type(table).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(table) - set(fields))
-    if unknown:
-        raise ConfigError(f"unknown key{'s' * (len(unknown) > 1)} in {where}: "
-                          f"{', '.join(unknown)}; valid keys: {', '.join(fields)}")
-    hints = typing.get_type_hints(cls)
-    values = {k: check_type(v, hints[k], f"{where} {k}") for k, v in table.items()}
-    missing = [n for n, f in fields.items() if n not in values
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    if missing:
-        raise ConfigError(f"missing key{'s' * (len(missing) > 1)} in {where}: "
-                          f"{', '.join(missing)}")
-    return cls(**values)
-
-
-def check_type(value: Any, hint: Any, where: str) -> Any:
-    """``value`` if it fits ``hint`` (ints are accepted as floats), else ConfigError."""
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    for option in options:
-        if option is type(None) and value is None:
-            return None
-        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if option is float and isinstance(value, str) and is_float(value):
-            return float(value)  # YAML 1.1 reads 3e-4 as a string
-        if option in (int, str, bool) and type(value) is option:
-            return value
-        if option not in (int, float, str, bool, type(None)):
-            return value
-    names = " or ".join(getattr(o, "__name__", str(o)) for o in options)
-    raise ConfigError(f"{where} must be {names}, got {value!r} ({type(value).__name__})")
-
-
-def is_float(text: str) -> bool:
-    """Whether ``text`` spells a number (``"3e-4"``)."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def to_dict(config: Any) -> dict[str, Any]:

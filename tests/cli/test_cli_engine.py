@@ -19,8 +19,7 @@ lr = 1e-2
 
 [task]
 seq_len = 8
-n_train = 64
-n_val = 32
+n_train = 96
 n_test = 32
 hidden_size = 4
 batch_size = 32

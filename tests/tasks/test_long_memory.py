@@ -4,7 +4,7 @@ from typer.testing import CliRunner
 
 from lstmkit.cli.main import app
 from lstmkit.data.synthetic import ADDING_MEAN_BASELINE_MSE
-from lstmkit.tasks.long_memory import run_adding_demo
+from lstmkit.tasks.adding.demo import run_adding_demo
 
 
 def test_lstm_learns_short_adding_problem():

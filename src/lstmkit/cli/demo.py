@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..tasks.long_memory import ADDING_MEAN_BASELINE_MSE, run_adding_demo
+from ..tasks.adding.demo import ADDING_MEAN_BASELINE_MSE, run_adding_demo
 
 
 def demo(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from ..training.callbacks import Callback
 from ..training.config import TrainConfig
 from ..training.tracking import NullTracker
 
-BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding", "lstmkit.tasks.text_task",
+BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding.task", "lstmkit.tasks.text_task",
                         "lstmkit.tasks.forecasting.task")
 
 
@@ -92,13 +92,15 @@ class TaskSpec:
     options: type
     description: str = ""
     uses_data: bool = False
+    estimator: type | None = None
 
 
 _TASKS: dict[str, TaskSpec] = {}
 
 
 def register_task(name: str, run: Callable[[TaskRun], TaskResult], *, options: type,
-                  description: str = "", uses_data: bool = False) -> TaskSpec:
+                  description: str = "", uses_data: bool = False,
+                  estimator: type | None = None) -> TaskSpec:
     """Make ``lstmkit train`` able to run ``name``.
 
     Args:
@@ -108,10 +110,12 @@ def register_task(name: str, run: Callable[[TaskRun], TaskResult], *, options: t
             that may be omitted).
         description: one line for ``lstmkit train --help``.
         uses_data: whether the task reads ``experiment.data`` (else giving one is an error).
+        estimator: the task's :class:`~lstmkit.tasks.base.Estimator` subclass; the
+            contract tests run over every registered one.
     """
     if name in _TASKS and _TASKS[name].run is not run:
         raise ValueError(f"register_task: a task named {name!r} is already registered")
-    _TASKS[name] = TaskSpec(name, run, options, description, uses_data)
+    _TASKS[name] = TaskSpec(name, run, options, description, uses_data, estimator)
     return _TASKS[name]
 
 
@@ -129,3 +133,13 @@ def get_task(name: str) -> TaskSpec:
         raise ConfigError(f"unknown task {name!r} in [experiment] task; known tasks: "
                           f"{', '.join(sorted(specs))}")
     return specs[name]
+
+
+def estimator_from_settings(cls: type, run: TaskRun) -> Any:
+    """An unfitted ``cls`` (an :class:`~lstmkit.tasks.base.Estimator`) with the fields
+    of the run's ``[task]`` table that are its settings, the run's ``[train]`` table and
+    progress setting; the other fields of the table (how the task splits its data) are
+    the task's own."""
+    names = [f.name for f in fields(cls.settings_class)]
+    return cls(**{n: getattr(run.options, n) for n in names}, train=run.train,
+               progress=run.progress)

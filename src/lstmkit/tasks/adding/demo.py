@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..data.synthetic import ADDING_MEAN_BASELINE_MSE, adding_problem
-from ..layers import LSTM, RNN
+from ...data.synthetic import ADDING_MEAN_BASELINE_MSE, adding_problem
+from ...models.last_step import LastStepRegressor
 
 
 @dataclass(frozen=True)
@@ -28,26 +28,11 @@ class DemoResult:
     seconds: float
 
 
-class LastStepRegressor(nn.Module):
-    """A recurrent encoder and a linear head on its last output: (B, T, I) -> (B, 1)."""
-
-    def __init__(self, encoder: nn.Module, hidden_size: int) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.head = nn.Linear(hidden_size, 1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        output, _ = self.encoder(x)  # (B, T, H)
-        return self.head(output[:, -1])  # (B, H) -> (B, 1)
-
 
 def build_models(hidden_size: int = 32) -> dict[str, LastStepRegressor]:
     """The two contestants, same width: an Elman RNN and an LSTM (forget bias 1)."""
-    return {
-        "RNN (tanh)": LastStepRegressor(RNN(2, hidden_size, batch_first=True), hidden_size),
-        "LSTM": LastStepRegressor(LSTM(2, hidden_size, batch_first=True, forget_bias=1.0),
-                                  hidden_size),
-    }
+    return {"RNN (tanh)": LastStepRegressor(2, hidden_size, cell="rnn"),
+            "LSTM": LastStepRegressor(2, hidden_size, cell="lstm", forget_bias=1.0)}
 
 
 def train_on_adding(model: nn.Module, *, seq_len: int, steps: int, batch_size: int = 32,

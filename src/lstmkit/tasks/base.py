@@ -1,0 +1,316 @@
+"""``Estimator``: the one base every task's estimator is built on.
+
+It is a scikit-learn estimator (``get_params``/``set_params``/``clone``/``repr`` work, and
+a task whose ``fit`` takes ``(X, y)`` runs inside ``Pipeline``, ``GridSearchCV`` and
+``cross_val_score``), and it is the one place that wires what every task needs: the
+settings dataclass, the :class:`~lstmkit.training.Trainer` with callbacks, checkpoints,
+resume, a time budget, threads and seeding, and the model directory (``save``/``load``).
+
+A task supplies its settings dataclass (see :mod:`lstmkit.settings`) and a few hooks::
+
+    class AddingRegressor(Estimator):
+        task = "adding"                 # written into saved model directories
+        settings_class = AddingSettings # its fields are the constructor's arguments
+
+        def _fit(self, X, y, context):  # prepare data, build the network, train
+            self.network_ = ...
+            self.history_ = self._train(self.network_, step, batches, val, context).history_
+
+        def _fitted_config(self): ...   # JSON needed to rebuild the network on load
+        def _restore(self, fitted, transforms, where): ...  # the inverse (no weights)
+
+The constructor takes the settings' fields plus ``train`` (a
+:class:`~lstmkit.training.TrainConfig`, default :meth:`default_train_config`) and
+``progress``, all keyword-only, and stores them unchanged (scikit-learn's rule); they are
+validated when the estimator is made and again by ``fit``. Learned attributes end in
+``_``; reading one before ``fit`` (or ``load``) raises scikit-learn's ``NotFittedError``
+naming the class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from torch import nn
+
+from ..errors import ConfigError, ModelFileError
+from ..settings import build_settings, to_dict
+from ..threads import torch_threads
+from ..training import Callback, TrainConfig, Trainer, load_model_dir, save_model_dir
+from ..training.seeding import seed_everything
+
+RUNTIME = ("train", "progress")  # constructor arguments besides the settings' fields
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """What ``fit`` passes to a task's ``_fit`` hook.
+
+    Attributes:
+        settings: the validated settings dataclass.
+        train: the validated :class:`~lstmkit.training.TrainConfig`.
+        callbacks: extra trainer callbacks (tracking, ...).
+        checkpoint_dir: where the trainer keeps checkpoints (None: in memory only).
+        resume: continue the interrupted run saved in ``checkpoint_dir``.
+        run_config: the configuration stored in checkpoints (resuming checks it).
+    """
+
+    settings: Any
+    train: TrainConfig
+    callbacks: tuple[Callback, ...] = ()
+    checkpoint_dir: Path | None = None
+    resume: bool = False
+    run_config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ContractExample:
+    """A tiny, fast instance of a task for the contract tests every task must pass.
+
+    Attributes:
+        estimator: an unfitted estimator with tiny settings.
+        X, y: data ``fit(X, y)`` accepts.
+        output: what a fitted estimator produces (predictions), compared after
+            ``save``/``load`` and between two fits with the same seed.
+    """
+
+    estimator: Estimator
+    X: Any
+    y: Any = None
+    output: Callable[[Estimator], Any] = lambda est: None
+
+
+class Estimator(BaseEstimator):
+    """The base of every lstmkit task estimator; see the module docstring.
+
+    Class attributes:
+        task: the task name written into model directories and checked on load.
+        settings_class: the task's settings dataclass; its fields are constructor
+            arguments.
+    """
+
+    task: ClassVar[str] = ""
+    settings_class: ClassVar[type]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "settings_class" in vars(cls) and "__init__" not in vars(cls):
+            cls.__init__ = _make_init(cls)
+
+    # -- settings ---------------------------------------------------------------------
+    @classmethod
+    def default_train_config(cls) -> TrainConfig:
+        """The training settings used when ``train`` is None."""
+        return TrainConfig()
+
+    @property
+    def settings(self) -> Any:
+        """The current parameters as the validated settings dataclass.
+
+        Raises:
+            ConfigError: naming the class, the parameter and the value at fault.
+        """
+        names = [f.name for f in dataclasses.fields(self.settings_class)]
+        return build_settings(self.settings_class, {n: getattr(self, n) for n in names},
+                              type(self).__name__)
+
+    @property
+    def train_config(self) -> TrainConfig:
+        """``train``, or :meth:`default_train_config` when it is None."""
+        if self.train is None:
+            return self.default_train_config()
+        if not isinstance(self.train, TrainConfig):
+            raise ConfigError(f"{type(self).__name__}: train must be a TrainConfig or None, "
+                              f"got {type(self.train).__name__}")
+        return self.train
+
+    def __getattr__(self, name: str) -> Any:
+        if name.endswith("_") and not name.startswith("_"):
+            raise NotFittedError(self._not_fitted())
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _not_fitted(self) -> str:
+        cls = type(self).__name__
+        return (f"This {cls} instance is not fitted yet: call fit(...) or {cls}.load(path) "
+                "first")
+
+    def _check_fitted(self) -> None:
+        if not any(k.endswith("_") and not k.startswith("_") for k in vars(self)):
+            raise NotFittedError(self._not_fitted())
+
+    # -- fit --------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, callbacks: Sequence[Callback] = (),
+            checkpoint_dir: str | os.PathLike | None = None, resume: bool = False,
+            run_config: dict[str, Any] | None = None) -> Estimator:
+        """Train on ``X`` (and ``y``, for tasks with targets apart from the inputs).
+
+        Args:
+            X, y: the data; see the task's class docstring.
+            callbacks: extra trainer callbacks (tracking, ...).
+            checkpoint_dir: where training checkpoints go (needed for ``resume``).
+            resume: continue the interrupted run saved in ``checkpoint_dir``.
+            run_config: the configuration stored in checkpoints (default: this
+                estimator's settings and training settings).
+
+        Returns:
+            self.
+        """
+        settings, train = self.settings, self.train_config
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, key)  # a second fit starts from nothing
+        context = FitContext(
+            settings, train, tuple(callbacks),
+            Path(checkpoint_dir) if checkpoint_dir is not None else None, resume,
+            run_config or {"settings": to_dict(settings), "train": to_dict(train)})
+        seed_everything(train.seed)
+        self._fit(X, y, context)
+        return self
+
+    def _fit(self, X: Any, y: Any, context: FitContext) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _fit")
+
+    def _train(self, network: nn.Module, step: Callable, batches: Any, val: Any,
+               context: FitContext, *, config: TrainConfig | None = None,
+               checkpoint_dir: Path | None = None,
+               evaluate_fn: Callable | None = None) -> Trainer:
+        """Train ``network`` with the engine's :class:`~lstmkit.training.Trainer`: the
+        context's callbacks, checkpoints and resume, the estimator's progress bar.
+
+        Args:
+            network, step, batches, val, evaluate_fn: as for the Trainer.
+            context: the fit's context.
+            config: the training settings (default ``context.train``), e.g. with another
+                seed for an ensemble member.
+            checkpoint_dir: this network's checkpoints (default the context's).
+        """
+        config = config or context.train
+        folder = context.checkpoint_dir if checkpoint_dir is None else checkpoint_dir
+        trainer = Trainer(network, step, config, checkpoint_dir=folder,
+                          callbacks=context.callbacks, evaluate_fn=evaluate_fn,
+                          run_config=context.run_config, progress=self.progress)
+        resumable = context.resume and folder is not None and (
+            folder / "last.safetensors").exists()
+        with torch_threads(getattr(context.settings, "num_threads", None)):
+            trainer.fit(batches, val, resume=resumable)
+        return trainer
+
+    # -- persistence ------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model directory: config.json (settings, training settings and what
+        ``fit`` learned besides the weights), model.safetensors, one JSON per transform.
+
+        Returns:
+            ``Path(path)``.
+        """
+        self._check_fitted()
+        config = {"settings": to_dict(self.settings), "train": to_dict(self.train_config),
+                  "fitted": self._fitted_config()}
+        return save_model_dir(path, self._network().state_dict(), config, self._transforms(),
+                              task=self.task)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Estimator:
+        """An estimator saved by :meth:`save`, ready to use; reads JSON and safetensors
+        only (never a pickle).
+
+        Raises:
+            ModelFileError: naming the file and the field at fault: another task's model,
+                invalid settings, or weights that do not fit the network.
+        """
+        path = Path(path)
+        files = load_model_dir(path)
+        where = path / "config.json"
+        if files.task != cls.task:
+            raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a "
+                                 f"{cls.task!r} model ({cls.__name__})")
+        config = files.config
+        try:
+            settings = build_settings(cls.settings_class, config.get("settings"),
+                                      f"{where}: settings")
+            train = build_settings(TrainConfig, config.get("train"), f"{where}: train")
+        except ConfigError as exc:
+            raise ModelFileError(str(exc)) from None
+        fitted = config.get("fitted")
+        if not isinstance(fitted, dict):
+            raise ModelFileError(f"{where}: 'fitted' must be an object, got "
+                                 f"{type(fitted).__name__}")
+        model = cls(**{f.name: getattr(settings, f.name)
+                       for f in dataclasses.fields(settings)}, train=train)
+        try:
+            model._restore(fitted, files.transforms, where)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{where}: invalid fitted state: {exc}") from None
+        try:
+            model._network().load_state_dict(files.state_dict)
+        except RuntimeError as exc:
+            detail = " ".join(str(exc).split())
+            raise ModelFileError(f"{path / 'model.safetensors'}: the weights do not fit the "
+                                 f"network config.json describes: {detail}") from None
+        model._network().eval()
+        return model
+
+    def _network(self) -> nn.Module:
+        """The fitted network whose weights are saved (default ``network_``)."""
+        return self.network_
+
+    def _fitted_config(self) -> dict[str, Any]:
+        """JSON-able state learned by ``fit`` besides the weights (sizes, metrics...)."""
+        return {}
+
+    def _transforms(self) -> dict[str, dict[str, Any]]:
+        """``{name: JSON dict}`` of learned data transforms (scalers, tokenizer...)."""
+        return {}
+
+    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+                 where: Path) -> None:
+        """Set the learned attributes from what :meth:`_fitted_config` and
+        :meth:`_transforms` saved, and build the untrained network (``load`` then
+        reads the weights into it)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _restore")
+
+    @classmethod
+    def contract_example(cls) -> ContractExample:
+        """A tiny example of this task for the contract tests (see docs/tasks.md)."""
+        raise NotImplementedError(f"{cls.__name__} must implement contract_example")
+
+
+def _make_init(cls: type[Estimator]) -> Callable[..., None]:
+    """An ``__init__`` whose keyword-only arguments are ``cls.settings_class``'s fields
+    plus ``train`` and ``progress``, storing each unchanged and then validating them.
+
+    scikit-learn reads the parameters from the signature, so it is set explicitly.
+    """
+    fields = dataclasses.fields(cls.settings_class)
+    defaults = {f.name: f.default for f in fields}
+    defaults.update(train=None, progress=False)
+    clash = sorted(set(f.name for f in fields) & set(RUNTIME))
+    if clash:
+        raise TypeError(f"{cls.__name__}: settings fields may not be named {clash}")
+
+    def __init__(self: Estimator, **params: Any) -> None:
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise ConfigError(f"{type(self).__name__}: unknown argument"
+                              f"{'s' * (len(unknown) > 1)} {', '.join(unknown)}; valid: "
+                              f"{', '.join(defaults)}")
+        for name, default in defaults.items():
+            setattr(self, name, params.get(name, default))
+        self.settings  # noqa: B018 -- validates now, so a bad argument fails here
+        self.train_config  # noqa: B018
+
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d)
+           for n, d in defaults.items()])
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__doc__ = f"Make a {cls.__name__}; the arguments are the fields of " \
+                       f"{cls.settings_class.__name__}, plus train and progress."
+    return __init__
