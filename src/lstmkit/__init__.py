@@ -3,6 +3,7 @@
 The public API, re-exported; see the submodules for the rest.
 """
 
+from ._version import __version__
 from .cells import (
     GRUCell,
     LayerNormLSTMCell,
@@ -16,11 +17,24 @@ from .cells import (
 )
 from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 
-__version__ = "0.1.0"
+# The task estimators load pandas, scikit-learn and more: imported on first use, so that
+# ``import lstmkit`` costs torch and the layers only.
+_LAZY = {"Forecaster": "lstmkit.tasks.forecasting", "TextModel": "lstmkit.tasks.text_model",
+         "SequenceRegressor": "lstmkit.tasks.adding"}
 
-# after __version__, which the training package reads
-from .tasks.forecasting import Forecaster
-from .tasks.text_model import TextModel
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lstmkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "GRU",
@@ -36,6 +50,7 @@ __all__ = [
     "Recurrent",
     "RecurrentCell",
     "RecurrentTrace",
+    "SequenceRegressor",
     "TextModel",
     "__version__",
     "cell_names",
