@@ -75,7 +75,7 @@ def read_text_model(cls, path: str | os.PathLike):
         raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a text model")
     where = path / "config.json"
     config = validate(config_schema(cls), files.config, where, prefix="config")
-    check_bounds(config, BOUNDS, where)
+    check_bounds(config, BOUNDS, where, prefix="config")
     params = config.params.model_dump()
     params["train"] = config.params.train
     threads = params["num_threads"]

@@ -4,9 +4,10 @@ A task describes the ``config`` of its ``config.json`` as a pydantic model over 
 dataclasses it already has (its options, :class:`~lstmkit.training.TrainConfig`, ...),
 so each field is checked against the type the code declares: strict JSON types (no
 ``"32"`` for 32, no ``true`` for 1, no ``NaN``), no unknown keys, no missing ones, and the
-dataclasses' own checks. :func:`check_bounds` then holds the counts to the caps of
-:mod:`lstmkit.limits`. Every failure is a :class:`~lstmkit.errors.ModelFileError`
-naming the file and the field.
+dataclasses' own checks. Every field is required, defaults or not: the files are
+written with all of them, so a missing one means a damaged file. :func:`check_bounds`
+then holds the counts to the caps of :mod:`lstmkit.limits`. Every failure is a
+:class:`~lstmkit.errors.ModelFileError` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def validate(schema: type, content: Any, where: str | os.PathLike, *,
         ModelFileError: ``"<where>: field <path>: <what is wrong>"``, for the first
             field at fault.
     """
+    missing = first_missing(schema, content)
+    if missing:
+        name = ".".join([prefix, *missing] if prefix else missing)
+        raise ModelFileError(f"{where}: field {name} is missing")
     try:
         return _adapter(schema).validate_json(json.dumps(content, allow_nan=True))
     except ValidationError as exc:
@@ -68,10 +73,27 @@ def describe(error: Mapping[str, Any], schema: type, prefix: str = "") -> str:
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         valid = field_names(schema, loc[:-1])
         return f"unknown field {name}" + (f"; valid: {', '.join(valid)}" if valid else "")
-    message = error["msg"].removeprefix("Value error, ")
+    if kind == "value_error":  # a dataclass's own check: its message names the value
+        return f"field {name}: {error['msg'].removeprefix('Value error, ')}"
+    message = error["msg"]
     got = json.dumps(error.get("input"), default=str)
     got = got if len(got) <= 60 else got[:57] + "..."
     return f"field {name}: {message} (got {got})"
+
+
+def first_missing(schema: type, content: Any) -> list[str]:
+    """The path of the first field of ``schema`` (or of a model or dataclass inside it)
+    that ``content`` lacks, or []."""
+    hints = _hints(schema)
+    if not isinstance(content, dict):
+        return []
+    for name, hint in hints.items():
+        if name not in content:
+            return [name]
+        inner = first_missing(hint, content[name])
+        if inner:
+            return [name, *inner]
+    return []
 
 
 def field_names(schema: type, loc: list[str]) -> list[str]:
@@ -93,12 +115,13 @@ def _hints(schema: Any) -> dict[str, Any]:
     return {}
 
 
-def check_bounds(value: Any, bounds: Bounds, where: str | os.PathLike) -> None:
+def check_bounds(value: Any, bounds: Bounds, where: str | os.PathLike, *,
+                 prefix: str = "") -> None:
     """Hold the counts at the dotted paths of ``bounds`` to ``(low, high)``.
 
     A path names an attribute of ``value`` (``"options.hidden_size"``); None passes (a
     setting left to its default, or a part that is absent); a list or tuple is held
-    by its length.
+    by its length. ``prefix`` is the dotted path of ``value`` in the file.
 
     Raises:
         ModelFileError: ``"<where>: field <path> must be between <low> and <high>, got
@@ -109,7 +132,8 @@ def check_bounds(value: Any, bounds: Bounds, where: str | os.PathLike) -> None:
         count = len(found) if isinstance(found, (list, tuple)) else found
         if count is not None and not low <= count <= high:
             what = "the length of field" if count is not found else "field"
-            raise ModelFileError(f"{where}: {what} {path} must be between {low} and {high}, "
+            name = f"{prefix}.{path}" if prefix else path
+            raise ModelFileError(f"{where}: {what} {name} must be between {low} and {high}, "
                                  f"got {count}")
 
 
@@ -118,10 +142,10 @@ def _attribute(value: Any, name: str) -> Any:
 
 
 def signature_schema(func: Callable, name: str) -> type[Schema]:
-    """A :class:`Schema` whose fields are the keyword arguments of ``func`` (types and
-    defaults from its signature), for settings saved as ``get_params()``."""
+    """A :class:`Schema` whose fields are the keyword-only arguments of ``func``, with
+    the types its signature declares, all required: for settings saved as
+    ``get_params()``, which writes every one."""
     hints = get_type_hints(func)
     params = inspect.signature(func).parameters.values()
-    spec = {p.name: (hints[p.name], ... if p.default is p.empty else p.default)
-            for p in params if p.name != "self" and p.kind is p.KEYWORD_ONLY}
+    spec = {p.name: (hints[p.name], ...) for p in params if p.kind is p.KEYWORD_ONLY}
     return create_model(name, __base__=Schema, **spec)

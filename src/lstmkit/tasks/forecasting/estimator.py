@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from ...errors import ConfigError, DatasetError
 from ...limits import MAX_STEPS, check_count
 from ...models.forecaster import ForecastEnsemble, ForecastNet
 from ...training import Callback, TrainConfig
-from .features import Scalers, fit_scalers
+from .features import fit_scalers
 from .options import ForecastOptions
 from .prediction import forecast_after, future_values
 from .training import train_members

@@ -106,7 +106,7 @@ def read_forecaster(path: str | os.PathLike) -> Forecaster:
         raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a forecaster")
     where = path / "config.json"
     config = validate(ForecastConfig, files.config, where, prefix="config")
-    check_bounds(config, BOUNDS, where)
+    check_bounds(config, BOUNDS, where, prefix="config")
     check_layout(config, where)
     scalers = read_scalers(files.transforms.get("scalers"), config, path / "scalers.json")
     model = Forecaster(train=config.train, **asdict(config.options))
