@@ -136,7 +136,7 @@ def test_text_model_load_refuses_bad_cache_settings(fitted, tmp_path):
     config = json.loads(path.read_text())
     config["config"]["cache"] = {"size": -5, "theta": 1.0, "lam": 0.2}
     path.write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match=r"config.json: bad cache settings: NeuralCache: "
+    with pytest.raises(ModelFileError, match=r"config\.json: field config\.cache: NeuralCache: "
                        r"expected size >= 1"):
         TextModel.load(tmp_path / "m")
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 
 import pytest
 import torch
 
 from lstmkit import LSTM
-from lstmkit.errors import ModelFileError
-from lstmkit.training import FORMAT_VERSION, load_model_dir, save_model_dir
+from lstmkit.errors import CheckpointError, ModelFileError
+from lstmkit.limits import MAX_HEADER_BYTES, MAX_JSON_BYTES
+from lstmkit.training import FORMAT_VERSION, load_checkpoint, load_model_dir, save_model_dir
+from lstmkit.training.bounded_read import read_bounded
+from lstmkit.training.model_files import load_weights
+from lstmkit.training.safetensors_io import read_tensors, write_tensors
 
 SCALER = {"kind": "standard", "mean": [1.5], "std": [0.5]}
 
@@ -93,3 +98,133 @@ def test_model_dir_missing_parts_are_named(tmp_path):
 def test_model_dir_rejects_reserved_transform_names(tmp_path):
     with pytest.raises(ValueError, match="transform names must be identifiers"):
         save_model_dir(tmp_path / "m", {}, {}, {"config": {}})
+
+
+# -- loaders that trust nothing ---------------------------------------------------------
+def test_model_dir_refuses_a_symlink_out_of_the_directory(tmp_path):
+    _, path = saved(tmp_path)
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(SCALER))
+    (path / "scaler.json").unlink()
+    (path / "scaler.json").symlink_to(outside)
+    with pytest.raises(ModelFileError, match=r"scaler\.json: a symbolic link to .*outside\.json, "
+                       "outside .*; refusing to read it"):
+        load_model_dir(path)
+
+
+def test_model_dir_follows_a_symlink_that_stays_inside(tmp_path):
+    _, path = saved(tmp_path)
+    os.rename(path / "scaler.json", path / "real.json")
+    (path / "scaler.json").symlink_to("real.json")
+    assert load_model_dir(path).transforms == {"scaler": SCALER}
+
+
+@pytest.mark.parametrize("victim", ["config.json", "model.safetensors", "scaler.json"])
+def test_model_dir_fifo_is_refused_without_blocking(tmp_path, victim):
+    _, path = saved(tmp_path)
+    (path / victim).unlink()
+    os.mkfifo(path / victim)
+    with pytest.raises(ModelFileError, match=f"{victim}: a FIFO \\(named pipe\\), not a regular "
+                       "file"):
+        load_model_dir(path)
+
+
+def test_read_bounded_refuses_devices_and_directories(tmp_path):
+    with pytest.raises(ModelFileError, match="/dev/zero: a character device, not a regular"):
+        read_bounded("/dev/zero", limit=10, error=ModelFileError)
+    with pytest.raises(ModelFileError, match="a directory, not a regular file"):
+        read_bounded(tmp_path, limit=10, error=ModelFileError)
+    with pytest.raises(ModelFileError, match="nowhere: file not found"):
+        read_bounded(tmp_path / "nowhere", limit=10, error=ModelFileError)
+
+
+def test_read_bounded_checks_the_size_before_reading(tmp_path):
+    big = tmp_path / "big"
+    with open(big, "wb") as f:
+        f.truncate(2**40)  # sparse: a terabyte that takes no space
+    with pytest.raises(ModelFileError, match=f"big: {2**40} bytes, more than the 1000 "):
+        read_bounded(big, limit=1000, error=ModelFileError)
+    (tmp_path / "small").write_bytes(b"x" * 1000)
+    assert read_bounded(tmp_path / "small", limit=1000) == b"x" * 1000
+
+
+def test_model_dir_oversize_json_is_refused(tmp_path):
+    _, path = saved(tmp_path)
+    with open(path / "scaler.json", "r+b") as f:
+        f.truncate(MAX_JSON_BYTES + 1)
+    with pytest.raises(ModelFileError, match=r"scaler\.json: 67108865 bytes, more than"):
+        load_model_dir(path)
+
+
+@pytest.mark.parametrize("name", ["../../etc/x", "a/b", "config", "", "x.y", 3])
+def test_model_dir_transform_names_must_be_simple(tmp_path, name):
+    _, path = saved(tmp_path)
+    header = json.loads((path / "config.json").read_text())
+    header["transforms"] = [name]
+    (path / "config.json").write_text(json.dumps(header))
+    with pytest.raises(ModelFileError, match=f"config\\.json: transform name "
+                       f"{re.escape(json.dumps(name))} is not a simple name"):
+        load_model_dir(path)
+
+
+def test_safetensors_header_longer_than_the_cap_is_refused(tmp_path):
+    path = tmp_path / "w.safetensors"
+    path.write_bytes((MAX_HEADER_BYTES + 1).to_bytes(8, "little") + b"{}")
+    with pytest.raises(ModelFileError, match="more than the 104857600 a safetensors header"):
+        read_tensors(path, ModelFileError)
+
+
+def test_checkpoint_fifo_and_bad_version_are_one_error(tmp_path):
+    os.mkfifo(tmp_path / "last.safetensors")
+    with pytest.raises(CheckpointError, match="FIFO"):
+        load_checkpoint(tmp_path / "last.safetensors")
+    path = tmp_path / "other.safetensors"
+    write_tensors(path, {}, {"format": "lstmkit-checkpoint", "version": "x1"})
+    with pytest.raises(CheckpointError, match="format version 'x1' is not a number"):
+        load_checkpoint(path)
+
+
+def test_load_weights_checks_shapes_on_meta_before_allocating(tmp_path):
+    _, path = saved(tmp_path)
+    files = load_model_dir(path)
+    net = load_weights(path, lambda: LSTM(2, 3), files.state_dict)
+    assert not net.training
+    torch.testing.assert_close(net.state_dict(), files.state_dict)
+    with pytest.raises(ModelFileError, match=r"model\.safetensors: does not match the network "
+                       r"config\.json describes: weight weight_ih_l0 has shape \(12, 2\), "
+                       r"expected \(4000, 2\)"):
+        load_weights(path, lambda: LSTM(2, 1000), files.state_dict)  # 16 MB never allocated
+    with pytest.raises(ModelFileError, match="missing weight weight_ih_l1 \\(and 3 more\\)"):
+        load_weights(path, lambda: LSTM(2, 3, num_layers=2), files.state_dict)
+    with pytest.raises(ModelFileError, match=r"config\.json: describes no network .*boom"):
+        load_weights(path, lambda: (_ for _ in ()).throw(ValueError("boom")), files.state_dict)
+
+
+def test_config_schema_names_file_and_field():
+    from dataclasses import dataclass
+
+    from lstmkit.training.config_schema import Schema, check_bounds, validate
+
+    @dataclass
+    class Inner:
+        size: int = 3
+
+    class Outer(Schema):
+        inner: Inner
+        name: str
+
+    assert validate(Outer, {"inner": {"size": 4}, "name": "a"}, "f.json").inner == Inner(4)
+    for content, message in [
+            ({"inner": {}, "name": "a"}, "f.json: field config.inner.size is missing"),
+            ({"inner": {"size": 1.5}, "name": "a"}, "field config.inner.size: Input should "
+                                                     "be a valid integer"),
+            ({"inner": {"size": 1, "x": 0}, "name": "a"}, "unknown field config.inner.x; "
+                                                          "valid: size"),
+            ({"inner": {"size": 1}, "name": None}, "field config.name: Input should be a "
+                                                   "valid string \\(got null\\)")]:
+        with pytest.raises(ModelFileError, match=message):
+            validate(Outer, content, "f.json", prefix="config")
+    with pytest.raises(ModelFileError, match=r"f\.json: field inner\.size must be between "
+                       "1 and 2, got 4"):
+        check_bounds(validate(Outer, {"inner": {"size": 4}, "name": "a"}, "f.json"),
+                     {"inner.size": (1, 2)}, "f.json")

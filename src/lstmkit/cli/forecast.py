@@ -159,14 +159,18 @@ def predict(
     model_dir: Annotated[Path, typer.Argument(
         help="A saved model (or a forecast --out directory).")],
     data: str = typer.Option(..., "--data", help="History to forecast from (file or name)."),
-    steps: int | None = typer.Option(None, "--steps", min=1, help="Steps (default K)."),
+    steps: int | None = typer.Option(None, "--steps", help="Steps (default K; at most "
+                                     "100000)."),
     future: str | None = typer.Option(None, "--future", help="Future covariates file."),
     out: Annotated[Path | None, typer.Option(
         "--out", help="CSV to write (default: stdout).")] = None,
 ) -> None:
     """Forecast the next steps after the end of --data with a saved model."""
+    from ..limits import MAX_STEPS, check_count
     from ..tasks.forecasting import Forecaster
 
+    if steps is not None:
+        check_count("--steps", steps, MAX_STEPS)
     if (model_dir / "model" / "config.json").is_file():
         model_dir = model_dir / "model"
     if not (model_dir / "config.json").is_file():

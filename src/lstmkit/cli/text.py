@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from ..errors import ConfigError, ModelFileError
+from ..limits import MAX_BEAM, MAX_LENGTH, MAX_TOP, check_count
 
 app = typer.Typer(help="Language models of text: train, evaluate, generate, suggest, inspect.",
                   no_args_is_help=True)
@@ -112,16 +113,20 @@ def evaluate(
 def generate(
     model_dir: Path = MODEL_DIR,
     prompt: str = typer.Option(..., "--prompt", help="Text to start from."),
-    length: int = typer.Option(500, "--length", help="Tokens to generate."),
+    length: int = typer.Option(500, "--length", help="Tokens to generate (at most "
+                               "1000000)."),
     temperature: float = typer.Option(1.0, "--temperature", help="0 is greedy."),
     top_k: int | None = typer.Option(None, "--top-k", help="Sample among the k likeliest."),
     top_p: float | None = typer.Option(None, "--top-p", help="Nucleus sampling mass."),
-    beam: int = typer.Option(1, "--beam", help="Beam search width (> 1: deterministic)."),
+    beam: int = typer.Option(1, "--beam", help="Beam search width (> 1: deterministic; at "
+                             "most 256)."),
     seed: int | None = typer.Option(None, "--seed", help="Same seed, same text."),
     cache: bool = typer.Option(False, "--cache", help="Mix in the model's continuous cache "
                                "(off: it copies the model's own output into loops)."),
 ) -> None:
     """Continue a prompt, streaming the text as it is produced."""
+    check_count("--length", length, MAX_LENGTH)
+    check_count("--beam", beam, MAX_BEAM)
     model = load_text_model(model_dir)
     model.encode_prompt(prompt)  # fail on a bad prompt before printing anything
 
@@ -139,7 +144,7 @@ def generate(
 def suggest(
     model_dir: Path = MODEL_DIR,
     prompt: str = typer.Option(..., "--prompt", help="Text so far."),
-    top: int = typer.Option(5, "--top", help="How many suggestions."),
+    top: int = typer.Option(5, "--top", help="How many suggestions (at most 10000)."),
     words: bool = typer.Option(
         False, "--words", help="Complete the word the prompt ends with: whole words and "
         "the probability that the word being typed is exactly that one (character-level "
@@ -148,6 +153,7 @@ def suggest(
                                "continuous cache (names and words from a long prompt)."),
 ) -> None:
     """The likeliest next tokens (or, with --words, words) and their probabilities."""
+    check_count("--top", top, MAX_TOP)
     model = load_text_model(model_dir)
     for token, p in model.suggest(prompt, top=top, words=words, cache=cache):
         typer.echo(f"{p:.4f}  {token!r}")

@@ -87,12 +87,18 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if metadata.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path}: not an lstmkit checkpoint (no '{CHECKPOINT_FORMAT}' "
                               "format tag)")
-    version = int(metadata.get("version", "0"))
-    if version > CHECKPOINT_VERSION:
+    version = metadata.get("version", "0")
+    if not version.isdigit():
+        raise CheckpointError(f"{path}: corrupt checkpoint (format version {version!r} is "
+                              "not a number)")
+    if int(version) > CHECKPOINT_VERSION:
         raise CheckpointError(f"{path}: checkpoint format version {version} is newer than "
                               f"this lstmkit reads ({CHECKPOINT_VERSION}); upgrade lstmkit")
     try:
         body = json.loads(metadata["state"])
+        if not isinstance(body, dict) or not all(
+                isinstance(body[k], dict) for k in ("progress", "config", "extra")):
+            raise TypeError("expected a JSON object with progress, config and extra objects")
         return Checkpoint(
             model={k[len(MODEL_PREFIX):]: v for k, v in tensors.items()
                    if k.startswith(MODEL_PREFIX)},
@@ -101,5 +107,5 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             rng=decode_state(body["rng"], tensors),
             carried_state=decode_state(body["carried_state"], tensors),
             progress=body["progress"], config=body["config"], extra=body["extra"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise CheckpointError(f"{path}: corrupt checkpoint state ({exc!r})") from None

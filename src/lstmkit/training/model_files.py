@@ -9,28 +9,41 @@ Layout of a model directory::
 
 Loading reads JSON and safetensors only and never unpickles: a file that carries a
 pickle payload is refused without being run. A directory written by a newer format
-version is refused with a message saying so.
+version is refused with a message saying so. It trusts nothing: every file must be a
+regular file inside the directory (no symbolic link out of it, no FIFO, no device), no
+larger than the caps of :mod:`lstmkit.limits`; transform names must be simple names;
+and :func:`load_weights` checks the weights against the network the config describes
+before that network is allocated.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from torch import Tensor
+import torch
+from torch import Tensor, nn
 
 from .. import __version__
 from ..errors import ModelFileError
+from ..limits import MAX_JSON_BYTES, MAX_TRANSFORMS
+from .bounded_read import read_bounded
 from .safetensors_io import PICKLE_PREFIXES, fsync_dir, read_tensors, write_tensors
 
 MODEL_FORMAT = "lstmkit-model"
 FORMAT_VERSION = 1
 RESERVED_NAMES = ("config", "model")
+SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+HEADER_TYPES = {"format": str, "format_version": int, "lstmkit_version": str, "task": str,
+                "config": dict, "transforms": list}
+OPTIONAL_HEADER = ("lstmkit_version", "task")
 
 
 @dataclass(frozen=True)
@@ -93,26 +106,119 @@ def load_model_dir(path: str | os.PathLike) -> ModelFiles:
     """Read a model directory written by :func:`save_model_dir`; never unpickles.
 
     Raises:
-        ModelFileError: naming the file at fault: missing, corrupt, a pickle, or written
-            by a newer format version.
+        ModelFileError: naming the file at fault: missing, not a regular file inside
+            the directory, too large, corrupt, a pickle, a bad header or transform name,
+            or written by a newer format version.
     """
     path = Path(path)
     if not path.is_dir():
         raise ModelFileError(f"{path}: no such model directory")
-    header = read_json(path / "config.json")
+    header = read_header(path)
+    state_dict, _ = read_tensors(path / "model.safetensors", ModelFileError, inside=path)
+    transforms = {name: read_json(path / f"{name}.json", inside=path)
+                  for name in header["transforms"]}
+    return ModelFiles(state_dict=state_dict, config=header["config"], transforms=transforms,
+                      task=header.get("task", ""), format_version=header["format_version"])
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """The checked ``config.json`` of the model directory ``path``."""
+    where = path / "config.json"
+    header = read_json(where, inside=path)
     if header.get("format") != MODEL_FORMAT:
-        raise ModelFileError(f"{path / 'config.json'}: not an lstmkit model (format is "
+        raise ModelFileError(f"{where}: not an lstmkit model (format is "
                              f"{header.get('format')!r}, expected {MODEL_FORMAT!r})")
     version = header.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
         raise ModelFileError(
             f"{path}: saved with model format version {version} (lstmkit "
             f"{header.get('lstmkit_version', '?')}), but this lstmkit ({__version__}) reads "
             f"format versions up to {FORMAT_VERSION}; upgrade lstmkit to load it")
-    state_dict, _ = read_tensors(path / "model.safetensors", ModelFileError)
-    transforms = {name: read_json(path / f"{name}.json") for name in header["transforms"]}
-    return ModelFiles(state_dict=state_dict, config=header["config"], transforms=transforms,
-                      task=header.get("task", ""), format_version=version)
+    unknown = sorted(set(header) - set(HEADER_TYPES))
+    if unknown:
+        raise ModelFileError(f"{where}: unknown field {unknown[0]}; valid: "
+                             f"{', '.join(sorted(HEADER_TYPES))}")
+    for key, kind in HEADER_TYPES.items():
+        if key not in OPTIONAL_HEADER and key not in header:
+            raise ModelFileError(f"{where}: field {key} is missing")
+        if key in header and not isinstance(header[key], kind):
+            raise ModelFileError(f"{where}: field {key} must be a JSON {kind.__name__}, got "
+                                 f"{json.dumps(header[key])[:60]}")
+    check_transform_names(header["transforms"], where)
+    return header
+
+
+def check_transform_names(names: list[Any], where: Path) -> None:
+    """Transform names must be distinct simple names (letters, digits, ``_``), so that
+    ``<name>.json`` stays inside the model directory."""
+    if len(names) > MAX_TRANSFORMS:
+        raise ModelFileError(f"{where}: {len(names)} transforms, more than the "
+                             f"{MAX_TRANSFORMS} a model may have")
+    for name in names:
+        if (not isinstance(name, str) or not SIMPLE_NAME.fullmatch(name)
+                or name in RESERVED_NAMES):
+            raise ModelFileError(
+                f"{where}: transform name {json.dumps(name)[:60]} is not a simple name "
+                f"(letters, digits and _, not {' or '.join(RESERVED_NAMES)}); refusing to "
+                "read it")
+    if len(set(names)) < len(names):
+        raise ModelFileError(f"{where}: transform names repeat: {names}")
+
+
+def load_weights(path: str | os.PathLike, build: Callable[[], nn.Module],
+                 state_dict: dict[str, Tensor]) -> nn.Module:
+    """The network ``build()`` makes, in eval mode, holding ``state_dict``.
+
+    The network is first built on the meta device (no memory), and the weights are
+    checked against it (names, shapes, finite values) before the real one is allocated,
+    so a config.json that describes a huge network or one the weights do not fit fails
+    in one line instead of running out of memory or deep inside ``load_state_dict``.
+
+    Args:
+        path: the model directory (for messages).
+        build: makes the network config.json describes.
+        state_dict: the weights read from model.safetensors.
+
+    Raises:
+        ModelFileError: naming config.json if the network cannot be built from it, or
+            model.safetensors if the weights do not fit it.
+    """
+    path = Path(path)
+    try:
+        with torch.device("meta"):
+            skeleton = build()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path / 'config.json'}: describes no network lstmkit can "
+                             f"build ({exc})") from None
+    problem = weights_mismatch(skeleton.state_dict(), state_dict)
+    if problem:
+        raise ModelFileError(f"{path / 'model.safetensors'}: does not match the network "
+                             f"config.json describes: {problem}")
+    net = build()
+    net.load_state_dict(state_dict)
+    return net.eval()
+
+
+def weights_mismatch(expected: dict[str, Tensor], got: dict[str, Tensor]) -> str:
+    """What keeps ``got`` from loading where ``expected`` is wanted ("" if nothing)."""
+    missing = [k for k in expected if k not in got]
+    if missing:
+        return f"missing weight {missing[0]}" + (
+            f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+    extra = [k for k in got if k not in expected]
+    if extra:
+        return f"unexpected weight {extra[0]}" + (
+            f" (and {len(extra) - 1} more)" if len(extra) > 1 else "")
+    for key, want in expected.items():
+        have = got[key]
+        if have.shape != want.shape:
+            return (f"weight {key} has shape {tuple(have.shape)}, expected "
+                    f"{tuple(want.shape)}")
+        if want.is_floating_point() and not have.is_floating_point():
+            return f"weight {key} has dtype {have.dtype}, expected a floating-point one"
+        if have.is_floating_point() and not bool(torch.isfinite(have).all()):
+            return f"weight {key} holds non-finite values (NaN or infinity)"
+    return ""
 
 
 def write_json(path: Path, content: dict[str, Any]) -> None:
@@ -123,12 +229,13 @@ def write_json(path: Path, content: dict[str, Any]) -> None:
         os.fsync(f.fileno())
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from ``path``, or :class:`ModelFileError` naming the file."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: missing from the model directory") from None
+def read_json(path: Path, *, inside: str | os.PathLike | None = None) -> dict[str, Any]:
+    """A JSON object from the regular file ``path`` (at most
+    :data:`~lstmkit.limits.MAX_JSON_BYTES`, inside the directory ``inside`` if given),
+    or :class:`ModelFileError` naming the file."""
+    if not os.path.lexists(path):
+        raise ModelFileError(f"{path}: missing from the model directory")
+    data = read_bounded(path, limit=MAX_JSON_BYTES, error=ModelFileError, inside=inside)
     if data.startswith(PICKLE_PREFIXES):
         raise ModelFileError(f"{path}: refusing to load a pickle file; lstmkit model files "
                              "are JSON and safetensors only and are never unpickled")
@@ -136,6 +243,8 @@ def read_json(path: Path) -> dict[str, Any]:
         content = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(content, dict):
         raise ModelFileError(f"{path}: expected a JSON object, got {type(content).__name__}")
     return content

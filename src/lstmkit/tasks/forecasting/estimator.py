@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ import pandas as pd
 from ...data.frequency import calendar_names, season_length
 from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
 from ...data.windows import Split, split_series
-from ...errors import ConfigError, DatasetError, ModelFileError
+from ...errors import ConfigError, DatasetError
+from ...limits import MAX_STEPS, check_count
 from ...models.forecaster import ForecastEnsemble, ForecastNet
-from ...training import Callback, TrainConfig, load_model_dir, save_model_dir
-from .features import Scalers, fit_scalers
+from ...training import Callback, TrainConfig
+from .features import fit_scalers
 from .options import ForecastOptions
 from .prediction import forecast_after, future_values
 from .training import train_members
@@ -217,6 +218,7 @@ class Forecaster:
         return forecast_after(self, series, ends, steps, future_values(self, series, future, steps))
 
     def _check_steps(self, steps: int) -> None:
+        check_count("Forecaster.predict: steps", steps, MAX_STEPS)
         if self.options.past_covariates and steps > self.model_horizon:
             raise ConfigError(f"Forecaster: with past covariates at most {self.model_horizon} "
                               f"steps can be forecast, got steps={steps}")
@@ -244,33 +246,21 @@ class Forecaster:
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
         """Write a model directory: config.json, model.safetensors, scalers.json."""
-        config = {"options": asdict(self.options), "train": asdict(self.train),
-                  "resolved": asdict(self.resolved_),
-                  "input_size": self.net_.members[0].encoder.input_size,
-                  "n_known": self.net_.members[0].n_known,
-                  "target_names": self.target_names_, "roles": self.roles_}
-        return save_model_dir(path, self.net_.state_dict(), config,
-                              {"scalers": self.scalers_.to_dict()}, task="forecast")
+        from .persistence import write_forecaster
+
+        return write_forecaster(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Forecaster:
-        """A forecaster saved by :meth:`save`, ready to ``predict``; never unpickles."""
-        files = load_model_dir(path)
-        if files.task != "forecast":
-            raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a "
-                                 "forecaster")
-        model = cls(train=TrainConfig(**files.config["train"]), **files.config["options"])
-        model.resolved_ = Resolved(**files.config["resolved"])
-        model.roles_ = files.config["roles"]
-        model.scalers_ = Scalers.from_dict(files.transforms["scalers"])
-        model.target_names_ = files.config["target_names"]
-        model.net_ = ForecastEnsemble([model.build_net(files.config["input_size"],
-                                                       len(files.config["target_names"]),
-                                                       files.config["n_known"])
-                                       for _ in range(model.options.n_models)])
-        model.net_.load_state_dict(files.state_dict)
-        model.net_.eval()
-        return model
+        """A forecaster saved by :meth:`save`, ready to ``predict``; never unpickles.
+
+        Raises:
+            ModelFileError: naming the file and field at fault (see
+                :mod:`~lstmkit.tasks.forecasting.persistence`).
+        """
+        from .persistence import read_forecaster
+
+        return read_forecaster(path)
 
     def build_net(self, input_size: int, n_targets: int, n_known: int) -> ForecastNet:
         """A fresh, untrained network with this forecaster's settings."""

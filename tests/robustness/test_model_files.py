@@ -1,0 +1,394 @@
+"""The corpus for model directories: every command that loads a saved model, over
+corrupt, hostile and oversized copies of one tiny forecaster and one tiny text model,
+and over counts past their caps.
+
+Each case copies the saved model next to the working directory (outside it, so that the
+harness never reads a FIFO or a sparse giant file), corrupts the copy, runs the command
+and asserts one ``error:`` line naming the file and the field, and nothing touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from lstmkit.limits import MAX_BEAM, MAX_JSON_BYTES, MAX_LENGTH, MAX_STEPS, MAX_TOP
+from lstmkit.training import FORMAT_VERSION, TrainConfig
+
+TEXT = "to be or not to be, that is the question. " * 20
+
+
+@pytest.fixture(scope="module")
+def forecast_model(tmp_path_factory) -> Path:
+    """A saved two-member forecaster of a monthly series (calendar features on)."""
+    from lstmkit.tasks.forecasting import Forecaster
+
+    root = tmp_path_factory.mktemp("forecast")
+    frame = history()
+    model = Forecaster(horizon=3, lookback=6, n_models=2, hidden_size=4, target="value",
+                       time_col="month", train=TrainConfig(epochs=1)).fit(frame)
+    return model.save(root / "model")
+
+
+@pytest.fixture(scope="module")
+def text_model(tmp_path_factory) -> Path:
+    """A saved character-level text model with a fitted cache."""
+    from lstmkit.tasks.text_model import TextModel
+
+    root = tmp_path_factory.mktemp("text")
+    model = TextModel(hidden_size=8, embedding_size=4, batch_size=4, bptt=8, cache_size=50,
+                      num_threads=1, train=TrainConfig(epochs=1), progress=False).fit(TEXT)
+    return model.save(root / "model")
+
+
+def history() -> pd.DataFrame:
+    months = pd.date_range("2000-01-01", periods=60, freq="MS")
+    return pd.DataFrame({"month": months.strftime("%Y-%m-%d"),
+                         "value": np.sin(np.arange(60) / 3) + 2})
+
+
+# -- corruptions: each takes the copied model directory ---------------------------------
+def edit(*path: str | int, value=None, delete: bool = False, file: str = "config.json"
+         ) -> Callable[[Path], None]:
+    """Set (or delete) the JSON value at ``path`` in ``file``."""
+    def apply(model: Path) -> None:
+        content = json.loads((model / file).read_text())
+        *parents, last = path
+        node = content
+        for key in parents:
+            node = node[key]
+        if delete:
+            del node[last]
+        else:
+            node[last] = value
+        (model / file).write_text(json.dumps(content))
+    return apply
+
+
+def cfg(*path: str, value=None, delete: bool = False) -> Callable[[Path], None]:
+    """Edit the task's ``config`` inside config.json."""
+    return edit("config", *path, value=value, delete=delete)
+
+
+def symlink(name: str, target: str) -> Callable[[Path], None]:
+    def apply(model: Path) -> None:
+        (model / name).unlink()
+        (model / name).symlink_to(target)
+    return apply
+
+
+def symlink_out(name: str) -> Callable[[Path], None]:
+    """Link ``name`` to an identical copy of itself outside the directory."""
+    def apply(model: Path) -> None:
+        outside = model.parent / f"outside-{name}"
+        shutil.copy(model / name, outside)
+        symlink(name, str(outside))(model)
+    return apply
+
+
+def fifo(name: str) -> Callable[[Path], None]:
+    def apply(model: Path) -> None:
+        (model / name).unlink()
+        os.mkfifo(model / name)
+    return apply
+
+
+def sparse(name: str, size: int) -> Callable[[Path], None]:
+    def apply(model: Path) -> None:
+        with open(model / name, "r+b") as f:
+            f.truncate(size)
+    return apply
+
+
+def raw(name: str, data: bytes | Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def apply(model: Path) -> None:
+        old = (model / name).read_bytes()
+        (model / name).write_bytes(data(old) if callable(data) else data)
+    return apply
+
+
+class RunsPayload:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+PICKLE = pickle.dumps(RunsPayload())
+
+
+def torch_pickle(model: Path) -> None:
+    torch.save({"w": torch.zeros(2)}, model / "model.safetensors")
+
+
+def nan_weight(model: Path) -> None:
+    import safetensors.torch
+
+    tensors = safetensors.torch.load_file(model / "model.safetensors")
+    key = sorted(tensors)[0]
+    tensors[key] = torch.full_like(tensors[key], float("nan"))
+    safetensors.torch.save_file(tensors, model / "model.safetensors",
+                                metadata={"format": "lstmkit-model"})
+
+
+def header_too_long(data: bytes) -> bytes:
+    return (10**6).to_bytes(8, "little") + data[8:200]
+
+
+# -- cases common to every loader: (id, corruption, fragments) ---------------------------
+def common(transform: str) -> list:
+    return [
+        ("config-symlink-out", symlink_out("config.json"), ["config.json", "symbolic link",
+                                                            "outside"]),
+        ("config-dev-zero", symlink("config.json", "/dev/zero"), ["config.json"]),
+        ("weights-dev-zero", symlink("model.safetensors", "/dev/zero"),
+         ["model.safetensors", "/dev/zero", "outside"]),
+        ("weights-fifo", fifo("model.safetensors"), ["model.safetensors", "FIFO"]),
+        ("transform-fifo", fifo(f"{transform}.json"), [f"{transform}.json", "FIFO"]),
+        ("transform-symlink-out", symlink_out(f"{transform}.json"),
+         [f"{transform}.json", "outside"]),
+        ("transform-dir", lambda m: ((m / f"{transform}.json").unlink(),
+                                     (m / f"{transform}.json").mkdir()),
+         [f"{transform}.json", "directory"]),
+        ("config-oversize", sparse("config.json", MAX_JSON_BYTES + 1),
+         ["config.json", f"more than the {MAX_JSON_BYTES}"]),
+        ("transform-oversize", sparse(f"{transform}.json", MAX_JSON_BYTES + 1),
+         [f"{transform}.json", "more than"]),
+        ("weights-oversize", sparse("model.safetensors", 17 * 2**30),
+         ["model.safetensors", "more than"]),
+        ("transform-traversal", edit("transforms", 0, value="../../etc/x"),
+         ["config.json", '"../../etc/x"', "not a simple name"]),
+        ("transform-absolute", edit("transforms", 0, value="/etc/passwd"),
+         ["config.json", "/etc/passwd", "not a simple name"]),
+        ("transform-not-string", edit("transforms", 0, value=7),
+         ["config.json", "transform name 7"]),
+        ("header-missing-config", edit("config", delete=True),
+         ["config.json", "field config is missing"]),
+        ("header-missing-transforms", edit("transforms", delete=True),
+         ["config.json", "field transforms is missing"]),
+        ("header-unknown-key", edit("evil", value=1), ["config.json", "unknown field evil"]),
+        ("header-config-not-object", edit("config", value=[1]),
+         ["config.json", "field config must be a JSON dict"]),
+        ("newer-format", edit("format_version", value=FORMAT_VERSION + 1),
+         [f"format version {FORMAT_VERSION + 1}", "upgrade lstmkit"]),
+        ("not-lstmkit", edit("format", value="other"), ["config.json", "not an lstmkit model"]),
+        ("config-not-json", raw("config.json", b"{oops"), ["config.json", "not valid JSON"]),
+        ("config-deep-json", raw("config.json", b"[" * 100_000 + b"]" * 100_000),
+         ["config.json", "not valid JSON"]),
+        ("config-pickle", raw("config.json", PICKLE), ["config.json", "pickle"]),
+        ("transform-pickle", raw(f"{transform}.json", PICKLE),
+         [f"{transform}.json", "pickle"]),
+        ("weights-torch-save", torch_pickle, ["model.safetensors", "pickle"]),
+        ("weights-truncated", raw("model.safetensors", lambda d: d[: len(d) // 2]),
+         ["model.safetensors", "truncated"]),
+        ("weights-tiny", raw("model.safetensors", b"\x01\x02"),
+         ["model.safetensors", "truncated"]),
+        ("weights-header-too-long", raw("model.safetensors", header_too_long),
+         ["model.safetensors", "header says 1000000 bytes"]),
+        ("weights-nan", nan_weight, ["model.safetensors", "non-finite"]),
+        ("missing-transform", lambda m: (m / f"{transform}.json").unlink(),
+         [f"{transform}.json", "missing"]),
+        ("wrong-task", edit("task", value="other"), ["not a"]),
+    ]
+
+
+FORECAST_CASES = [
+    *common("scalers"),
+    *[(f"missing-{key}", cfg(key, delete=True), ["config.json", f"config.{key} is missing"])
+      for key in ("options", "train", "resolved", "input_size", "n_known", "target_names",
+                  "roles")],
+    ("missing-option", cfg("options", "hidden_size", delete=True),
+     ["config.json", "config.options.hidden_size is missing"]),
+    ("hidden-size-string", cfg("options", "hidden_size", value="32"),
+     ["config.json", "config.options.hidden_size", "valid integer", '"32"']),
+    ("hidden-size-bool", cfg("options", "hidden_size", value=True),
+     ["config.options.hidden_size", "valid integer"]),
+    ("hidden-size-huge", cfg("options", "hidden_size", value=10**9),
+     ["config.json", "options.hidden_size must be between 1 and 65536, got 1000000000"]),
+    ("hidden-size-negative", cfg("options", "hidden_size", value=-4),
+     ["options.hidden_size must be between 1"]),
+    ("num-layers-zero", cfg("options", "num_layers", value=0),
+     ["options.num_layers must be between 1"]),
+    ("n-models-1e7-float", cfg("options", "n_models", value=1e7),
+     ["config.options.n_models", "valid integer"]),
+    ("n-models-1e7", cfg("options", "n_models", value=10**7),
+     ["options.n_models must be between 1 and 1000, got 10000000"]),
+    ("n-models-mismatch", cfg("options", "n_models", value=3),
+     ["model.safetensors", "does not match the network config.json describes",
+      "missing weight members.2"]),
+    ("hidden-size-mismatch", cfg("options", "hidden_size", value=5),
+     ["model.safetensors", "does not match", "expected"]),
+    ("n-paths-huge", cfg("options", "n_paths", value=10**9), ["options.n_paths"]),
+    ("horizon-huge", cfg("resolved", "horizon", value=10**9), ["resolved.horizon"]),
+    ("lookback-null", cfg("resolved", "lookback", value=None),
+     ["config.resolved.lookback", "valid integer"]),
+    ("unknown-option", cfg("options", "evil", value=1),
+     ["unknown field config.options.evil", "valid:", "hidden_size"]),
+    ("unknown-config-key", cfg("evil", value=1), ["unknown field config.evil"]),
+    ("bad-strategy", cfg("options", "strategy", value="sideways"),
+     ["config.options", "strategy must be one of"]),
+    ("bad-cell", cfg("options", "cell", value="nope"),
+     ["config.json", "describes no network"]),
+    ("lr-string", cfg("train", "lr", value="fast"), ["config.train.lr", "valid number"]),
+    ("lr-nan", raw("config.json", lambda d: d.replace(b'"lr": 0.001', b'"lr": NaN')),
+     ["config.train.lr"]),
+    ("target-names-not-list", cfg("target_names", value=3), ["config.target_names"]),
+    ("target-names-empty", cfg("target_names", value=[]),
+     ["the length of field config.target_names must be between 1"]),
+    ("input-size-wrong", cfg("input_size", value=7),
+     ["config.input_size is 7", "make 3"]),
+    ("calendar-unknown", cfg("resolved", "calendar", value=["evil_sin"]),
+     ["config.resolved.calendar", "'evil_sin'"]),
+    ("scalers-missing-key", edit("target", delete=True, file="scalers.json"),
+     ["scalers.json", "field target is missing"]),
+    ("scalers-width", edit("target", "mean", value=[[1.0, 2.0]], file="scalers.json"),
+     ["scalers.json", "field target", "1 column(s)"]),
+    ("scalers-std-zero", edit("target", "std", value=[[0.0]], file="scalers.json"),
+     ["scalers.json", "std > 0"]),
+    ("scalers-string", edit("target", "log", value="no", file="scalers.json"),
+     ["scalers.json", "field target.log"]),
+]
+
+
+def copy_model(source: Path, cli) -> Path:
+    model = cli.cwd.parent / "model"
+    shutil.copytree(source, model)
+    return model
+
+
+@pytest.mark.parametrize(("corrupt", "fragments"), [c[1:] for c in FORECAST_CASES],
+                         ids=[c[0] for c in FORECAST_CASES])
+def test_forecast_predict_refuses_corrupt_model(cli, forecast_model, corrupt, fragments):
+    model = copy_model(forecast_model, cli)
+    corrupt(model)
+    history().to_csv(cli.cwd / "history.csv", index=False)
+    cli.mark()
+    outcome = cli(["forecast", "predict", str(model), "--data", "history.csv"])
+    outcome.assert_user_error(*fragments, code=1)
+    cli.assert_untouched()
+    assert not (cli.cwd / "pwned").exists()
+
+
+@pytest.mark.parametrize(("steps", "fragments"), [
+    (str(10**12), ["--steps must be between 1 and 100000, got 1000000000000"]),
+    (str(MAX_STEPS + 1), [f"--steps must be between 1 and {MAX_STEPS}"]),
+    ("0", ["--steps must be between 1"]),
+    ("-1", ["--steps must be between 1"]),
+])
+def test_forecast_predict_caps_steps(cli, forecast_model, steps, fragments):
+    history().to_csv(cli.cwd / "history.csv", index=False)
+    cli.mark()
+    outcome = cli(["forecast", "predict", str(forecast_model), "--data", "history.csv",
+                   "--steps", steps])
+    outcome.assert_user_error(*fragments, code=2)
+    cli.assert_untouched()
+
+
+def test_forecast_predict_of_dev_zero_is_one_line(cli):
+    outcome = cli(["forecast", "predict", "/dev/zero", "--data", "airline"])
+    outcome.assert_user_error("/dev/zero", "not a model directory")
+
+
+def test_forecast_predict_still_works_on_the_intact_model(cli, forecast_model):
+    history().to_csv(cli.cwd / "history.csv", index=False)
+    outcome = cli(["forecast", "predict", str(forecast_model), "--data", "history.csv",
+                   "--steps", "4"])
+    outcome.assert_ok()
+    assert len(outcome.out.strip().splitlines()) == 1 + 4
+
+
+# -- text models -------------------------------------------------------------------------
+def text_argv(command: str, model: Path) -> list[str]:
+    tail = {"generate": ["--prompt", "to be", "--length", "5"],
+            "suggest": ["--prompt", "to be"],
+            "evaluate": ["--data", "text.txt"],
+            "inspect": ["--text", "to be or not", "--out", "page.html"]}[command]
+    return ["text", command, str(model), *tail]
+
+
+TEXT_CASES = [
+    *common("tokenizer"),
+    ("missing-params", cfg("params", delete=True), ["config.params is missing"]),
+    ("missing-cache", cfg("cache", delete=True), ["config.cache is missing"]),
+    ("missing-hidden-size", cfg("params", "hidden_size", delete=True),
+     ["config.params.hidden_size is missing"]),
+    ("hidden-size-string", cfg("params", "hidden_size", value="big"),
+     ["config.params.hidden_size", "valid integer"]),
+    ("hidden-size-huge", cfg("params", "hidden_size", value=10**9),
+     ["params.hidden_size must be between 1 and 65536"]),
+    ("embedding-size-huge", cfg("params", "embedding_size", value=10**7),
+     ["params.embedding_size must be between"]),
+    ("num-layers-huge", cfg("params", "num_layers", value=10**4),
+     ["params.num_layers must be between 1 and 64"]),
+    ("num-layers-mismatch", cfg("params", "num_layers", value=2),
+     ["model.safetensors", "does not match", "missing weight"]),
+    ("hidden-size-mismatch", cfg("params", "hidden_size", value=16),
+     ["model.safetensors", "has shape", "expected"]),
+    ("bad-cell", cfg("params", "cell", value="nope"), ["config.json", "describes no network"]),
+    ("bad-level", cfg("params", "level", value="byte"), ["config.json", "level"]),
+    ("unknown-param", cfg("params", "evil", value=1),
+     ["unknown field config.params.evil", "valid:"]),
+    ("threads-huge", cfg("params", "num_threads", value=10**9),
+     ["params.num_threads must be between 1 and"]),
+    ("train-lr-string", cfg("params", "train", "lr", value="x"), ["config.params.train.lr"]),
+    ("metrics-wrong", cfg("metrics", value={"val_bpc": "low"}), ["config.metrics.val_bpc"]),
+    ("cache-lam", cfg("cache", "lam", value=5.0), ["config.cache", "0 <= lam <= 1"]),
+    ("cache-size-huge", cfg("cache", "size", value=10**9), ["cache.size must be between"]),
+    ("cache-extra", cfg("cache", "evil", value=1), ["config.cache.evil"]),
+    ("tokenizer-level", edit("level", value="byte", file="tokenizer.json"),
+     ["tokenizer.json", "not an lstmkit tokenizer"]),
+    ("tokenizer-vocab", edit("vocab", value="abc", file="tokenizer.json"),
+     ["tokenizer.json", "not an lstmkit tokenizer"]),
+    ("vocab-mismatch", edit("vocab", value=list("abc"), file="tokenizer.json"),
+     ["model.safetensors", "embedding.weight has shape"]),
+]
+COMMANDS = ("generate", "suggest", "evaluate", "inspect")
+# every command gets every fourth case, so each command sees every kind of fault
+TEXT_TABLE = [(COMMANDS[i % 4], *case) for i, case in enumerate(TEXT_CASES)]
+
+
+@pytest.mark.parametrize(("command", "corrupt", "fragments"), [c[:1] + c[2:]
+                                                               for c in TEXT_TABLE],
+                         ids=[f"{c[0]}-{c[1]}" for c in TEXT_TABLE])
+def test_text_commands_refuse_corrupt_model(cli, text_model, command, corrupt, fragments):
+    model = copy_model(text_model, cli)
+    corrupt(model)
+    (cli.cwd / "text.txt").write_text(TEXT)
+    cli.mark()
+    outcome = cli(text_argv(command, model))
+    outcome.assert_user_error(*fragments, code=1)
+    cli.assert_untouched()
+    assert not (cli.cwd / "pwned").exists()
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["generate", "--prompt", "to", "--length", "-1"], "--length must be between 1 and"),
+    (["generate", "--prompt", "to", "--length", str(MAX_LENGTH + 1)],
+     f"--length must be between 1 and {MAX_LENGTH}"),
+    (["generate", "--prompt", "to", "--beam", "0"], "--beam must be between 1"),
+    (["generate", "--prompt", "to", "--beam", str(MAX_BEAM + 1)],
+     f"--beam must be between 1 and {MAX_BEAM}"),
+    (["suggest", "--prompt", "to", "--top", "0"], "--top must be between 1"),
+    (["suggest", "--prompt", "to", "--top", "-5"], "--top must be between 1"),
+    (["suggest", "--prompt", "to", "--top", str(10**9)],
+     f"--top must be between 1 and {MAX_TOP}"),
+])
+def test_text_commands_cap_counts(cli, text_model, argv, fragment):
+    cli.mark()
+    outcome = cli(["text", argv[0], str(text_model), *argv[1:]])
+    outcome.assert_user_error(fragment, code=2)
+    cli.assert_untouched()
+
+
+def test_text_generate_still_works_on_the_intact_model(cli, text_model):
+    outcome = cli(["text", "generate", str(text_model), "--prompt", "to be", "--length", "3",
+                   "--seed", "0"])
+    outcome.assert_ok()
+    assert outcome.out.startswith("to be") and len(outcome.out) == len("to be") + 3 + 1
