@@ -17,8 +17,8 @@ import torch.nn.functional as F
 
 from ..data.registry import describe_tensors
 from ..data.synthetic import ADDING_MEAN_BASELINE_MSE, adding_problem
-from ..errors import ConfigError
 from ..layers import GRU, LSTM, RNN
+from ..ranges import check_choice, check_count
 from ..training import TensorBatches, Trainer, save_model_dir, seed_everything, supervised_step
 from .long_memory import LastStepRegressor
 from .registry import TaskResult, TaskRun, register_task
@@ -50,9 +50,10 @@ class AddingOptions:
     data_seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ConfigError(f"[task] cell must be one of {', '.join(CELLS)}; "
-                              f"got {self.cell!r}")
+        check_choice("[task]", "cell", self.cell, CELLS)
+        for name in ("seq_len", "n_train", "n_val", "n_test", "hidden_size", "batch_size"):
+            check_count("[task]", name, getattr(self, name))
+        check_count("[task]", "data_seed", self.data_seed, minimum=0)
 
 
 def build_model(options: AddingOptions) -> LastStepRegressor:
