@@ -11,6 +11,7 @@ fill them. Series ids are read as text, so ``007`` and ``7.0`` stay two series.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,7 +280,9 @@ def _parse(column: pd.Series, name: str, where: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column):  # years such as 1871, not epoch nanoseconds
         column = column.astype(str)
     try:
-        return _datetimes(pd.to_datetime(column), name, where)
+        with warnings.catch_warnings():  # "could not infer format": the next try says more
+            warnings.simplefilter("ignore", UserWarning)
+            return _datetimes(pd.to_datetime(column), name, where)
     except (ValueError, TypeError, OverflowError) as exc:
         if "timezone" in str(exc).lower():
             raise _mixed_zones(name, where) from None
