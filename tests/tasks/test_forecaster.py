@@ -173,7 +173,7 @@ def test_forecaster_resume_ends_with_the_uninterrupted_weights(tmp_path):
 @pytest.mark.parametrize(("options", "message"), [
     ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
     ({"cell": "nope"}, "cell must be one of lstm, peephole, multiplicative, layernorm, gru, "
-                       "rnn; got 'nope'"),
+                       "rnn(, [a-z-]+)*; got 'nope'"),  # and any cell a test registered
     ({"level": 1.5}, r"level must be a finite number in \(0, 1\), got 1.5"),
     ({"level": float("nan")}, "level must be a finite number in \\(0, 1\\), got nan"),
     ({"dropout": 1.0}, r"dropout must be a finite number in \[0, 1\), got 1.0"),

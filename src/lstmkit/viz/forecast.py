@@ -52,11 +52,11 @@ def plot_forecast(history: pd.DataFrame, forecasts: pd.DataFrame,
 
 
 def plain_text(text: object) -> str:
-    """``text`` as matplotlib draws it literally: every ``$`` escaped (no mathtext).
+    r"""``text`` as matplotlib draws it literally: every ``$`` escaped (no mathtext).
 
     Example:
-        >>> plain_text("cost $x_$")
-        'cost \\$x_\\$'
+        >>> print(plain_text("cost $x_$"))
+        cost \$x_\$
     """
     return str(text).replace("$", r"\$")
 
