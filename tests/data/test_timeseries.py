@@ -138,3 +138,38 @@ def test_windows_never_read_the_test_part():
     x, y, f = make_windows(v, v, v[:, :0], np.array([12, 50]), lookback=12, horizon=5)
     assert x.shape == (2, 12, 1) and y.shape == (2, 5, 1) and f.shape == (2, 5, 0)
     assert x[1, -1, 0] == 49.0 and y[1, 0, 0] == 50.0
+
+
+def test_prepare_series_refuses_infinite_and_huge_values_naming_rows():
+    frame = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=6, freq="D"),
+                          "sales": [1.0, np.inf, 3.0, 1e31, 5.0, 6.0]})
+    with pytest.raises(DatasetError, match=r"infinite or beyond ±1e\+30 in data, column "
+                       r"'sales': row 1 holds inf, row 3 holds 1e\+31; "):
+        prepare_series(frame)
+    filled = prepare_series(frame, fill="linear")
+    assert filled.targets[0][:, 0].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+
+
+def test_prepare_series_mixed_time_zones_is_one_dataset_error():
+    frame = pd.DataFrame({"date": ["2000-01-01 00:00+01:00", "2000-01-02 00:00+00:00"],
+                          "sales": [1.0, 2.0]})
+    with pytest.raises(DatasetError, match=r"^time column 'date' in data mixes time zones"):
+        prepare_series(frame)
+
+
+def test_read_table_keeps_text_ids_distinct(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id,sales\n007,1\n7.0,2\n7,3\n")
+    frame, _ = read_table(path, text_columns=["id"])
+    assert frame["id"].tolist() == ["007", "7.0", "7"]
+
+
+def test_spreadsheet_safe_escapes_text_cells_only():
+    from lstmkit.data.export import spreadsheet_safe
+
+    frame = pd.DataFrame({"series": ["=cmd|x", "+1", "@a", "\tb", "ok", "-2"],
+                          "forecast": [-3.2, 1.0, 2.0, 3.0, 4.0, -5.0]})
+    safe = spreadsheet_safe(frame)
+    assert safe["series"].tolist() == ["'=cmd|x", "'+1", "'@a", "'\tb", "ok", "'-2"]
+    assert safe["forecast"].tolist() == frame["forecast"].tolist()
+    assert frame["series"].iloc[0] == "=cmd|x"  # the input is left alone

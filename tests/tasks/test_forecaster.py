@@ -168,3 +168,25 @@ def test_forecaster_resume_ends_with_the_uninterrupted_weights(tmp_path):
     for a, b in zip(whole.net_.state_dict().values(), resumed.net_.state_dict().values(),
                     strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
+    ({"cell": "nope"}, "cell must be one of lstm, peephole, multiplicative, layernorm, gru, "
+                       "rnn(, [a-z-]+)*; got 'nope'"),  # and any cell a test registered
+    ({"level": 1.5}, r"level must be a finite number in \(0, 1\), got 1.5"),
+    ({"level": float("nan")}, "level must be a finite number in \\(0, 1\\), got nan"),
+    ({"dropout": 1.0}, r"dropout must be a finite number in \[0, 1\), got 1.0"),
+    ({"test_size": -1}, "test_size must be an integer >= 0, got -1"),
+    ({"n_models": True}, "n_models must be an integer >= 1, got True"),
+])
+def test_forecaster_options_out_of_range_raise_config_error(options, message):
+    with pytest.raises(ConfigError, match="^Forecaster: " + message):
+        Forecaster(**options)
+
+
+@pytest.mark.parametrize(("field", "value"), [("lr", float("inf")), ("grad_clip", float("nan")),
+                                              ("weight_decay", -0.1), ("epochs", 0)])
+def test_train_config_non_finite_or_out_of_range_raise(field, value):
+    with pytest.raises(ConfigError, match=rf"^\[train\] {field} must be "):
+        TrainConfig(**{field: value})

@@ -38,13 +38,13 @@ def forecast(
         "--past-covariate", help="Column known up to the origin only (repeatable).")] = None,
     future: Annotated[list[str] | None, typer.Option(
         "--future-covariate", help="Column known ahead (repeatable).")] = None,
-    horizon: int | None = typer.Option(None, "--horizon", min=1, help="Steps K to forecast."),
-    lookback: int | None = typer.Option(None, "--lookback", min=1, help="Rows L read."),
-    season: int | None = typer.Option(None, "--season", min=1,
+    horizon: int | None = typer.Option(None, "--horizon", help="Steps K to forecast."),
+    lookback: int | None = typer.Option(None, "--lookback", help="Rows L read."),
+    season: int | None = typer.Option(None, "--season",
                                       help="Seasonal period (default: from the frequency)."),
     cell: str = typer.Option("lstm", "--cell", help="lstm, peephole, multiplicative, "
                              "layernorm, gru or rnn."),
-    test_size: int | None = typer.Option(None, "--test-size", min=0,
+    test_size: int | None = typer.Option(None, "--test-size",
                                          help="Rows held out per series (default 3K)."),
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = DEFAULT_OUT,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
@@ -53,11 +53,11 @@ def forecast(
     distribution: str = typer.Option("quantile", "--distribution",
                                      help="quantile or gaussian."),
     level: float = typer.Option(0.8, "--level", help="Interval level."),
-    hidden_size: int = typer.Option(32, "--hidden-size", min=1),
-    num_layers: int = typer.Option(1, "--num-layers", min=1),
+    hidden_size: int = typer.Option(32, "--hidden-size"),
+    num_layers: int = typer.Option(1, "--num-layers"),
     bidirectional: bool = typer.Option(False, "--bidirectional"),
-    n_models: int = typer.Option(3, "--n-models", min=1, help="Ensemble members."),
-    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs."),
+    n_models: int = typer.Option(3, "--n-models", help="Ensemble members."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Maximum epochs."),
     seed: int = typer.Option(0, "--seed"),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help="MLflow URI."),
     no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the run."),
@@ -77,7 +77,7 @@ def forecast(
         distribution=distribution, level=level, hidden_size=hidden_size,
         num_layers=num_layers, bidirectional=bidirectional, n_models=n_models)
     train = replace(Forecaster.default_train_config(), seed=seed,
-                    **({"epochs": epochs} if epochs else {}))
+                    **({"epochs": epochs} if epochs is not None else {}))
     checked = Forecaster(train=train, **asdict(options)).check(data)
     metrics = run_staged(data, options, train, out, resume=resume, tracking=not no_tracking,
                          tracking_uri=tracking_uri)
@@ -126,6 +126,13 @@ def _remove_if_empty(folder: Path) -> None:
 def print_summary(metrics: dict, model, out: Path) -> None:
     """The model beside the baselines, one row each, on the test part."""
     r = model.resolved_
+    console = Console()
+    if r.test_size == 0:
+        console.print("no test part (--test-size 0): the model was trained on every row "
+                      "and nothing was evaluated; forecast.csv holds the future part")
+        console.print(f"wrote {out}/: forecast.csv, metrics.json, backtest.json, "
+                      "forecast.png, model/", markup=False, highlight=False)
+        return
     columns = list(next(iter(metrics.values())))
     table = Table(title=f"Test part: last {r.test_size} rows per series, forecast from its "
                   f"start (horizon {r.horizon}, season {r.season}); lower is better, "
@@ -134,13 +141,12 @@ def print_summary(metrics: dict, model, out: Path) -> None:
     for column in columns:
         table.add_column(column.replace("coverage_", "coverage ") + (
             "%" if column.startswith("coverage") else ""), justify="right")
-    best = min(v["MASE"] for v in metrics.values() if v["MASE"] is not None)
+    best = min((v["MASE"] for v in metrics.values() if v["MASE"] is not None), default=None)
     for name, scores in metrics.items():
         cells = [_cell(k, v) for k, v in scores.items()]
-        style = "bold green" if scores["MASE"] == best else None
+        style = "bold green" if best is not None and scores["MASE"] == best else None
         table.add_row("LSTM model" if name == "model" else name.replace("_", " "), *cells,
                       style=style)
-    console = Console()
     console.print(table)
     console.print(f"wrote {out}/: forecast.csv, metrics.json, backtest.json, forecast.png, "
                   "model/")
@@ -166,6 +172,7 @@ def predict(
         "--out", help="CSV to write (default: stdout).")] = None,
 ) -> None:
     """Forecast the next steps after the end of --data with a saved model."""
+    from ..data.export import spreadsheet_safe
     from ..limits import MAX_STEPS, check_count
     from ..tasks.forecasting import Forecaster
 
@@ -176,7 +183,8 @@ def predict(
     if not (model_dir / "config.json").is_file():
         raise ModelFileError(f"{model_dir}: not a model directory (no config.json); give "
                              "the --out directory of 'lstmkit forecast' or its model/")
-    frame = Forecaster.load(model_dir).predict(data, steps=steps, future=future)
+    frame = spreadsheet_safe(Forecaster.load(model_dir).predict(data, steps=steps,
+                                                                future=future))
     if out is None:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:

@@ -3,13 +3,16 @@
 :func:`read_table` reads CSV, Parquet, a pandas DataFrame or Series, a numpy array, or
 a dataset name from the registry. :func:`prepare_series` picks the time, id, target and
 covariate columns, parses the time stamps, infers the frequency and checks every series:
-missing time stamps, NaNs and non-numeric values are errors that name the first bad rows,
-unless ``fill`` says how to fill them.
+missing time stamps, NaNs, infinities, values beyond :data:`MAX_ABS_VALUE` and
+non-numeric values are errors that name the first bad rows, unless ``fill`` says how to
+fill them. Series ids are read as text, so ``007`` and ``7.0`` stay two series.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,10 @@ from .frequency import infer_frequency
 TIME_NAMES = ("time", "timestamp", "date", "datetime", "ds", "month", "period")
 FILLS = ("ffill", "linear")
 SOURCE_ROW = "__row__"
+MAX_ABS_VALUE = 1e30
+"""The largest magnitude a value may have. Beyond it the scaler's squares and the
+float32 network overflow (a ``1e308`` cell turns every forecast into NaN), so such
+values are refused like infinities, or filled like NaNs when ``fill`` is given."""
 
 
 @dataclass
@@ -56,10 +63,13 @@ class TimeSeriesData:
         return [len(t) for t in self.targets]
 
 
-def read_table(source: object) -> tuple[pd.DataFrame, str]:
+def read_table(source: object, *, text_columns: Sequence[str] = ()
+               ) -> tuple[pd.DataFrame, str]:
     """A DataFrame from a path, a dataset name, a DataFrame, a Series or an array.
 
     Returns the frame and a short description of where it came from (for messages).
+    ``text_columns`` (e.g. the series id column) are read from CSV files as text, so
+    ``007`` and ``7.0`` stay distinct.
 
     Example:
         >>> frame, where = read_table(np.arange(3.0))
@@ -77,7 +87,7 @@ def read_table(source: object) -> tuple[pd.DataFrame, str]:
         names = ["y"] if values.shape[1] == 1 else [f"y{i}" for i in range(values.shape[1])]
         return pd.DataFrame(values, columns=names), "array"
     if isinstance(source, (str, os.PathLike)):
-        return read_file(source)
+        return read_file(source, text_columns=text_columns)
     raise DatasetError(f"cannot read time series from a {type(source).__name__}; expected a "
                        "path, a dataset name, a DataFrame, a Series or a numpy array")
 
@@ -97,8 +107,10 @@ def dataset_defaults(source: object) -> dict[str, str]:
     return dict(bundled_catalog().get(str(source), {}).get("forecast", {}))
 
 
-def read_file(path_or_name: str | os.PathLike) -> tuple[pd.DataFrame, str]:
-    """Read a CSV/TSV/Parquet file, or a registered or bundled dataset by name."""
+def read_file(path_or_name: str | os.PathLike, *, text_columns: Sequence[str] = ()
+              ) -> tuple[pd.DataFrame, str]:
+    """Read a CSV/TSV/Parquet file, or a registered or bundled dataset by name;
+    ``text_columns`` of a CSV are read as text."""
     from .registry import resolve
 
     path = Path(path_or_name).expanduser()
@@ -108,7 +120,8 @@ def read_file(path_or_name: str | os.PathLike) -> tuple[pd.DataFrame, str]:
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path), str(path)
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ","), str(path)
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",
+                           dtype={c: str for c in text_columns}), str(path)
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
         raise DatasetError(f"{path}: cannot read it as a table ({exc})") from None
 
@@ -154,12 +167,14 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
     targets = _as_list(target) or _default_targets(frame, used + covariates, where)
     check_columns(frame, used + targets + covariates, where)
     numeric = targets + covariates
+    if frame.empty:
+        raise DatasetError(f"{where} has no rows; expected one row per time step")
     for column in numeric:
-        frame[column] = to_numeric(frame[column], column, where)
+        frame[column] = finite_or_missing(to_numeric(frame[column], column, where), column,
+                                          where, fill)
     if time_col is not None:
         frame[time_col] = parse_times(frame[time_col], time_col, where)
-    groups = [("0", frame)] if id_col is None else [
-        (str(k), g) for k, g in frame.groupby(id_col, sort=True)]
+    groups = [("0", frame)] if id_col is None else series_groups(frame, id_col, where)
     freq = freq or _common_frequency(groups, time_col)
     data = TimeSeriesData([], [], [], [], [], targets, list(past_covariates),
                           list(future_covariates), freq, time_col)
@@ -220,23 +235,73 @@ def to_numeric(column: pd.Series, name: str, where: str) -> pd.Series:
     return values.astype(np.float64)
 
 
-def parse_times(column: pd.Series, name: str, where: str) -> pd.Series:
-    """Parsed time stamps, or an error naming the first row that is not one."""
-    if pd.api.types.is_datetime64_any_dtype(column):
+def finite_or_missing(column: pd.Series, name: str, where: str, fill: str | None
+                      ) -> pd.Series:
+    """``column`` with infinities and values beyond :data:`MAX_ABS_VALUE` made NaN (to be
+    filled) when ``fill`` is given; without ``fill`` they are an error naming the rows."""
+    bad = column.notna() & ~(column.abs() <= MAX_ABS_VALUE)
+    if not bad.any():
         return column
-    if pd.api.types.is_numeric_dtype(column):  # years such as 1871, not epoch nanoseconds
-        column = column.astype(str)
-    try:
-        return pd.to_datetime(column)
-    except (ValueError, TypeError):
-        pass
-    parsed = pd.to_datetime(column.astype(str), errors="coerce", format="mixed")
+    if fill is not None:
+        return column.mask(bad)
+    rows = np.flatnonzero(bad.to_numpy())
+    shown = ", ".join(f"row {r} holds {column.iloc[r]:g}" for r in rows[:3])
+    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+    raise DatasetError(f"values that are infinite or beyond ±{MAX_ABS_VALUE:g} in {where}, "
+                       f"column {name!r}: {shown}{more}; fix them, or fill them like missing "
+                       "values with fill='ffill' or 'linear' (--fill)")
+
+
+def series_groups(frame: pd.DataFrame, id_col: str, where: str
+                  ) -> list[tuple[str, pd.DataFrame]]:
+    """``(id, rows)`` per series, ids as text; a row without an id is an error."""
+    missing = frame[id_col].isna().to_numpy()
+    if missing.any():
+        raise DatasetError(f"id column {id_col!r} in {where}: row {int(missing.argmax())} "
+                           "has no series id")
+    ids = frame[id_col].astype(str)
+    return [(str(k), g) for k, g in frame.groupby(ids, sort=True)]
+
+
+def parse_times(column: pd.Series, name: str, where: str) -> pd.Series:
+    """Parsed time stamps, or an error naming the first row that is not one (or that
+    the stamps mix time zones)."""
+    parsed = column if pd.api.types.is_datetime64_any_dtype(column) else _parse(
+        column, name, where)
     bad = parsed.isna()
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise DatasetError(f"time column {name!r} in {where}: row {row} holds "
                            f"{column.iloc[row]!r}, not a date or time")
     return parsed
+
+
+def _parse(column: pd.Series, name: str, where: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column):  # years such as 1871, not epoch nanoseconds
+        column = column.astype(str)
+    try:
+        with warnings.catch_warnings():  # "could not infer format": the next try says more
+            warnings.simplefilter("ignore", UserWarning)
+            return _datetimes(pd.to_datetime(column), name, where)
+    except (ValueError, TypeError, OverflowError) as exc:
+        if "timezone" in str(exc).lower():
+            raise _mixed_zones(name, where) from None
+    try:  # row by row: unparseable stamps become NaT and are reported by the caller
+        parsed = pd.to_datetime(column.astype(str), errors="coerce", format="mixed")
+    except (ValueError, TypeError, OverflowError):
+        raise _mixed_zones(name, where) from None
+    return _datetimes(parsed, name, where)
+
+
+def _datetimes(parsed: pd.Series, name: str, where: str) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(parsed):  # e.g. offsets that differ
+        raise _mixed_zones(name, where)
+    return parsed
+
+
+def _mixed_zones(name: str, where: str) -> DatasetError:
+    return DatasetError(f"time column {name!r} in {where} mixes time zones (or UTC "
+                        "offsets, or zoned and unzoned stamps); write every stamp in one zone")
 
 
 def _common_frequency(groups: list[tuple[str, pd.DataFrame]], time_col: str | None) -> str | None:
@@ -273,6 +338,10 @@ def _regularise(group: pd.DataFrame, name: str, time_col: str | None, freq: str 
                            f"{stamps}{more}; fill them with fill='ffill' or 'linear' (--fill)")
     if fill is not None:
         group[numeric] = _filled(group[numeric], fill)
+        empty = [c for c in numeric if group[c].isna().all()]
+        if empty:
+            raise DatasetError(f"column {empty[0]!r} in {where}{label} has no values to fill "
+                               "from")
     return group.reset_index(drop=True)
 
 

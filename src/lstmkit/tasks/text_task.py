@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from ..cells.registry import cell_names
 from ..data.text import read_text
 from ..errors import ConfigError
+from ..ranges import check_choice, check_count, check_probability, check_real
 from ..training.safetensors_io import atomic_write
 from .registry import TaskResult, TaskRun, register_task
 from .text_model import TextModel
@@ -75,9 +77,19 @@ class TextOptions:
     def __post_init__(self) -> None:
         if self.level not in ("char", "word"):
             raise ConfigError(f"[task] level must be 'char' or 'word', got {self.level!r}")
+        check_choice("[task]", "cell", self.cell, cell_names())
+        for name in ("embedding_size", "hidden_size", "num_layers", "min_count", "batch_size",
+                     "bptt"):
+            check_count("[task]", name, getattr(self, name))
+        for name in ("cache_size", "max_vocab"):
+            check_count("[task]", name, getattr(self, name), minimum=0)
+        for name in ("dropout", "embedding_dropout", "input_dropout", "output_dropout",
+                     "weight_dropout"):
+            check_probability("[task]", name, getattr(self, name))
+        for name in ("ar", "tar", "minutes"):
+            check_real("[task]", name, getattr(self, name), low=0.0)
         for name in ("val_fraction", "test_fraction"):
-            if not 0.0 <= getattr(self, name) < 0.5:
-                raise ConfigError(f"[task] {name} must be in [0, 0.5), got {getattr(self, name)}")
+            check_real("[task]", name, getattr(self, name), low=0.0, high=0.5, high_open=True)
 
 
 def text_model_from_options(options: TextOptions, run: TaskRun) -> TextModel:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..errors import ConfigError
+from ..ranges import check_choice, check_count, check_real
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("constant", "linear", "cosine")
+OWNER = "[train]"
+POSITIVE = ("epochs", "max_nonfinite", "lr")
+"""Fields that must be > 0; every other number must be finite and >= 0."""
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,12 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
                               ("monitor_mode", ("min", "max"))):
-            if getattr(self, name) not in choices:
-                raise ConfigError(f"TrainConfig: {name} must be one of {', '.join(choices)}; "
-                                  f"got {getattr(self, name)!r}")
-        if self.epochs < 1 or self.max_nonfinite < 1:
-            raise ConfigError(f"TrainConfig: epochs and max_nonfinite must be >= 1; got "
-                              f"{self.epochs} and {self.max_nonfinite}")
-        if self.lr <= 0:
-            raise ConfigError(f"TrainConfig: lr must be > 0, got {self.lr}")
+            check_choice(OWNER, name, getattr(self, name), choices)
         for f in fields(self):
-            if f.type in ("int", "float") and getattr(self, f.name) < 0:
-                raise ConfigError(f"TrainConfig: {f.name} must be >= 0, "
-                                  f"got {getattr(self, f.name)}")
+            value = getattr(self, f.name)
+            if f.type == "int":
+                check_count(OWNER, f.name, value, 1 if f.name in POSITIVE else 0)
+            elif f.type == "float":
+                check_real(OWNER, f.name, value, low=0.0, low_open=f.name in POSITIVE)
+            elif f.type == "bool" and not isinstance(value, bool):
+                raise ConfigError(f"{OWNER} {f.name} must be true or false, got {value!r}")

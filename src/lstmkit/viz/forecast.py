@@ -1,4 +1,9 @@
-"""The forecast picture: history, forecast, interval band and actuals; and the training curve."""
+"""The forecast picture: history, forecast, interval band and actuals; and the training curve.
+
+Titles and labels built from user strings (dataset, series and column names) go through
+:func:`plain_text`, so a ``$`` in a column name is drawn as a dollar sign rather than
+parsed as matplotlib mathtext (``$x_$`` would otherwise fail the whole plot).
+"""
 
 from __future__ import annotations
 
@@ -39,11 +44,21 @@ def plot_forecast(history: pd.DataFrame, forecasts: pd.DataFrame,
         _plot_series(ax, history, forecasts, series, target, level)
     _plot_curves(axes[-1, 0], curves)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(plain_text(title))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return Path(path)
+
+
+def plain_text(text: object) -> str:
+    r"""``text`` as matplotlib draws it literally: every ``$`` escaped (no mathtext).
+
+    Example:
+        >>> print(plain_text("cost $x_$"))
+        cost \$x_\$
+    """
+    return str(text).replace("$", r"\$")
 
 
 def _plot_series(ax, history: pd.DataFrame, forecasts: pd.DataFrame, series: str,
@@ -61,7 +76,7 @@ def _plot_series(ax, history: pd.DataFrame, forecasts: pd.DataFrame, series: str
         ax.plot(chunk["time"], chunk["forecast"], color=colour, lw=1.6,
                 label=f"forecast ({part})")
     label = target if series == "0" else f"{series}: {target}"
-    ax.set(title=label, ylabel=target)
+    ax.set(title=plain_text(label), ylabel=plain_text(target))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
 

@@ -110,7 +110,7 @@ class Forecaster:
         then the roles the fitted model was trained with, then a bundled dataset's."""
         p = self.options
         roles = {**dataset_defaults(data), **self.__dict__.get("roles_", {})}
-        frame, where = read_table(data)
+        frame, where = read_table(data, text_columns=[p.id_col] if p.id_col else [])
         target = p.target or roles.get("target")
         return prepare_series(frame, target=list(target) if isinstance(target, (tuple, list))
                               else target, time_col=p.time_col or roles.get("time_col"),

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...cells.registry import cell_names
+from ...data.timeseries import FILLS
 from ...errors import ConfigError
 from ...models.forecaster import DISTRIBUTIONS
+from ...ranges import check_choice, check_count, check_probability, check_real
 
 STRATEGIES = ("direct", "autoregressive")
+OWNER = "Forecaster:"
+COUNTS = ("horizon", "lookback", "season", "batch_size", "n_models", "n_paths",
+          "hidden_size", "num_layers")
+"""Options that are None (derived from the data) or an integer >= 1."""
 
 
 @dataclass(frozen=True)
@@ -87,16 +94,21 @@ class ForecastOptions:
             object.__setattr__(self, "target", tuple(self.target))
         if isinstance(self.level, list):
             object.__setattr__(self, "level", tuple(self.level))
-        for name, choices in (("strategy", STRATEGIES), ("distribution", DISTRIBUTIONS)):
-            if getattr(self, name) not in choices:
-                raise ConfigError(f"Forecaster: {name} must be one of {', '.join(choices)}, "
-                                  f"got {getattr(self, name)!r}")
-        if not all(0 < lv < 1 for lv in self.levels):
-            raise ConfigError(f"Forecaster: level must be in (0, 1), got {self.level!r}")
-        for name in ("horizon", "lookback", "season", "batch_size", "n_models", "n_paths"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ConfigError(f"Forecaster: {name} must be >= 1, got {value}")
+        for name, choices in (("strategy", STRATEGIES), ("distribution", DISTRIBUTIONS),
+                              ("cell", cell_names())):
+            check_choice(OWNER, name, getattr(self, name), choices)
+        if self.fill is not None:
+            check_choice(OWNER, "fill", self.fill, FILLS)
+        levels = self.level if isinstance(self.level, tuple) else (self.level,)
+        if not levels:
+            raise ConfigError("Forecaster: level must name at least one interval level")
+        for lv in levels:
+            check_real(OWNER, "level", lv, low=0.0, high=1.0, low_open=True, high_open=True)
+        for name in COUNTS:
+            check_count(OWNER, name, getattr(self, name))
+        for name in ("test_size", "val_size"):
+            check_count(OWNER, name, getattr(self, name), minimum=0)
+        check_probability(OWNER, "dropout", self.dropout)
         if self.past_covariates and self.strategy == "autoregressive":
             raise ConfigError(
                 "Forecaster: autoregressive forecasting cannot use past covariates (their "
@@ -107,4 +119,4 @@ class ForecastOptions:
     def levels(self) -> tuple[float, ...]:
         """The interval levels, ascending."""
         level = self.level
-        return tuple(sorted(level)) if isinstance(level, tuple) else (float(level),)
+        return tuple(sorted(map(float, level))) if isinstance(level, tuple) else (float(level),)

@@ -30,7 +30,8 @@ def future_values(model: Forecaster, series: TimeSeriesData, future: Any, steps:
         raise DatasetError(f"Forecaster: the model uses future covariates "
                            f"({', '.join(model.options.future_covariates)}); pass their "
                            f"values for the next {rows} steps with future= (--future)")
-    frame, where = read_table(future)
+    id_col = model.options.id_col
+    frame, where = read_table(future, text_columns=[id_col] if id_col else [])
     values = []
     for name in series.ids:
         part = frame if model.options.id_col is None else frame[

@@ -4,9 +4,12 @@
 Fits a :class:`Forecaster` on the dataset and writes into the run directory:
 
 * ``forecast.csv``: the test part's forecast beside the actual values (``part = test``)
-  and the forecast of the steps after the data (``part = future``);
+  and the forecast of the steps after the data (``part = future``); text cells that a
+  spreadsheet would run as a formula are written with a leading ``'``;
 * ``metrics.json``: ``{"model": {"MAE": ...}, "seasonal_naive": {...}, ...}`` on the
-  test part; ``backtest.json``: the same for the rolling-origin backtest;
+  test part (metrics that are undefined, such as MASE of a constant series, are
+  ``null``); ``backtest.json``: the same for the rolling-origin backtest. With
+  ``test_size = 0`` both hold :data:`NO_TEST_PART` instead;
 * ``forecast.png``: history, forecast, interval band and actuals, and the training curve;
 * ``model/``: the saved model.
 """
@@ -19,11 +22,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...data.export import spreadsheet_safe
 from ...training.safetensors_io import atomic_write
 from ...viz.forecast import plot_forecast
 from ..registry import TaskResult, TaskRun, register_task
 from .estimator import Forecaster
 from .options import ForecastOptions
+
+FIRST_COLUMNS = ["series", "time", "target", "part", "forecast"]
+NO_TEST_PART = {"test_size": 0, "note": "no test part: test_size is 0, so nothing was "
+                "evaluated (forecast.csv holds the future part only)"}
+"""metrics.json and backtest.json of a run with ``test_size = 0``."""
 
 
 def run_forecast(run: TaskRun) -> TaskResult:
@@ -35,23 +44,26 @@ def run_forecast(run: TaskRun) -> TaskResult:
     metrics = write_outputs(model, run.run_dir, title=run.data.name)
     model.save(run.model_dir)
     flat = {f"{name}.{key}": value for name, scores in metrics.items()
-            for key, value in scores.items() if value is not None}
+            if isinstance(scores, dict) for key, value in scores.items() if value is not None}
     return TaskResult(metrics=flat, model_dir=run.model_dir, history=model.history_[0])
 
 
 def write_outputs(model: Forecaster, out: Path, *, title: str = "") -> dict:
     """Write forecast.csv, metrics.json, backtest.json and forecast.png into ``out``;
-    returns the hold-out metrics."""
-    test, metrics = model.evaluate()
-    _, backtest = model.backtest()
-    future = model.predict() if not model.options.future_covariates else None
-    frames = [test.drop(columns="origin").assign(part="test")]
-    if future is not None:
-        frames.append(future.assign(part="future", actual=float("nan")))
-    table = pd.concat(frames, ignore_index=True)
-    first = ["series", "time", "target", "part", "forecast"]
-    table = table[first + [c for c in table.columns if c not in first]]
-    table.to_csv(out / "forecast.csv", index=False)
+    returns the hold-out metrics (:data:`NO_TEST_PART` when ``test_size`` is 0)."""
+    frames = []
+    if model.resolved_.test_size > 0:
+        test, metrics = model.evaluate()
+        _, backtest = model.backtest()
+        frames.append(test.drop(columns="origin").assign(part="test"))
+    else:
+        metrics = backtest = dict(NO_TEST_PART)
+    if not model.options.future_covariates:
+        frames.append(model.predict().assign(part="future", actual=float("nan")))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=[*FIRST_COLUMNS, "actual"])
+    table = table[FIRST_COLUMNS + [c for c in table.columns if c not in FIRST_COLUMNS]]
+    spreadsheet_safe(table).to_csv(out / "forecast.csv", index=False)
     atomic_write(out / "metrics.json", json.dumps(metrics, indent=2).encode())
     atomic_write(out / "backtest.json", json.dumps(backtest, indent=2).encode())
     plot_forecast(observed(model), table, model.history_, out / "forecast.png",
