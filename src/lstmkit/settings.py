@@ -26,9 +26,10 @@ import functools
 import inspect
 import json
 import re
+import types
 import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
 
@@ -46,17 +47,24 @@ PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 #: A probability of dropping something: 0 <= p < 1.
 DropProbability = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+#: A share of a data set held out: 0 <= share < 0.5.
+Fraction = Annotated[float, Field(ge=0, lt=0.5, allow_inf_nan=False)]
 #: A finite float.
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 #: A strict boolean (``1`` and ``"yes"`` are not booleans).
 Flag = Annotated[bool, Strict()]
 
 
+def count(maximum: int, minimum: int = 1) -> Any:
+    """An integer in ``[minimum, maximum]`` (the caps of :mod:`lstmkit.limits`)."""
+    return Annotated[int, Strict(), Field(ge=minimum, le=maximum)]
+
+
 def _known_cell(name: str) -> str:
     from .cells import cell_names
 
     if name not in cell_names():
-        raise ValueError(f"unknown cell {name!r}; known cells: {', '.join(cell_names())}")
+        raise ValueError(f"must be one of {', '.join(cell_names())}")
     return name
 
 
@@ -66,23 +74,74 @@ CellName = Annotated[str, AfterValidator(_known_cell)]
 PYDANTIC_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+class SettingError(ConfigError):
+    """A settings field holds a value its annotation does not allow.
+
+    Attributes:
+        field: the field's name. problem: what is wrong (``"must be >= 1"``).
+        value: the value that came.
+    """
+
+    def __init__(self, owner: str, field: str, problem: str, value: Any) -> None:
+        super().__init__(f"{owner} {field} {problem}{_got(problem, value)}")
+        self.field, self.problem, self.value = field, problem, value
+
+
+def _got(problem: str, value: Any) -> str:
+    """``, got 3`` (``; got 3`` after a list of choices)."""
+    return f"{';' if 'one of' in problem else ','} got {value!r}"
+
+
+class Settings:
+    """Base of every settings dataclass: each field is validated against its annotation
+    (and converted: lists to tuples, ``"3e-4"`` to a float) when the dataclass is made,
+    however it is made, so no invalid setting exists.
+
+    Attributes:
+        label: how messages name the table (``"[train]"``); ``build_settings`` names the
+            table it reads instead.
+
+    A subclass with checks across fields defines ``__post_init__`` and calls
+    ``super().__post_init__()`` first.
+    """
+
+    label: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        cls = type(self)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            try:
+                checked = _field_adapter(cls, f.name).validate_python(value)
+            except ValidationError as exc:
+                raise SettingError(cls.label or f"{cls.__name__}:", f.name,
+                                   _problem(exc, field_types(cls)[f.name]), value) from None
+            if checked is not value:
+                object.__setattr__(self, f.name, checked)
+
+
+@functools.cache
+def _field_adapter(cls: type, name: str) -> TypeAdapter:
+    return TypeAdapter(field_types(cls)[name], config=PYDANTIC_CONFIG)
+
+
 def build_settings(cls: type[T], values: Mapping[str, Any] | None, where: str) -> T:
     """``cls`` built from ``values`` after checking every key and value.
 
     Args:
-        cls: a settings dataclass.
+        cls: a settings dataclass (a :class:`Settings` subclass).
         values: the table (None: every default).
-        where: the table's name in messages (``"[task]"``, ``"Forecaster"``).
+        where: the table's name in messages (``"[task]"``, ``"Forecaster:"``).
 
     Raises:
-        ConfigError: for a non-table, an unknown key (listing the valid ones), or a value
-            of the wrong type or out of range (naming the key and the value).
+        ConfigError: for a non-table, an unknown key (listing the valid ones), a missing
+            one, or a value of the wrong type or out of range (naming the key and value).
     """
     values = {} if values is None else values
     if not isinstance(values, Mapping):
         raise ConfigError(f"{where} must be a table, got {type(values).__name__}")
     names = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(values) - set(names))
+    unknown = sorted(set(values) - set(names), key=str)
     if unknown:
         raise ConfigError(f"unknown key{'s' * (len(unknown) > 1)} in {where}: "
                           f"{', '.join(map(str, unknown))}; valid keys: {', '.join(names)}")
@@ -92,33 +151,72 @@ def build_settings(cls: type[T], values: Mapping[str, Any] | None, where: str) -
         raise ConfigError(f"missing key{'s' * (len(missing) > 1)} in {where}: "
                           f"{', '.join(missing)}")
     try:
-        return _adapter(cls).validate_python(dict(values))
-    except ValidationError as exc:
-        raise ConfigError(f"{where} {_first_problem(exc, values)}") from None
-    except ConfigError as exc:  # raised by the dataclass's own __post_init__
-        raise ConfigError(f"{where}: {exc}") from None
+        return cls(**values)
+    except SettingError as exc:
+        raise ConfigError(f"{where} {exc.field} {exc.problem}"
+                          f"{_got(exc.problem, exc.value)}") from None
+    except ConfigError as exc:  # a check across fields
+        raise ConfigError(f"{where} {exc}") from None
 
 
-@functools.cache
-def _adapter(cls: type) -> TypeAdapter:
-    if "__pydantic_config__" not in vars(cls):
-        cls.__pydantic_config__ = PYDANTIC_CONFIG  # pydantic reads it from the class
-    return TypeAdapter(cls)
+def _problem(exc: ValidationError, annotation: Any) -> str:
+    """What the value must be: the whole requirement the annotation states (``"must be an
+    integer >= 1"``), or the message of the field's own validator."""
+    errors = exc.errors(include_url=False)
+    error = next((e for e in errors if e["type"] != "none_required"), errors[0])
+    if error["type"] == "value_error":  # our own validators say what the value must be
+        return str((error.get("ctx") or {}).get("error", error["msg"]))
+    return "must be " + requirement(annotation)
 
 
-def _first_problem(exc: ValidationError, values: Mapping[str, Any]) -> str:
-    """``"hidden_size: input should be greater than or equal to 1, got 0"``."""
-    error = exc.errors(include_url=False)[0]
-    loc = error["loc"]
-    key = str(loc[0]) if loc else "?"
-    message = error["msg"]
-    if error["type"] == "value_error":  # our own validators: "Value error, unknown cell"
-        message = message.removeprefix("Value error, ")
-    else:
-        message = message[:1].lower() + message[1:]
-    got = values.get(key, error.get("input"))
-    shown = f", got {got!r}" if key in values and repr(got) not in message else ""
-    return f"{key}: {message}{shown}"
+def requirement(annotation: Any) -> str:
+    """What a value of ``annotation`` must be, in words.
+
+    Example:
+        >>> requirement(Count), requirement(DropProbability | None)
+        ('an integer >= 1', 'a finite number in [0, 1)')
+        >>> requirement(typing.Literal["a", "b"])
+        'one of a, b'
+    """
+    base, bounds = annotation, {}
+    while typing.get_origin(base) is Annotated:
+        base, *metadata = typing.get_args(base)
+        for item in metadata:
+            for meta in [item, *getattr(item, "metadata", ())]:
+                bounds.update({k: getattr(meta, k) for k in ("ge", "gt", "le", "lt")
+                               if getattr(meta, k, None) is not None})
+    origin = typing.get_origin(base)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(str, typing.get_args(base)))
+    if origin in (typing.Union, types.UnionType):
+        parts = [requirement(a) for a in typing.get_args(base) if a is not type(None)]
+        parts = [part if part != f"a list, each {parts[0]}" else "a list of them"
+                 for part in parts]
+        return " or ".join(parts)
+    if origin is tuple:
+        return f"a list, each {requirement(typing.get_args(base)[0])}"
+    noun = {bool: "true or false", int: "an integer", float: "a finite number",
+            str: "a string"}.get(base, getattr(base, "__name__", str(base)))
+    return noun + _interval(bounds)
+
+
+def _interval(bounds: dict[str, float]) -> str:
+    """`` >= 1``, `` in (0, 1)``, `` in [1, 64]`` from pydantic's bounds."""
+    low = ("[", bounds["ge"]) if "ge" in bounds else ("(", bounds["gt"]) if "gt" in bounds \
+        else None
+    high = ("]", bounds["le"]) if "le" in bounds else (")", bounds["lt"]) if "lt" in bounds \
+        else None
+    if low and high:
+        return f" in {low[0]}{_number(low[1])}, {_number(high[1])}{high[0]}"
+    if low:
+        return f" {'>=' if low[0] == '[' else '>'} {_number(low[1])}"
+    if high:
+        return f" {'<=' if high[0] == ']' else '<'} {_number(high[1])}"
+    return ""
+
+
+def _number(x: float) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
 
 
 def to_dict(settings: Any) -> dict[str, Any]:

@@ -11,18 +11,34 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import ClassVar, Literal
 
-from ..cells.registry import cell_names
 from ..data.text import read_text
-from ..errors import ConfigError
-from ..ranges import check_choice, check_count, check_probability, check_real
+from ..limits import (
+    MAX_BATCH,
+    MAX_CACHE_SIZE,
+    MAX_HIDDEN_SIZE,
+    MAX_NUM_LAYERS,
+    MAX_THREADS,
+    MAX_VOCAB_SIZE,
+)
+from ..settings import (
+    CellName,
+    Count,
+    DropProbability,
+    Flag,
+    Fraction,
+    NonNegativeFloat,
+    Settings,
+    count,
+)
 from ..training.safetensors_io import atomic_write
 from .registry import TaskResult, TaskRun, register_task
 from .text_model import TextModel
 
 
 @dataclass(frozen=True)
-class TextOptions:
+class TextOptions(Settings):
     """The ``[task]`` table of the text task.
 
     Attributes:
@@ -51,45 +67,30 @@ class TextOptions:
             0 (torch's setting).
     """
 
-    level: str = "char"
-    cell: str = "lstm"
-    embedding_size: int = 64
-    hidden_size: int = 384
-    num_layers: int = 1
-    dropout: float = 0.0
-    embedding_dropout: float = 0.0
-    input_dropout: float = 0.1
-    output_dropout: float = 0.25
-    weight_dropout: float = 0.0
-    tie_weights: bool = False
-    cache_size: int = 4000
-    ar: float = 0.0
-    tar: float = 0.0
-    max_vocab: int = 0
-    min_count: int = 1
-    batch_size: int = 32
-    bptt: int = 64
-    val_fraction: float = 0.05
-    test_fraction: float = 0.1
-    minutes: float = 0.0
-    num_threads: int | str = "auto"
+    label: ClassVar[str] = "[task]"
 
-    def __post_init__(self) -> None:
-        if self.level not in ("char", "word"):
-            raise ConfigError(f"[task] level must be 'char' or 'word', got {self.level!r}")
-        check_choice("[task]", "cell", self.cell, cell_names())
-        for name in ("embedding_size", "hidden_size", "num_layers", "min_count", "batch_size",
-                     "bptt"):
-            check_count("[task]", name, getattr(self, name))
-        for name in ("cache_size", "max_vocab"):
-            check_count("[task]", name, getattr(self, name), minimum=0)
-        for name in ("dropout", "embedding_dropout", "input_dropout", "output_dropout",
-                     "weight_dropout"):
-            check_probability("[task]", name, getattr(self, name))
-        for name in ("ar", "tar", "minutes"):
-            check_real("[task]", name, getattr(self, name), low=0.0)
-        for name in ("val_fraction", "test_fraction"):
-            check_real("[task]", name, getattr(self, name), low=0.0, high=0.5, high_open=True)
+    level: Literal["char", "word"] = "char"
+    cell: CellName = "lstm"
+    embedding_size: count(MAX_HIDDEN_SIZE) = 64
+    hidden_size: count(MAX_HIDDEN_SIZE) = 384
+    num_layers: count(MAX_NUM_LAYERS) = 1
+    dropout: DropProbability = 0.0
+    embedding_dropout: DropProbability = 0.0
+    input_dropout: DropProbability = 0.1
+    output_dropout: DropProbability = 0.25
+    weight_dropout: DropProbability = 0.0
+    tie_weights: Flag = False
+    cache_size: count(MAX_CACHE_SIZE, 0) = 4000
+    ar: NonNegativeFloat = 0.0
+    tar: NonNegativeFloat = 0.0
+    max_vocab: count(MAX_VOCAB_SIZE, 0) = 0
+    min_count: Count = 1
+    batch_size: count(MAX_BATCH) = 32
+    bptt: count(MAX_BATCH) = 64
+    val_fraction: Fraction = 0.05
+    test_fraction: Fraction = 0.1
+    minutes: NonNegativeFloat = 0.0
+    num_threads: count(MAX_THREADS, 0) | Literal["auto"] = "auto"
 
 
 def text_model_from_options(options: TextOptions, run: TaskRun) -> TextModel:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
-from ..errors import ConfigError
-from ..ranges import check_choice, check_count, check_real
-
-OPTIMIZERS = ("adamw", "adam", "sgd")
-SCHEDULES = ("constant", "linear", "cosine")
-OWNER = "[train]"
-POSITIVE = ("epochs", "max_nonfinite", "lr")
-"""Fields that must be > 0; every other number must be finite and >= 0."""
+from ..settings import (
+    Count,
+    Flag,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    Settings,
+)
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Settings):
     """How to train: optimisation, schedule, safety nets and checkpointing.
 
     Attributes:
@@ -44,32 +45,21 @@ class TrainConfig:
             gradient (each such step is skipped and reported).
     """
 
-    epochs: int = 10
-    lr: float = 1e-3
-    optimizer: str = "adamw"
-    weight_decay: float = 0.01
-    schedule: str = "constant"
-    warmup_steps: int = 0
-    grad_clip: float = 1.0
-    early_stopping: int = 0
-    monitor: str = "val_loss"
-    monitor_mode: str = "min"
-    restore_best: bool = True
-    seed: int = 0
-    bf16: bool = False
-    tbptt: bool = False
-    checkpoint_every: int = 0
-    max_nonfinite: int = 10
+    label: ClassVar[str] = "[train]"
 
-    def __post_init__(self) -> None:
-        for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
-                              ("monitor_mode", ("min", "max"))):
-            check_choice(OWNER, name, getattr(self, name), choices)
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.type == "int":
-                check_count(OWNER, f.name, value, 1 if f.name in POSITIVE else 0)
-            elif f.type == "float":
-                check_real(OWNER, f.name, value, low=0.0, low_open=f.name in POSITIVE)
-            elif f.type == "bool" and not isinstance(value, bool):
-                raise ConfigError(f"{OWNER} {f.name} must be true or false, got {value!r}")
+    epochs: Count = 10
+    lr: PositiveFloat = 1e-3
+    optimizer: Literal["adamw", "adam", "sgd"] = "adamw"
+    weight_decay: NonNegativeFloat = 0.01
+    schedule: Literal["constant", "linear", "cosine"] = "constant"
+    warmup_steps: NonNegativeInt = 0
+    grad_clip: NonNegativeFloat = 1.0
+    early_stopping: NonNegativeInt = 0
+    monitor: str = "val_loss"
+    monitor_mode: Literal["min", "max"] = "min"
+    restore_best: Flag = True
+    seed: NonNegativeInt = 0
+    bf16: Flag = False
+    tbptt: Flag = False
+    checkpoint_every: NonNegativeInt = 0
+    max_nonfinite: Count = 10

@@ -16,13 +16,13 @@ from sklearn.base import RegressorMixin
 
 from ...errors import DatasetError
 from ...models.last_step import LastStepRegressor
-from ...settings import CellName, Count, DropProbability
+from ...settings import CellName, Count, DropProbability, Settings
 from ...training import TensorBatches, TrainConfig, supervised_step
 from ..base import ContractExample, Estimator, FitContext
 
 
 @dataclass(frozen=True)
-class RegressorSettings:
+class RegressorSettings(Settings):
     """The settings of a :class:`SequenceRegressor`.
 
     Attributes:

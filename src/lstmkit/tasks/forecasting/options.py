@@ -5,22 +5,28 @@ engine's :class:`~lstmkit.training.TrainConfig`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
-from ...cells.registry import cell_names
-from ...data.timeseries import FILLS
+from pydantic import Field
+
 from ...errors import ConfigError
-from ...models.forecaster import DISTRIBUTIONS
-from ...ranges import check_choice, check_count, check_probability, check_real
+from ...limits import (
+    MAX_BATCH,
+    MAX_HIDDEN_SIZE,
+    MAX_LOOKBACK,
+    MAX_MODELS,
+    MAX_NUM_LAYERS,
+    MAX_PATHS,
+    MAX_STEPS,
+)
+from ...settings import CellName, DropProbability, Flag, Settings, count
 
-STRATEGIES = ("direct", "autoregressive")
-OWNER = "Forecaster:"
-COUNTS = ("horizon", "lookback", "season", "batch_size", "n_models", "n_paths",
-          "hidden_size", "num_layers")
-"""Options that are None (derived from the data) or an integer >= 1."""
+#: An interval level: 0 < level < 1.
+Level = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
 
 
 @dataclass(frozen=True)
-class ForecastOptions:
+class ForecastOptions(Settings):
     """Data roles, horizon, model and intervals of a :class:`Forecaster`.
 
     Attributes:
@@ -60,55 +66,37 @@ class ForecastOptions:
         n_paths: sampled paths for intervals beyond K steps.
     """
 
+    label: ClassVar[str] = "Forecaster:"
+
     target: str | tuple[str, ...] | None = None
     time_col: str | None = None
     id_col: str | None = None
     past_covariates: tuple[str, ...] = ()
     future_covariates: tuple[str, ...] = ()
     freq: str | None = None
-    fill: str | None = None
-    horizon: int | None = None
-    lookback: int | None = None
-    season: int | None = None
-    test_size: int | None = None
-    val_size: int | None = None
-    strategy: str = "direct"
-    cell: str = "lstm"
-    hidden_size: int = 32
-    num_layers: int = 1
-    bidirectional: bool = False
-    dropout: float = 0.0
-    distribution: str = "quantile"
-    level: float | tuple[float, ...] = 0.8
-    log: bool = False
-    window_norm: bool = True
-    calendar: bool = True
-    batch_size: int | None = None
-    n_models: int = 3
-    n_paths: int = 200
+    fill: Literal["ffill", "linear"] | None = None
+    horizon: count(MAX_STEPS) | None = None
+    lookback: count(MAX_LOOKBACK) | None = None
+    season: count(MAX_LOOKBACK) | None = None
+    test_size: count(MAX_LOOKBACK, 0) | None = None
+    val_size: count(MAX_LOOKBACK, 0) | None = None
+    strategy: Literal["direct", "autoregressive"] = "direct"
+    cell: CellName = "lstm"
+    hidden_size: count(MAX_HIDDEN_SIZE) = 32
+    num_layers: count(MAX_NUM_LAYERS) = 1
+    bidirectional: Flag = False
+    dropout: DropProbability = 0.0
+    distribution: Literal["quantile", "gaussian"] = "quantile"
+    level: Level | Annotated[tuple[Level, ...], Field(min_length=1)] = 0.8
+    log: Flag = False
+    window_norm: Flag = True
+    calendar: Flag = True
+    batch_size: count(MAX_BATCH) | None = None
+    n_models: count(MAX_MODELS) = 3
+    n_paths: count(MAX_PATHS) = 200
 
     def __post_init__(self) -> None:
-        for name in ("past_covariates", "future_covariates"):
-            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
-        if isinstance(self.target, list):
-            object.__setattr__(self, "target", tuple(self.target))
-        if isinstance(self.level, list):
-            object.__setattr__(self, "level", tuple(self.level))
-        for name, choices in (("strategy", STRATEGIES), ("distribution", DISTRIBUTIONS),
-                              ("cell", cell_names())):
-            check_choice(OWNER, name, getattr(self, name), choices)
-        if self.fill is not None:
-            check_choice(OWNER, "fill", self.fill, FILLS)
-        levels = self.level if isinstance(self.level, tuple) else (self.level,)
-        if not levels:
-            raise ConfigError("Forecaster: level must name at least one interval level")
-        for lv in levels:
-            check_real(OWNER, "level", lv, low=0.0, high=1.0, low_open=True, high_open=True)
-        for name in COUNTS:
-            check_count(OWNER, name, getattr(self, name))
-        for name in ("test_size", "val_size"):
-            check_count(OWNER, name, getattr(self, name), minimum=0)
-        check_probability(OWNER, "dropout", self.dropout)
+        super().__post_init__()
         if self.past_covariates and self.strategy == "autoregressive":
             raise ConfigError(
                 "Forecaster: autoregressive forecasting cannot use past covariates (their "
