@@ -13,13 +13,12 @@ import errno
 import sys
 
 import typer
+from typer import Abort, Exit
 
 from .. import __version__
 from ..errors import LstmkitError
 from . import bench, data, demo, forecast, runs, text, train
 from .terminal import one_line
-
-from typer import Abort, Exit
 
 try:  # typer 0.2x carries its own copy of click
     from typer._click.exceptions import ClickException, NoArgsIsHelpError

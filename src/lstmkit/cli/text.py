@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from ..errors import ConfigError, ModelFileError
+from .terminal import safe, strip_controls
 
 app = typer.Typer(help="Language models of text: train, evaluate, generate, suggest, inspect.",
                   no_args_is_help=True)
@@ -82,8 +83,9 @@ def train(
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
                             tracking_uri=tracking_uri)
     for key, value in record.result.metrics.items():
-        typer.echo(f"{key}: {value:.4f}")
-    typer.echo(f"model: {record.result.model_dir}\nmetrics: {record.run_dir / 'metrics.json'}")
+        typer.echo(f"{safe(key, markup=False)}: {value:.4f}")
+    typer.echo(safe(f"model: {record.result.model_dir}\nmetrics: "
+                    f"{record.run_dir / 'metrics.json'}", markup=False))
 
 
 @app.command("evaluate")
@@ -126,7 +128,7 @@ def generate(
     model.encode_prompt(prompt)  # fail on a bad prompt before printing anything
 
     def write(piece: str) -> None:
-        sys.stdout.write(piece)
+        sys.stdout.write(strip_controls(piece))  # the model's text, not markup
         sys.stdout.flush()
 
     write(prompt)
@@ -150,7 +152,7 @@ def suggest(
     """The likeliest next tokens (or, with --words, words) and their probabilities."""
     model = load_text_model(model_dir)
     for token, p in model.suggest(prompt, top=top, words=words, cache=cache):
-        typer.echo(f"{p:.4f}  {token!r}")
+        typer.echo(f"{p:.4f}  {safe(repr(token), markup=False)}")
 
 
 @app.command("inspect")
@@ -167,7 +169,7 @@ def inspect(
     model = load_text_model(model_dir)
     content = read_text(text) if _is_file(text) else text
     page = model.inspect(content, out=out, cells=cells, quantity=quantity)
-    typer.echo(f"wrote {page} and {page.with_suffix('.png')}")
+    typer.echo(safe(f"wrote {page} and {page.with_suffix('.png')}", markup=False))
 
 
 def _is_file(text: str) -> bool:
