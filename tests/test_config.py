@@ -52,3 +52,45 @@ def test_config_file_errors_name_the_file(tmp_path):
         load_config_file(tmp_path / "bad.toml")
     with pytest.raises(ConfigError, match=r"must end in \.toml, \.yaml or \.yml"):
         load_config_file(tmp_path / "exp.json")
+
+
+def test_load_config_file_refuses_yaml_aliases_naming_the_file(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text("a: &a [x, x]\nb: [*a, *a]\n")
+    with pytest.raises(ConfigError, match=r"bomb\.yaml: YAML aliases \(&/\*\) are not "
+                                          r"supported \(line 2\)"):
+        load_config_file(path)
+
+
+def test_load_config_file_accepts_an_anchor_without_alias(tmp_path):
+    path = tmp_path / "anchor.yaml"
+    path.write_text("train: &t {epochs: 2}\n")
+    assert load_config_file(path) == {"train": {"epochs": 2}}
+
+
+def test_load_config_file_caps_the_size_before_parsing(tmp_path, monkeypatch):
+    import lstmkit.config as config
+
+    monkeypatch.setattr(config, "MAX_CONFIG_BYTES", 64)
+    path = tmp_path / "big.toml"
+    path.write_text("[train]\n" + "# pad\n" * 20)
+    with pytest.raises(ConfigError, match=r"big\.toml: experiment file larger than 64 bytes"):
+        load_config_file(path)
+    path.write_text("[train]\nepochs = 3\n")
+    assert load_config_file(path) == {"train": {"epochs": 3}}
+
+
+def test_load_config_file_refuses_a_directory_and_non_utf8(tmp_path):
+    (tmp_path / "d.toml").mkdir()
+    with pytest.raises(ConfigError, match=r"d\.toml: not a regular file"):
+        load_config_file(tmp_path / "d.toml")
+    (tmp_path / "l.yaml").write_bytes(b"name: \xe9\n")
+    with pytest.raises(ConfigError, match=r"l\.yaml: not UTF-8 text \(byte 6\)"):
+        load_config_file(tmp_path / "l.yaml")
+
+
+def test_parse_value_with_an_alias_is_text():
+    from lstmkit.config import parse_value
+
+    assert parse_value("[&a 1, *a]") == "[&a 1, *a]"
+    assert parse_value("[1, 2]") == [1, 2]

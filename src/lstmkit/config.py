@@ -27,29 +27,79 @@ T = TypeVar("T")
 SUFFIXES = {".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
 
+MAX_CONFIG_BYTES = 1 << 20  # an experiment file is a few hundred bytes; 1 MiB is plenty
+NO_ALIASES = "YAML aliases (&/*) are not supported"
+
+
+class _AliasRefused(yaml.YAMLError):
+    """A YAML alias was met (see :class:`NoAliasLoader`)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"{NO_ALIASES} (line {line})")
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases (``*name``): a few hundred bytes of
+    nested aliases (a "billion laughs") expand to gigabytes, and experiment files never
+    need them."""
+
+    def compose_node(self, parent, index):  # PyYAML's hook, called for every node
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(self.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+def safe_yaml(text: str) -> Any:
+    """``yaml.safe_load`` without aliases (see :class:`NoAliasLoader`)."""
+    return yaml.load(text, Loader=NoAliasLoader)  # a SafeLoader: no python tags
+
+
 def load_config_file(path: str | Path) -> dict[str, Any]:
     """The top-level table of a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file.
 
     Raises:
-        ConfigError: naming the file if it is missing, of another type, or malformed.
+        ConfigError: naming the file if it is missing, of another type, larger than
+            :data:`MAX_CONFIG_BYTES`, malformed, or (YAML) uses aliases.
     """
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise ConfigError(f"{path}: experiment files must end in .toml, .yaml or .yml")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such experiment file") from None
-    try:
-        data = tomllib.loads(text) if kind == "TOML" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: invalid {kind}: {exc}".replace("\n", " ")) from None
+    text = _read_config_text(path)
+    if kind == "YAML":
+        try:
+            data = safe_yaml(text)
+        except _AliasRefused as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}".replace("\n", " ")) from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}".replace("\n", " ")) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a table of sections, got {type(data).__name__}")
     return data
+
+
+def _read_config_text(path: Path) -> str:
+    """The text of an experiment file: a regular UTF-8 file of at most
+    :data:`MAX_CONFIG_BYTES` (read no further than that, whatever the file is)."""
+    if not path.exists():
+        raise ConfigError(f"{path}: no such experiment file")
+    if not path.is_file():
+        raise ConfigError(f"{path}: not a regular file")
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: experiment file larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
 def parse_value(text: str) -> Any:
@@ -60,7 +110,7 @@ def parse_value(text: str) -> Any:
     except json.JSONDecodeError:
         pass
     try:
-        value = yaml.safe_load(text)
+        value = safe_yaml(text)
     except yaml.YAMLError:
         return text
     return value if isinstance(value, (bool, int, float, list)) else text

@@ -72,3 +72,75 @@ def test_filter_logits_rejects_bad_arguments():
 def test_prime_rejects_empty_prompt():
     with pytest.raises(ValueError, match="the prompt is empty"):
         generation.prime(small_model(), [])
+
+
+# -- long prompts: read in windows, the state carried ----------------------------------
+def cached_model(seed=0):
+    from lstmkit.models.cache import NeuralCache
+
+    lm = small_model(seed)
+    lm.cache = NeuralCache(size=7, theta=0.5, lam=0.3)
+    return lm
+
+
+def one_pass(lm, prompt):
+    """The reference: the whole prompt in one forward pass."""
+    with torch.no_grad():
+        logits, state = lm(torch.tensor([prompt]))  # (1, T) -> (1, T, V)
+    return logits[:, -1], state
+
+
+@pytest.mark.parametrize("cached", [False, True])
+@pytest.mark.parametrize("window", [1, 3, 7, 64])
+def test_prime_in_windows_equals_one_pass(monkeypatch, cached, window):
+    lm = cached_model() if cached else small_model()
+    prompt = torch.randint(12, (40,), generator=torch.Generator().manual_seed(1)).tolist()
+    expected_logits, expected_state = one_pass(lm, prompt)
+    monkeypatch.setattr(generation, "PRIME_WINDOW", window)
+    logits, state = generation.prime(lm, prompt)
+    torch.testing.assert_close(logits, expected_logits)
+    for got, want in zip(state, expected_state, strict=True):
+        torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_windowed_suggestions_and_probabilities_equal_one_pass(monkeypatch, cached):
+    lm = cached_model(2) if cached else small_model(2)
+    prompt = torch.randint(12, (30,), generator=torch.Generator().manual_seed(3)).tolist()
+    continuation = [4, 7, 1, 1, 9]
+    with torch.no_grad():  # the reference: prompt and continuation in one pass
+        logp = lm(torch.tensor([prompt + continuation[:-1]]))[0].log_softmax(-1)
+    reference = float(logp[0, len(prompt) - 1:].gather(
+        1, torch.tensor(continuation)[:, None]).sum())
+    letters = torch.tensor([i % 3 != 0 for i in range(12)])
+    probs_whole = one_pass(lm, prompt)[0][0].softmax(-1)
+    monkeypatch.setattr(generation, "PRIME_WINDOW", 4)
+    assert generation.sequence_log_prob(lm, prompt, continuation) == pytest.approx(
+        reference, abs=1e-5)
+    torch.testing.assert_close(generation.next_token_probs(lm, prompt), probs_whole)
+    windowed = generation.complete_words(lm, prompt, is_word_char=letters, top=4)
+    monkeypatch.setattr(generation, "PRIME_WINDOW", 10_000)
+    whole = generation.complete_words(lm, prompt, is_word_char=letters, top=4)
+    assert [ids for ids, _ in windowed] == [ids for ids, _ in whole]
+    assert [p for _, p in windowed] == pytest.approx([p for _, p in whole], rel=1e-5)
+
+
+def test_long_prompt_is_read_in_bounded_windows(monkeypatch):
+    """A 200k-token prompt: the network never sees more than PRIME_WINDOW steps at a
+    time, so time and memory grow linearly (a cache attends within a window only)."""
+    lm, seen = cached_model(), []
+    forward = type(lm).forward
+
+    def recording(self, tokens, state=None, **kwargs):
+        seen.append(tokens.shape[1])
+        return forward(self, tokens, state, **kwargs)
+
+    monkeypatch.setattr(type(lm), "forward", recording)
+    prompt = torch.randint(12, (200_000,), generator=torch.Generator().manual_seed(0)).tolist()
+    probs = generation.next_token_probs(lm, prompt)
+    assert max(seen) == generation.PRIME_WINDOW
+    assert sum(seen) == len(prompt)
+    assert probs.shape == (12,) and float(probs.sum()) == pytest.approx(1.0, abs=1e-5)
+    seen.clear()
+    generation.sequence_log_prob(lm, prompt[:5000], [1, 2, 3])
+    assert max(seen) <= generation.PRIME_WINDOW and sum(seen) == 5002

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .terminal import safe
+
 app = typer.Typer(help="Bundled and registered datasets; each version known by its digest.",
                   no_args_is_help=True)
 
@@ -22,8 +24,9 @@ def list_datasets() -> None:
     for column in ("name", "kind", "format", "rows", "digest", "licence / path"):
         table.add_column(column, justify="right" if column == "rows" else "left")
     for ref in datasets():
-        table.add_row(ref.name, ref.kind, ref.format, str(ref.rows), ref.short_digest,
-                      ref.licence if ref.kind == "bundled" else ref.source)
+        table.add_row(*(safe(cell) for cell in (
+            ref.name, ref.kind, ref.format, ref.rows, ref.short_digest,
+            ref.licence if ref.kind == "bundled" else ref.source)))
     Console().print(table)
 
 
@@ -43,9 +46,9 @@ def info(name: Annotated[str, typer.Argument(help="Registered or bundled name, o
               if k in entry]
     console = Console()
     for key, value in lines:
-        console.print(f"[bold]{key:<12}[/] {value}", highlight=False, soft_wrap=True)
+        console.print(f"[bold]{key:<12}[/] {safe(value)}", highlight=False, soft_wrap=True)
     for version in dataset_versions(ref.name):
-        console.print(f"[bold]{'version':<12}[/] {version['digest'][:12]}  "
+        console.print(f"[bold]{'version':<12}[/] {safe(version['digest'][:12])}  "
                       f"{version['rows']} rows  first seen {version['seen']}", highlight=False)
 
 
@@ -56,5 +59,5 @@ def add(path: Annotated[Path, typer.Argument(help="The data file (.csv, .tsv or 
     from ..data.registry import add_dataset
 
     ref = add_dataset(path, name)
-    typer.echo(f"registered {ref.name}: {ref.source} ({ref.format}, {ref.rows} rows, "
-               f"sha256 {ref.short_digest})")
+    typer.echo(safe(f"registered {ref.name}: {ref.source} ({ref.format}, {ref.rows} rows, "
+                    f"sha256 {ref.short_digest})", markup=False))

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import ModelFileError, TrainingStopped
+from .terminal import safe
 
 app = typer.Typer(help="Forecast time series: train and evaluate beside baselines, or "
                   "predict with a saved model.", invoke_without_command=True)
@@ -130,8 +131,8 @@ def print_summary(metrics: dict, model, out: Path) -> None:
     if r.test_size == 0:
         console.print("no test part (--test-size 0): the model was trained on every row "
                       "and nothing was evaluated; forecast.csv holds the future part")
-        console.print(f"wrote {out}/: forecast.csv, metrics.json, backtest.json, "
-                      "forecast.png, model/", markup=False, highlight=False)
+        console.print(f"wrote {safe(out)}/: forecast.csv, metrics.json, backtest.json, "
+                      "forecast.png, model/", highlight=False)
         return
     columns = list(next(iter(metrics.values())))
     table = Table(title=f"Test part: last {r.test_size} rows per series, forecast from its "
@@ -139,17 +140,17 @@ def print_summary(metrics: dict, model, out: Path) -> None:
                   f"coverage should be near its nominal level")
     table.add_column("forecaster")
     for column in columns:
-        table.add_column(column.replace("coverage_", "coverage ") + (
-            "%" if column.startswith("coverage") else ""), justify="right")
+        table.add_column(safe(column.replace("coverage_", "coverage ") + (
+            "%" if column.startswith("coverage") else "")), justify="right")
     best = min((v["MASE"] for v in metrics.values() if v["MASE"] is not None), default=None)
     for name, scores in metrics.items():
         cells = [_cell(k, v) for k, v in scores.items()]
         style = "bold green" if best is not None and scores["MASE"] == best else None
-        table.add_row("LSTM model" if name == "model" else name.replace("_", " "), *cells,
-                      style=style)
+        table.add_row("LSTM model" if name == "model" else safe(name.replace("_", " ")),
+                      *cells, style=style)
     console.print(table)
-    console.print(f"wrote {out}/: forecast.csv, metrics.json, backtest.json, forecast.png, "
-                  "model/")
+    console.print(f"wrote {safe(out)}/: forecast.csv, metrics.json, backtest.json, "
+                  "forecast.png, model/", highlight=False)
 
 
 def _cell(key: str, value: float | None) -> str:

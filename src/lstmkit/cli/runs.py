@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .terminal import safe
+
 KEY_METRICS = ("val_loss", "train_loss")
 
 
@@ -26,15 +28,16 @@ def runs(
     uri = tracking_uri or default_tracking_uri()
     found = recent_runs(uri, limit, experiment)
     if not found:
-        typer.echo(f"no runs in {uri}")
+        typer.echo(f"no runs in {safe(uri, markup=False)}")
         return
-    table = Table(title=f"Recent runs ({uri})")
+    table = Table(title=f"Recent runs ({safe(uri)})")
     for column in ("started", "name", "task", "status", "metrics", "data", "run id"):
         table.add_column(column)
     for run in found:
         keys = ([k for k in sorted(run.metrics) if k.startswith("test_")] + [
             k for k in KEY_METRICS if k in run.metrics])[:2]
-        metrics = "\n".join(f"{k} {run.metrics[k]:.4g}" for k in keys)
-        table.add_row(f"{run.started:%m-%d %H:%M}", run.name, run.task, run.status,
-                      metrics, run.data_digest[:12], run.run_id[:8])
+        metrics = "\n".join(f"{safe(k)} {run.metrics[k]:.4g}" for k in keys)
+        table.add_row(f"{run.started:%m-%d %H:%M}", safe(run.name), safe(run.task),
+                      safe(run.status), metrics, safe(run.data_digest[:12]),
+                      safe(run.run_id[:8]))
     Console().print(table)

@@ -12,6 +12,7 @@ import typer
 
 from ..errors import ConfigError, ModelFileError
 from ..limits import MAX_BEAM, MAX_LENGTH, MAX_TOP, check_count
+from .terminal import safe, strip_controls
 
 app = typer.Typer(help="Language models of text: train, evaluate, generate, suggest, inspect.",
                   no_args_is_help=True)
@@ -83,8 +84,9 @@ def train(
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
                             tracking_uri=tracking_uri)
     for key, value in record.result.metrics.items():
-        typer.echo(f"{key}: {value:.4f}")
-    typer.echo(f"model: {record.result.model_dir}\nmetrics: {record.run_dir / 'metrics.json'}")
+        typer.echo(f"{safe(key, markup=False)}: {value:.4f}")
+    typer.echo(safe(f"model: {record.result.model_dir}\nmetrics: "
+                    f"{record.run_dir / 'metrics.json'}", markup=False))
 
 
 @app.command("evaluate")
@@ -131,7 +133,7 @@ def generate(
     model.encode_prompt(prompt)  # fail on a bad prompt before printing anything
 
     def write(piece: str) -> None:
-        sys.stdout.write(piece)
+        sys.stdout.write(strip_controls(piece))  # the model's text, not markup
         sys.stdout.flush()
 
     write(prompt)
@@ -156,7 +158,7 @@ def suggest(
     check_count("--top", top, MAX_TOP)
     model = load_text_model(model_dir)
     for token, p in model.suggest(prompt, top=top, words=words, cache=cache):
-        typer.echo(f"{p:.4f}  {token!r}")
+        typer.echo(f"{p:.4f}  {safe(repr(token), markup=False)}")
 
 
 @app.command("inspect")
@@ -173,7 +175,7 @@ def inspect(
     model = load_text_model(model_dir)
     content = read_text(text) if _is_file(text) else text
     page = model.inspect(content, out=out, cells=cells, quantity=quantity)
-    typer.echo(f"wrote {page} and {page.with_suffix('.png')}")
+    typer.echo(safe(f"wrote {page} and {page.with_suffix('.png')}", markup=False))
 
 
 def _is_file(text: str) -> bool:

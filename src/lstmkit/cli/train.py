@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .terminal import safe
+
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
@@ -42,17 +44,17 @@ def train(
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
                             tracking_uri=tracking_uri)
     console = Console()
-    table = Table(title=f"{exp.experiment.name} ({exp.task.name})")
+    table = Table(title=safe(f"{exp.experiment.name} ({exp.task.name})"))
     table.add_column("metric")
     table.add_column("value", justify="right")
     last = record.result.history[-1] if record.result.history else {}
     for key, value in {**last, **record.result.metrics}.items():
         if key != "epoch":
-            table.add_row(key, f"{value:.4g}")
+            table.add_row(safe(key), f"{value:.4g}")
     console.print(table)
-    console.print(f"run directory: {record.run_dir}", highlight=False)
+    console.print(f"run directory: {safe(record.run_dir)}", highlight=False)
     if record.result.model_dir is not None:
-        console.print(f"model: {record.result.model_dir}", highlight=False)
+        console.print(f"model: {safe(record.result.model_dir)}", highlight=False)
     if record.tracking_run_id:
-        console.print(f"tracked as MLflow run {record.tracking_run_id}; "
+        console.print(f"tracked as MLflow run {safe(record.tracking_run_id)}; "
                       "list runs with: lstmkit runs", highlight=False)

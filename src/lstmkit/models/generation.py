@@ -4,17 +4,24 @@ top-p), greedy decoding, beam search, word completion, and the next-token distri
 Everything works on token ids and any model with ``step(token (B,), state) -> (logits
 (B, V), state)`` whose state tensors put the batch on dimension 1, such as
 :class:`~lstmkit.models.language_model.LanguageModel`.
+
+A prompt is read :data:`PRIME_WINDOW` tokens at a time, the state carried from one
+window to the next (as scoring a text does): time and memory grow linearly with its
+length, whatever the model attends to within a window (a continuous cache attends to
+every earlier position of its window).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
 
 OnToken = Callable[[int], None]
+PRIME_WINDOW = 256  # prompt tokens run through the network at a time
 
 
 def filter_logits(logits: Tensor, *, top_k: int | None = None,
@@ -64,13 +71,28 @@ def sample_next(logits: Tensor, *, temperature: float = 1.0, top_k: int | None =
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)  # (B, 1) -> (B,)
 
 
+def read_windows(model, ids: Sequence[int], state=None, *, window: int | None = None):
+    """Run ``ids`` through ``model`` ``window`` (default :data:`PRIME_WINDOW`) tokens at a
+    time, the state carried.
+
+    Yields:
+        ``(start, logits, state)`` per window: logits (1, t, V) at positions ``start``
+        to ``start + t - 1`` of ``ids``, and the state after them.
+    """
+    window = window or PRIME_WINDOW
+    ids = torch.as_tensor(list(ids), dtype=torch.long)[None]  # (1, T)
+    for start in range(0, ids.shape[1], window):
+        logits, state = model(ids[:, start:start + window], state)  # (1, t) -> (1, t, V)
+        yield start, logits, state
+
+
 @torch.no_grad()
 def prime(model, prompt: Sequence[int]):
-    """Run ``prompt`` (at least one id) through ``model``: the logits (1, V) after its
-    last token, and the state."""
+    """Run ``prompt`` (at least one id) through ``model`` in windows of
+    :data:`PRIME_WINDOW`: the logits (1, V) after its last token, and the state."""
     if len(prompt) == 0:
         raise ValueError("the prompt is empty; give at least one token to start from")
-    logits, state = model(torch.tensor([list(prompt)]))  # (1, T) -> (1, T, V)
+    _, logits, state = deque(read_windows(model, prompt), maxlen=1)[0]  # the last window
     return logits[:, -1], state
 
 
@@ -131,11 +153,19 @@ def _extend(model, logp: Tensor, seqs: Tensor, state, beam: int):
 
 @torch.no_grad()
 def sequence_log_prob(model, prompt: Sequence[int], continuation: Sequence[int]) -> float:
-    """Natural-log probability of ``continuation`` following ``prompt``."""
-    ids = torch.tensor([[*prompt, *continuation]])
-    logits, _ = model(ids[:, :-1])  # (1, T - 1, V)
-    logp = logits.log_softmax(-1)[0, len(prompt) - 1:]  # (N, V)
-    return float(logp.gather(1, torch.tensor(continuation).unsqueeze(1)).sum())
+    """Natural-log probability of ``continuation`` following ``prompt`` (read in windows
+    of :data:`PRIME_WINDOW`)."""
+    ids = [*prompt, *continuation]
+    first = len(prompt) - 1  # the position whose logits predict continuation[0]
+    total = 0.0
+    for start, logits, _ in read_windows(model, ids[:-1]):
+        skip = max(0, first - start)
+        if skip >= logits.shape[1]:
+            continue
+        targets = torch.tensor(ids[start + skip + 1:start + logits.shape[1] + 1])  # (n,)
+        logp = logits[0, skip:].log_softmax(-1)  # (n, V)
+        total += float(logp.gather(1, targets.unsqueeze(1)).sum())
+    return total
 
 
 @torch.no_grad()

@@ -5,7 +5,9 @@ info (tags), artifacts and datasets (name, digest, schema, row count through MLf
 dataset tracking). The store is ``--tracking-uri``, else ``MLFLOW_TRACKING_URI``, else
 ``sqlite:///<cwd>/lstmkit-runs/mlflow.db`` with artifacts in ``lstmkit-runs/artifacts``.
 ``NullTracker`` does nothing (``--no-tracking``). MLflow is imported only when a run
-starts, so importing lstmkit stays fast.
+starts, so importing lstmkit stays fast. The URI is checked before MLflow opens it, and
+runs a killed process left RUNNING are marked KILLED whenever the store is opened (see
+:mod:`lstmkit.training.tracking_store`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import torch
 
 from .. import __version__
 from .callbacks import Callback
+from .tracking_store import TrackingError, check_tracking_uri, mark_killed_runs, process_tags
 
 if TYPE_CHECKING:
     from ..data.registry import DatasetRef
@@ -116,20 +119,14 @@ class MlflowTracker(NullTracker):
         self.client: Any = None
 
     def __enter__(self) -> MlflowTracker:
-        from mlflow import MlflowClient
-
-        if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # MLflow's INFO lines drown our output
-            logging.getLogger("mlflow").setLevel(logging.WARNING)
-        if self.uri.startswith("sqlite:///"):
-            Path(self.uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=self.uri)
+        self.client = open_store(self.uri)
         if self.run_id and self._reopen(self.run_id):
             return self
         found = self.client.get_experiment_by_name(self.experiment)
         experiment_id = found.experiment_id if found else self.client.create_experiment(
             self.experiment, artifact_location=artifact_root(self.uri))
         run = self.client.create_run(experiment_id, run_name=self.run_name,
-                                     tags=system_info())
+                                     tags={**system_info(), **process_tags()})
         self.run_id = run.info.run_id
         return self
 
@@ -141,6 +138,8 @@ class MlflowTracker(NullTracker):
             self.client.update_run(run_id, status="RUNNING")
         except MlflowException:
             return False
+        for key, value in process_tags().items():  # this process runs it now
+            self.client.set_tag(run_id, key, value)
         return True
 
     def __exit__(self, exc_type: type | None, exc: object, tb: object) -> None:
@@ -183,6 +182,32 @@ class MlflowTracker(NullTracker):
         self.client.log_inputs(self.run_id, [DatasetInput(
             dataset, [InputTag("mlflow.data.context", context)])])
         self.client.set_tag(self.run_id, f"data.{context}.sha256", ref.digest)
+
+
+def open_store(uri: str) -> Any:
+    """An ``MlflowClient`` on ``uri`` (checked first, see
+    :func:`~lstmkit.training.tracking_store.check_tracking_uri`), with the runs killed
+    processes left RUNNING marked KILLED.
+
+    Raises:
+        ConfigError: for a malformed URI.
+        TrackingError: for a store that cannot be reached or opened.
+    """
+    check_tracking_uri(uri)
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # MLflow's INFO lines drown our output
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+    try:
+        client = MlflowClient(tracking_uri=uri)
+        mark_killed_runs(client)
+    except (MlflowException, SQLAlchemyError) as exc:
+        cause = getattr(exc, "orig", None) or exc  # SQLAlchemy: the database's own error
+        message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise TrackingError(f"tracking URI {uri}: {message}") from None
+    return client
 
 
 def make_tracker(enabled: bool = True, uri: str | None = None, *, experiment: str = "lstmkit",
@@ -232,12 +257,10 @@ def store_exists(uri: str) -> bool:
 def recent_runs(uri: str | None = None, limit: int = 10,
                 experiment: str | None = None) -> list[RunSummary]:
     """The ``limit`` most recent runs, newest first, of one or every experiment."""
-    from mlflow import MlflowClient
-
     uri = uri or default_tracking_uri()
     if not store_exists(uri):
         return []
-    client = MlflowClient(tracking_uri=uri)
+    client = open_store(uri)
     found = [client.get_experiment_by_name(experiment)] if experiment else \
         client.search_experiments()
     ids = [e.experiment_id for e in found if e is not None]
