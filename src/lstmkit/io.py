@@ -231,7 +231,7 @@ def staged_output(path: str | os.PathLike, *, option: str = "--out", overwrite: 
     target = check_output_dir(path, option=option, overwrite=overwrite)
     root = target.parent / STAGING
     staging = root / target.name
-    root_made = _make_staging_root(root, option, path)
+    _make_staging_root(root, option, path)
     try:
         with _hold_lock(staging, option, path):
             created = _prepare_staging(staging, target, resume)
@@ -245,17 +245,14 @@ def staged_output(path: str | os.PathLike, *, option: str = "--out", overwrite: 
             write_marker(staging)
             replace_dir(staging, target, aside=root)
     finally:
-        if root_made or root.is_dir():
-            _remove_if_empty(root)
+        _remove_if_empty(root)
 
 
-def _make_staging_root(root: Path, option: str, path) -> bool:
+def _make_staging_root(root: Path, option: str, path) -> None:
     if root.is_symlink() or (root.exists() and not root.is_dir()):
         raise ConfigError(f"{option} {path}: {root} is not a directory lstmkit made "
                           "(a symlink or a file); remove it")
-    made = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
-    return made
 
 
 @contextmanager
