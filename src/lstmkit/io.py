@@ -62,8 +62,11 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside ``path`` (same suffix) to write; moved to ``path`` on success.
 
     Example:
-        >>> with atomic_file(tmp / "plot.png") as part:  # doctest: +SKIP
-        ...     fig.savefig(part)
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> with atomic_file(folder / "notes.txt") as part:
+        ...     _ = part.write_text("hello")  # e.g. fig.savefig(part) for a .png
+        >>> sorted(p.name for p in folder.iterdir()), (folder / "notes.txt").read_text()
+        (['notes.txt'], 'hello')
     """
     path = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
