@@ -43,7 +43,7 @@ class ExperimentConfig:
     Attributes:
         task: a registered task (``lstmkit train --help`` lists them).
         name: the run's name (default: the task's); also its directory name, so a
-            simple name (letters, digits, ``-``, ``_``, ``.``; not ``.`` or ``..``).
+            simple name (:func:`lstmkit.io.is_simple_name`, the rule of ``data add``).
         data: a dataset path or registered name, for tasks that read data.
         tracking_experiment: the MLflow experiment the run is filed under.
         output_dir: runs go in ``output_dir/name/`` (checkpoints, model, config.json);
