@@ -11,7 +11,7 @@ EXPERIMENT = """
 [experiment]
 task = "adding"
 name = "tiny"
-output_dir = "{out}"
+output_dir = "out"
 
 [train]
 epochs = 2
@@ -30,8 +30,9 @@ batch_size = 32
 def experiment(tmp_path, monkeypatch):
     monkeypatch.setenv("LSTMKIT_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)  # output_dir is relative to the working directory
     path = tmp_path / "tiny.toml"
-    path.write_text(EXPERIMENT.format(out=tmp_path / "out"))
+    path.write_text(EXPERIMENT)
     return path
 
 

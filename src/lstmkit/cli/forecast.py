@@ -3,12 +3,12 @@ forecaster, its forecasts, metrics beside the baselines and a picture out.
 
 Everything is written into a staging directory and moved to ``--out`` only when complete,
 so a failed run leaves nothing half-written there; an interrupted run stays staged for
-``--resume``.
+``--resume``. ``--out`` follows lstmkit's output-directory policy (:mod:`lstmkit.io`): a
+non-empty directory lstmkit did not write is replaced only with ``--overwrite``.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
@@ -17,12 +17,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ModelFileError, TrainingStopped
+from ..errors import ModelFileError
 from .terminal import safe
 
 app = typer.Typer(help="Forecast time series: train and evaluate beside baselines, or "
                   "predict with a saved model.", invoke_without_command=True)
-STAGING = ".lstmkit-partial"
 DEFAULT_OUT = Path("forecast-out")
 
 
@@ -47,7 +46,11 @@ def forecast(
                              "layernorm, gru or rnn."),
     test_size: int | None = typer.Option(None, "--test-size",
                                          help="Rows held out per series (default 3K)."),
-    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option("--out", help="Output directory: new, empty, or "
+                                      "written by lstmkit (replaced whole when the run "
+                                      "completes).")] = DEFAULT_OUT,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out even if it "
+                                   "is a non-empty directory lstmkit did not write."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
     fill: str | None = typer.Option(None, "--fill", help="Fill gaps and NaNs: ffill or linear."),
     strategy: str = typer.Option("direct", "--strategy", help="direct or autoregressive."),
@@ -68,8 +71,10 @@ def forecast(
     into --out. With no --data: the bundled airline passengers."""
     if ctx.invoked_subcommand is not None:
         return
+    from ..io import check_output_dir
     from ..tasks.forecasting import Forecaster, ForecastOptions
 
+    check_output_dir(out, option="--out", overwrite=overwrite)
     options = ForecastOptions(
         target=tuple(target) if target else None, time_col=time_col, id_col=id_col,
         past_covariates=tuple(past or ()), future_covariates=tuple(future or ()), fill=fill,
@@ -81,47 +86,29 @@ def forecast(
                     **({"epochs": epochs} if epochs is not None else {}))
     checked = Forecaster(train=train, **asdict(options)).check(data)
     metrics = run_staged(data, options, train, out, resume=resume, tracking=not no_tracking,
-                         tracking_uri=tracking_uri)
+                         tracking_uri=tracking_uri, overwrite=overwrite)
     print_summary(metrics, checked, out)
 
 
 def run_staged(data: str, options, train, out: Path, *, resume: bool, tracking: bool,
-               tracking_uri: str | None) -> dict:
-    """Run the forecast experiment in ``out``'s staging directory, then move it to ``out``."""
+               tracking_uri: str | None, overwrite: bool = False) -> dict:
+    """Run the forecast experiment staged beside ``out``, then swap it into ``out``
+    (:func:`lstmkit.io.staged_output`); returns the hold-out metrics."""
     import json
 
-    from ..errors import CheckpointError
+    from ..io import check_output_dir
     from ..tasks.experiment import Experiment, ExperimentConfig, run_experiment
     from ..tasks.registry import get_task
-    from ..training.model_files import replace_dir
 
-    staging = out.parent / STAGING / out.name
-    if resume and not staging.is_dir():
-        raise CheckpointError(f"nothing to resume: no interrupted run in {staging}")
-    if not resume:
-        shutil.rmtree(staging, ignore_errors=True)
-    experiment = ExperimentConfig(task="forecast", name=out.name, data=data,
-                                  output_dir=str(staging.parent))
+    target = check_output_dir(out, option="--out", overwrite=overwrite)
+    experiment = ExperimentConfig(task="forecast", name=target.name, data=data,
+                                  output_dir=str(target.parent))
     resolved = {"experiment": asdict(experiment), "train": asdict(train),
                 "task": asdict(options)}
     exp = Experiment(experiment, train, get_task("forecast"), options, resolved)
-    try:
-        run_experiment(exp, resume=resume, tracking=tracking, tracking_uri=tracking_uri)
-    except TrainingStopped:
-        raise  # keep the staged run for --resume
-    except Exception:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        _remove_if_empty(staging.parent)
-    replace_dir(staging, out)
-    _remove_if_empty(staging.parent)
-    return json.loads((out / "metrics.json").read_text())
-
-
-def _remove_if_empty(folder: Path) -> None:
-    if folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+    record = run_experiment(exp, resume=resume, tracking=tracking, tracking_uri=tracking_uri,
+                            overwrite=overwrite, option="--out")
+    return json.loads((record.run_dir / "metrics.json").read_text())
 
 
 def print_summary(metrics: dict, model, out: Path) -> None:
@@ -170,15 +157,17 @@ def predict(
                                      "100000)."),
     future: str | None = typer.Option(None, "--future", help="Future covariates file."),
     out: Annotated[Path | None, typer.Option(
-        "--out", help="CSV to write (default: stdout).")] = None,
+        "--out", help="CSV file to write, replaced atomically (default: stdout).")] = None,
 ) -> None:
     """Forecast the next steps after the end of --data with a saved model."""
     from ..data.export import spreadsheet_safe
+    from ..io import atomic_write, check_output_file
     from ..limits import MAX_STEPS, check_count
     from ..tasks.forecasting import Forecaster
 
     if steps is not None:
         check_count("--steps", steps, MAX_STEPS)
+    target = check_output_file(out, option="--out") if out is not None else None
     if (model_dir / "model" / "config.json").is_file():
         model_dir = model_dir / "model"
     if not (model_dir / "config.json").is_file():
@@ -186,8 +175,9 @@ def predict(
                              "the --out directory of 'lstmkit forecast' or its model/")
     frame = spreadsheet_safe(Forecaster.load(model_dir).predict(data, steps=steps,
                                                                 future=future))
-    if out is None:
+    if target is None:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:
-        frame.to_csv(out, index=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, frame.to_csv(index=False).encode("utf-8"))
         typer.echo(f"wrote {len(frame)} rows to {out}", err=True)

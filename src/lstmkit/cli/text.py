@@ -19,8 +19,12 @@ app = typer.Typer(help="Language models of text: train, evaluate, generate, sugg
 MODEL_DIR = typer.Argument(..., help="A model directory (or the run directory holding it).",
                            show_default=False)
 RUN_DIR = typer.Option("lstmkit-runs/outputs/text", "--out",
-                       help="Run directory (the model goes to OUT/model).")
-PAGE = typer.Option("inspect.html", "--out", help="HTML page to write (and OUT with .png).")
+                       help="Run directory (the model goes to OUT/model): new, empty, or "
+                       "written by lstmkit (replaced whole when the run completes).")
+OVERWRITE = typer.Option(False, "--overwrite", help="Replace --out even if it is a "
+                         "non-empty directory lstmkit did not write.")
+PAGE = typer.Option("inspect.html", "--out", help="HTML page to write (and OUT with .png), "
+                    "each replaced atomically.")
 CELLS = typer.Option(None, "--cells", help="LAYER:UNIT (repeatable); default: the cells "
                      "most correlated with features of the text.")
 
@@ -49,6 +53,7 @@ def train(
     minutes: float | None = typer.Option(None, "--minutes", help="Train for N minutes."),
     epochs: int | None = typer.Option(None, "--epochs", help="Train for N epochs."),
     out: Path = RUN_DIR,
+    overwrite: bool = OVERWRITE,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help="MLflow URI."),
@@ -56,11 +61,15 @@ def train(
 ) -> None:
     """Train a language model; writes OUT/model and OUT/metrics.json.
 
+    The run is staged beside OUT and replaces it whole once complete; a non-empty OUT
+    that lstmkit did not write is refused unless --overwrite.
+
     The last 10% of the text is held out and scored at the end (test_bpc, or
     test_perplexity at word level); validation comes from the end of the rest. Any
     other setting is an override such as --task.hidden_size=256 or --train.lr=1e-3.
     """
     from ..config import apply_overrides, build_dataclass
+    from ..io import check_output_dir
     from ..tasks.experiment import Experiment, ExperimentConfig, run_experiment
     from ..tasks.registry import get_task
     from ..tasks.text_model import TextModel
@@ -69,9 +78,10 @@ def train(
 
     if minutes is not None and epochs is not None:
         raise ConfigError("give --minutes or --epochs, not both")
+    target = check_output_dir(out, option="--out", overwrite=overwrite)
     raw = apply_overrides({
-        "experiment": {"task": "text", "name": out.name, "data": data,
-                       "output_dir": str(out.parent)},
+        "experiment": {"task": "text", "name": target.name, "data": data,
+                       "output_dir": str(target.parent)},
         "train": {**asdict(TextModel.default_train_config()), "seed": seed,
                   **({"epochs": epochs} if epochs else {})},
         "task": {**asdict(TextOptions()), "level": level, "cell": cell,
@@ -82,7 +92,7 @@ def train(
                 zip(("experiment", "train", "task"), parts, strict=True)}
     exp = Experiment(parts[0], parts[1], get_task("text"), parts[2], resolved)
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
-                            tracking_uri=tracking_uri)
+                            tracking_uri=tracking_uri, overwrite=overwrite, option="--out")
     for key, value in record.result.metrics.items():
         typer.echo(f"{safe(key, markup=False)}: {value:.4f}")
     typer.echo(safe(f"model: {record.result.model_dir}\nmetrics: "
@@ -171,11 +181,14 @@ def inspect(
 ) -> None:
     """Colour each character by cells' activations: OUT (HTML) and OUT with .png."""
     from ..data.text import read_text
+    from ..io import check_output_file
 
+    page = check_output_file(out, option="--out")
+    check_output_file(out.with_suffix(".png"), option="--out (its .png)")
     model = load_text_model(model_dir)
     content = read_text(text) if _is_file(text) else text
-    page = model.inspect(content, out=out, cells=cells, quantity=quantity)
-    typer.echo(safe(f"wrote {page} and {page.with_suffix('.png')}", markup=False))
+    model.inspect(content, out=page, cells=cells, quantity=quantity)
+    typer.echo(safe(f"wrote {out} and {out.with_suffix('.png')}", markup=False))
 
 
 def _is_file(text: str) -> bool:

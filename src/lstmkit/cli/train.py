@@ -22,6 +22,9 @@ def train(
                                     "(replaces experiment.data)."),
     resume: bool = typer.Option(False, "--resume",
                                 help="Continue from the run's last checkpoint."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run directory "
+                                   "even if it is a non-empty directory lstmkit did not "
+                                   "write."),
     tracking_uri: str | None = typer.Option(
         None, "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, "
         "else sqlite:///lstmkit-runs/mlflow.db)."),
@@ -35,14 +38,15 @@ def train(
     Built-in task: adding (the adding problem); an unknown task name lists the
     registered ones.
 
-    Checkpoints, the model and the resolved config go to lstmkit-runs/outputs/NAME/.
+    Checkpoints, the model and the resolved config go to lstmkit-runs/outputs/NAME/
+    (output_dir/name), staged beside it and swapped in whole once the run completes.
     Ctrl-C saves a checkpoint; --resume continues from it.
     """
     from ..tasks.experiment import load_experiment, run_experiment
 
     exp = load_experiment(config, list(ctx.args), data=data)
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
-                            tracking_uri=tracking_uri)
+                            tracking_uri=tracking_uri, overwrite=overwrite)
     console = Console()
     table = Table(title=safe(f"{exp.experiment.name} ({exp.task.name})"))
     table.add_column("metric")

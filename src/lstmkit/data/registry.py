@@ -27,6 +27,7 @@ from pathlib import Path
 from torch import Tensor
 
 from ..errors import DatasetError
+from ..io import SIMPLE_NAME_RULE, is_simple_name
 from ..training.safetensors_io import atomic_write
 
 TABULAR = {".csv": ",", ".tsv": "\t"}
@@ -140,8 +141,8 @@ def add_dataset(path: str | os.PathLike, name: str) -> DatasetRef:
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
-    if not name.replace("-", "_").replace(".", "_").isidentifier():
-        raise DatasetError(f"invalid dataset name {name!r}: use letters, digits, - _ .")
+    if not is_simple_name(name):
+        raise DatasetError(f"invalid dataset name {name!r}: use {SIMPLE_NAME_RULE}")
     if name in bundled_catalog():
         raise DatasetError(f"{name!r} is a bundled dataset; choose another name")
     ref = describe_file(path, name, "registered")

@@ -11,22 +11,25 @@ An experiment file has three tables::
 
 :func:`load_experiment` checks every key (with ``--section.key=value`` overrides);
 :func:`run_experiment` resolves the dataset, starts tracking, runs the task and logs
-params, metrics, dataset, system info and artifacts.
+params, metrics, dataset, system info and artifacts. The run directory
+``output_dir/name`` follows lstmkit's output-directory policy (:mod:`lstmkit.io`): the run
+is written in staging and swapped in whole once complete; a directory lstmkit did not
+write is replaced only with ``overwrite``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..config import apply_overrides, build_dataclass, load_config_file, to_dict
 from ..data.registry import resolve
 from ..errors import ConfigError
+from ..io import SIMPLE_NAME_RULE, atomic_write, check_output_dir, is_simple_name, staged_output
 from ..training.checkpoint import load_checkpoint
 from ..training.config import TrainConfig
-from ..training.safetensors_io import atomic_write
 from ..training.tracking import TrackingCallback, make_tracker
 from .registry import TaskResult, TaskRun, TaskSpec, get_task
 
@@ -39,10 +42,13 @@ class ExperimentConfig:
 
     Attributes:
         task: a registered task (``lstmkit train --help`` lists them).
-        name: the run's name (default: the task's); also its directory name.
+        name: the run's name (default: the task's); also its directory name, so a
+            simple name (:func:`lstmkit.io.is_simple_name`, the rule of ``data add``).
         data: a dataset path or registered name, for tasks that read data.
         tracking_experiment: the MLflow experiment the run is filed under.
-        output_dir: runs go in ``output_dir/name/`` (checkpoints, model, config.json).
+        output_dir: runs go in ``output_dir/name/`` (checkpoints, model, config.json);
+            in an experiment file a relative path without ``..`` (under the working
+            directory, where ``lstmkit-runs/`` is).
     """
 
     task: str
@@ -88,7 +94,7 @@ def load_experiment(path: str | Path, overrides: list[str] = (), *,
 
     Raises:
         ConfigError: naming the file, table and key at fault (unknown keys list the
-            valid ones).
+            valid ones, an unsafe ``name`` or ``output_dir`` says why).
     """
     raw = apply_overrides(load_config_file(path), list(overrides))
     if data is not None:
@@ -101,6 +107,7 @@ def load_experiment(path: str | Path, overrides: list[str] = (), *,
     spec = get_task(experiment.task)
     if not experiment.name:
         experiment = ExperimentConfig(**{**to_dict(experiment), "name": spec.name})
+    check_run_location(experiment, path)
     train = build_dataclass(TrainConfig, raw.get("train"), "[train]")
     options = build_dataclass(spec.options, raw.get("task"), f"[task] (task {spec.name!r})")
     resolved = {"experiment": to_dict(experiment), "train": to_dict(train),
@@ -108,13 +115,63 @@ def load_experiment(path: str | Path, overrides: list[str] = (), *,
     return Experiment(experiment, train, spec, options, resolved)
 
 
+def check_run_location(experiment: ExperimentConfig, path: str | Path) -> None:
+    """Refuse an experiment file's ``name`` that is not a simple name and an
+    ``output_dir`` that is absolute or climbs out with ``..``.
+
+    Raises:
+        ConfigError: naming the file and the key.
+    """
+    name, output_dir = experiment.name, Path(experiment.output_dir)
+    if not is_simple_name(name):
+        raise ConfigError(f"{path}: [experiment] name {name!r} is not a simple name; use "
+                          f"{SIMPLE_NAME_RULE} (it becomes a directory name)")
+    if output_dir.is_absolute() or output_dir.drive or ".." in output_dir.parts:
+        raise ConfigError(f"{path}: [experiment] output_dir {experiment.output_dir!r} must "
+                          "be a relative path without '..' (runs stay under the working "
+                          "directory, e.g. 'lstmkit-runs/outputs')")
+
+
 def run_experiment(exp: Experiment, *, resume: bool = False, tracking: bool = True,
-                   tracking_uri: str | None = None, progress: bool = True) -> RunRecord:
-    """Run a checked experiment end to end; see the module docstring."""
+                   tracking_uri: str | None = None, progress: bool = True,
+                   overwrite: bool = False,
+                   option: str = "[experiment] output_dir/name") -> RunRecord:
+    """Run a checked experiment end to end; see the module docstring.
+
+    Args:
+        exp: the checked experiment.
+        resume: continue the interrupted (staged) run, or the completed one.
+        tracking: record the run (MLflow).
+        tracking_uri: where to record it (default: ``$MLFLOW_TRACKING_URI``).
+        progress: show progress bars.
+        overwrite: allow replacing a non-empty run directory lstmkit did not write.
+        option: how the user named the run directory, for error messages.
+
+    Raises:
+        ConfigError: the run directory is refused (see :mod:`lstmkit.io`).
+    """
+    name = exp.experiment.name
+    if not name or name in (".", "..") or Path(name).name != name:
+        raise ConfigError(f"{option}: the run name {name!r} must be a single directory "
+                          "name (no '/', not '.' or '..')")
+    check_output_dir(exp.run_dir, option=option, overwrite=overwrite)
     data = check_data(exp)
-    run_dir = exp.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(run_dir / "config.json", json.dumps(exp.resolved, indent=2).encode())
+    with staged_output(exp.run_dir, option=option, overwrite=overwrite,
+                       resume=resume) as staging:
+        result, run_id = _run_in(exp, staging, data, resume=resume, tracking=tracking,
+                                 tracking_uri=tracking_uri, progress=progress)
+    if result.model_dir is not None and Path(result.model_dir).is_relative_to(staging):
+        result = replace(result, model_dir=exp.run_dir / Path(result.model_dir).relative_to(
+            staging))
+    return RunRecord(exp.run_dir, result, run_id)
+
+
+def _run_in(exp: Experiment, run_dir: Path, data, *, resume: bool, tracking: bool,
+            tracking_uri: str | None, progress: bool) -> tuple[TaskResult, str | None]:
+    """Run the task with ``run_dir`` as its directory (the staging directory)."""
+    config = json.dumps(exp.resolved, indent=2).encode()
+    if not resume:  # a refused --resume keeps the staged run's own config
+        atomic_write(run_dir / "config.json", config)
     tracker = make_tracker(tracking, tracking_uri, experiment=exp.experiment.tracking_experiment,
                            run_name=exp.experiment.name,
                            run_id=previous_run_id(run_dir) if resume else None)
@@ -126,9 +183,11 @@ def run_experiment(exp: Experiment, *, resume: bool = False, tracking: bool = Tr
             options=exp.options, train=exp.train, data=data, run_dir=run_dir, resume=resume,
             tracker=tracker, callbacks=[TrackingCallback(tracker)], run_config=exp.resolved,
             progress=progress))
+        if resume:
+            atomic_write(run_dir / "config.json", config)
         tracker.log_metrics(result.metrics, step=len(result.history))
         log_artifacts(tracker, run_dir, result)
-    return RunRecord(run_dir, result, tracker.run_id)
+    return result, tracker.run_id
 
 
 def check_data(exp: Experiment):

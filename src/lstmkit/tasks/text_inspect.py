@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..data.text import TextError
-from ..training.safetensors_io import atomic_write
+from ..io import atomic_file, atomic_write
 from ..viz.activations import correlated_units, trace_text
 from ..viz.text_page import CellView, render_html, render_png
 
@@ -76,5 +76,6 @@ def inspect_text(text_model, text: str, *, out: str | os.PathLike,
     title = f"lstmkit inspect: {text_model.cell} {text_model.level}-level model"
     atomic_write(out, render_html(trace, views, found, title=title).encode("utf-8"))
     if png:
-        render_png(trace, views, out.with_suffix(".png"))
+        with atomic_file(out.with_suffix(".png")) as part:
+            render_png(trace, views, part)
     return out

@@ -33,9 +33,10 @@ from torch import Tensor, nn
 
 from .. import __version__
 from ..errors import ModelFileError
+from ..io import replace_dir as replace_dir  # re-exported: lstmkit.io owns it
 from ..limits import MAX_JSON_BYTES, MAX_TRANSFORMS
 from .bounded_read import read_bounded
-from .safetensors_io import PICKLE_PREFIXES, fsync_dir, read_tensors, write_tensors
+from .safetensors_io import PICKLE_PREFIXES, read_tensors, write_tensors
 
 MODEL_FORMAT = "lstmkit-model"
 FORMAT_VERSION = 1
@@ -248,16 +249,3 @@ def read_json(path: Path, *, inside: str | os.PathLike | None = None) -> dict[st
     if not isinstance(content, dict):
         raise ModelFileError(f"{path}: expected a JSON object, got {type(content).__name__}")
     return content
-
-
-def replace_dir(new: Path, path: Path) -> None:
-    """Move directory ``new`` to ``path``; an existing ``path`` is removed only after."""
-    old = None
-    if path.exists():
-        old = path.with_name(f".{path.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-    os.replace(new, path)
-    fsync_dir(path.parent)
-    if old is not None:
-        shutil.rmtree(old)

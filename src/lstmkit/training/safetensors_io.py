@@ -1,10 +1,11 @@
 """Crash-safe writing and pickle-free reading of safetensors files.
 
-Every file lstmkit writes goes through :func:`atomic_write`: a temporary file in the same
-directory, ``fsync``, ``os.replace``, ``fsync`` of the directory. A crash at any moment
-leaves either the old file or the new one, never half of one. Reading parses the
-safetensors header itself and refuses pickles (``torch.save`` files, or anything else
-that would run code when unpickled) without ever unpickling them.
+Every file lstmkit writes goes through :func:`lstmkit.io.atomic_write` (re-exported
+here): a temporary file in the same directory, ``fsync``, ``os.replace``, ``fsync`` of
+the directory. A crash at any moment leaves either the old file or the new one, never
+half of one. Reading parses the safetensors header itself and refuses pickles
+(``torch.save`` files, or anything else that would run code when unpickled) without ever
+unpickling them.
 """
 
 from __future__ import annotations
@@ -12,53 +13,18 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 from pathlib import Path
 
 import safetensors.torch
 from torch import Tensor
 
 from ..errors import LstmkitError
+from ..io import atomic_write as atomic_write  # re-exported: lstmkit.io owns it
+from ..io import fsync_dir as fsync_dir
 from ..limits import MAX_HEADER_BYTES, MAX_WEIGHTS_BYTES
 from .bounded_read import read_bounded
 
 PICKLE_PREFIXES = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash never leaves a partial file there.
-
-    Args:
-        path: the destination; its directory must exist.
-        data: the whole content.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Flush a directory entry (a rename) to disk; a no-op where the OS cannot."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_tensors(path: str | os.PathLike, tensors: dict[str, Tensor],
