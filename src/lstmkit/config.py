@@ -104,7 +104,10 @@ def _read_config_text(path: Path) -> str:
 
 def parse_value(text: str) -> Any:
     """A command-line value: JSON/YAML scalars and lists (``3e-4``, ``true``, ``[1, 2]``),
-    else the text itself."""
+    the special floats ``inf`` and ``nan`` (so that checks name them as numbers), else
+    the text itself."""
+    if text.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return float(text)
     try:
         return json.loads(text)
     except json.JSONDecodeError:

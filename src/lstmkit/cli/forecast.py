@@ -180,4 +180,4 @@ def predict(
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, frame.to_csv(index=False).encode("utf-8"))
-        typer.echo(f"wrote {len(frame)} rows to {out}", err=True)
+        typer.echo(safe(f"wrote {len(frame)} rows to {out}", markup=False), err=True)

@@ -30,7 +30,8 @@ from ..errors import ConfigError
 from ..io import SIMPLE_NAME_RULE, atomic_write, check_output_dir, is_simple_name, staged_output
 from ..training.checkpoint import load_checkpoint
 from ..training.config import TrainConfig
-from ..training.tracking import TrackingCallback, make_tracker
+from ..training.tracking import TrackingCallback, default_tracking_uri, make_tracker
+from ..training.tracking_store import check_tracking_uri
 from .registry import TaskResult, TaskRun, TaskSpec, get_task
 
 SECTIONS = ("experiment", "train", "task")
@@ -156,6 +157,8 @@ def run_experiment(exp: Experiment, *, resume: bool = False, tracking: bool = Tr
                           "name (no '/', not '.' or '..')")
     check_output_dir(exp.run_dir, option=option, overwrite=overwrite)
     data = check_data(exp)
+    if tracking:  # an unreachable or malformed store fails before anything is written
+        check_tracking_uri(tracking_uri or default_tracking_uri())
     with staged_output(exp.run_dir, option=option, overwrite=overwrite,
                        resume=resume) as staging:
         result, run_id = _run_in(exp, staging, data, resume=resume, tracking=tracking,
