@@ -45,6 +45,9 @@ def prepare_input(owner: str, input, *, input_size: int, batch_first: bool, dtyp
     else:
         _check_features(owner, input, input_size, layout)
         x = input.transpose(0, 1) if batch_first else input  # (B, T, I) -> (T, B, I)
+    if x.shape[0] == 0:  # torch: "Expected sequence length to be larger than 0 in RNN"
+        raise ValueError(f"{owner}: expected a sequence of at least one step (T >= 1), got "
+                         f"input of shape {shape_text(tuple(input.shape))}")
     lens = None if lengths is None else check_lengths(owner, lengths, x.shape[1], x.shape[0])
     return PreparedInput(x, lens, unbatched=unbatched)
 
