@@ -61,6 +61,8 @@ def _check_features(owner: str, x: Tensor, input_size: int, layout: str) -> None
 def check_lengths(owner: str, lengths, batch: int, steps: int) -> Tensor:
     """A (B,) int64 CPU tensor with every length in [1, T]."""
     lens = torch.as_tensor(lengths)
+    if lens.numel() == 0 and not isinstance(lengths, Tensor):  # [] (B = 0) comes as float32
+        lens = lens.to(torch.int64)
     if lens.dtype.is_floating_point or lens.dtype == torch.bool or lens.dim() != 1:
         raise ValueError(f"{owner}: expected lengths as a 1-D integer tensor of size {batch}, "
                          f"got {lens.dtype} of shape {shape_text(tuple(lens.shape))}")
