@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 from torch.testing import assert_close
 
 import lstmkit
-from lstmkit.training import Trainer, TrainConfig
+from lstmkit.training import TrainConfig, Trainer
 
 LSTM_CELLS = ("lstm", "peephole", "multiplicative", "layernorm")
 CELLS = (*LSTM_CELLS, "gru", "rnn")
@@ -64,6 +65,20 @@ def test_layer_under_autocast_answers_in_torchs_dtypes_and_backpropagates(
     (output.float().sum() + sum(s.float().sum() for s in parts(state))).backward()
     assert x.grad is not None and x.grad.dtype == torch.float32
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in layer.parameters())
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_layer_under_autocast_on_a_packed_sequence_answers_in_torchs_dtypes(cell):
+    layer, twin = make(cell), torch_twin(cell)
+    x = pack_padded_sequence(torch.randn(5, 3, 3), torch.tensor([5, 3, 1]),
+                             enforce_sorted=False)
+    with autocast():
+        output, state = layer(x)
+        want_output, want_state = twin(x)
+    assert isinstance(output, PackedSequence)
+    assert output.data.dtype == want_output.data.dtype
+    assert [s.dtype for s in parts(state)] == [s.dtype for s in parts(want_state)]
+    assert torch.equal(output.batch_sizes, want_output.batch_sizes)
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -17,8 +17,8 @@ Subclass :class:`RecurrentCell` and define:
    (B, H) activations (an empty dict is fine). Put the math in plain torch ops.
 5. Optionally ``gate_names`` (for introspection) and ``recurrent_weight_names`` (the
    hidden-to-hidden weights that weight drop acts on), and the dtypes returned under
-   autocast (``autocast_lowers_step``, ``autocast_lowers_layer``; see
-   :mod:`lstmkit.cells.autocast`).
+   autocast (``autocast_lowers_step``, ``autocast_lowers_layer``,
+   ``autocast_lowers_packed``; see :mod:`lstmkit.cells.autocast`).
 
 ``weights`` is a ``dict`` of this cell's parameters by name (``self.weights()``); layers
 may hand in transformed copies (for example DropConnect-ed recurrent weights), so read
@@ -57,10 +57,12 @@ class RecurrentCell(nn.Module):
     gate_names: ClassVar[tuple[str, ...]] = ()
     recurrent_weight_names: ClassVar[tuple[str, ...]] = ("weight_hh",)
     # under autocast, a step returns the lower precision (as nn.RNNCell) or float32 (as
-    # nn.LSTMCell, nn.GRUCell); so does a layer over this cell (nn.LSTM, nn.RNN: lower;
-    # nn.GRU: float32). Either way the cell computes in float32.
+    # nn.LSTMCell, nn.GRUCell); so does a layer over this cell, on a padded batch
+    # (nn.LSTM, nn.RNN: lower; nn.GRU: float32) and on a PackedSequence (nn.RNN: lower;
+    # nn.LSTM, nn.GRU: float32). Either way the cell computes in float32.
     autocast_lowers_step: ClassVar[bool] = False
     autocast_lowers_layer: ClassVar[bool] = True
+    autocast_lowers_packed: ClassVar[bool] = False
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()

@@ -35,6 +35,7 @@ class RNNCell(RecurrentCell):
     """
 
     autocast_lowers_step: ClassVar[bool] = True  # as nn.RNNCell
+    autocast_lowers_packed: ClassVar[bool] = True  # as nn.RNN on a PackedSequence
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", *, device=None, dtype=None) -> None:

@@ -152,8 +152,11 @@ class Recurrent(nn.Module):
         """Run the layer; see the class docstring for shapes."""
         device = autocast_device(input, self._dtype())
         if device is not None:
+            cell = self.cells[0]
+            lower = (cell.autocast_lowers_packed if isinstance(input, PackedSequence)
+                     else cell.autocast_lowers_layer)
             return run_in_float32(self._forward, input, hx, lengths, return_gates,
-                                  device=device, lower_output=self.cells[0].autocast_lowers_layer)
+                                  device=device, lower_output=lower)
         return self._forward(input, hx, lengths, return_gates)
 
     def _dtype(self) -> torch.dtype:
