@@ -15,18 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
 
-def autocast_device(input: object, dtype: torch.dtype) -> str | None:
-    """The device type whose autocast applies to a ``dtype`` module given ``input``, or
-    None (autocast off there, ``dtype`` not float32, or ``input`` not a tensor)."""
+def autocast_device(input: object, module: nn.Module) -> str | None:
+    """The device type whose autocast applies to ``module`` given ``input``, or None
+    (autocast off there, ``module`` not float32, or ``input`` not a tensor). Cheap when
+    autocast is off: streaming calls it once per step."""
     data = input.data if isinstance(input, PackedSequence) else input
-    if dtype != torch.float32 or not isinstance(data, Tensor):
+    if not isinstance(data, Tensor):
         return None
-    device = data.device.type
-    if not torch.amp.is_autocast_available(device) or not torch.is_autocast_enabled(device):
+    device = "cpu" if data.is_cpu else data.device.type  # is_cpu: 5x faster
+    if not (device == "cpu" or torch.amp.is_autocast_available(device)):
+        return None
+    if not torch.is_autocast_enabled(device) or next(module.parameters()).dtype != torch.float32:
         return None
     return device
 

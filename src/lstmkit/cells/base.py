@@ -119,7 +119,7 @@ class RecurrentCell(nn.Module):
 
         Under autocast a float32 cell computes in float32 and returns torch's dtype.
         """
-        device = autocast_device(input, next(self.parameters()).dtype)
+        device = autocast_device(input, self)
         if device is not None:
             return run_in_float32(self._forward, input, hx, device=device,
                                   lower_output=self.autocast_lowers_step)

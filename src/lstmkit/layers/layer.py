@@ -150,7 +150,7 @@ class Recurrent(nn.Module):
     def forward(self, input: Tensor | PackedSequence, hx=None, *, lengths=None,
                 return_gates: bool = False):
         """Run the layer; see the class docstring for shapes."""
-        device = autocast_device(input, self._dtype())
+        device = autocast_device(input, self)
         if device is not None:
             cell = self.cells[0]
             lower = (cell.autocast_lowers_packed if isinstance(input, PackedSequence)
@@ -159,12 +159,9 @@ class Recurrent(nn.Module):
                                   device=device, lower_output=lower)
         return self._forward(input, hx, lengths, return_gates)
 
-    def _dtype(self) -> torch.dtype:
-        return next(self.cells[0].parameters()).dtype
-
     def _forward(self, input: Tensor | PackedSequence, hx, lengths, return_gates: bool):
         name = type(self).__name__
-        dtype = self._dtype()
+        dtype = next(self.cells[0].parameters()).dtype
         prepared = prepare_input(name, input, input_size=self.input_size,
                                  batch_first=self.batch_first, dtype=dtype, lengths=lengths)
         x, lens = prepared.x, prepared.lengths
@@ -208,7 +205,7 @@ class Recurrent(nn.Module):
         if self.bidirectional:
             raise ValueError(f"{type(self).__name__}: step() needs a unidirectional layer; "
                              "the reverse direction reads the future")
-        device = autocast_device(input, self._dtype())
+        device = autocast_device(input, self)
         if device is not None:
             return run_in_float32(self._step, input, hx, device=device,
                                   lower_output=self.cells[0].autocast_lowers_layer)
