@@ -187,3 +187,57 @@ def test_pooled_buffers_are_reused_without_stale_values(kernels, model_factory):
     torch.ops.lstmkit.empty_cache()
     with torch.no_grad():
         assert_close(model(x)[0], first.detach(), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_matches_reference_on_an_empty_batch(kernels, reference, model_factory, cell,
+                                                    layers, bidirectional, with_lengths):
+    model = model_factory(cell, F_IN, H, num_layers=layers, bidirectional=bidirectional)
+    directions = 1 + bidirectional
+    x = torch.randn(T, 0, F_IN)
+    hx = tuple(torch.randn(layers * directions, 0, s) for s in model.cells[0].state_sizes())
+    lengths = torch.zeros(0, dtype=torch.int64) if with_lengths else None
+    assert kernel_for(model.cells[0], x) is not None
+    out, final, grads = _run(model, x, hx, lengths)
+    ref_out, ref_final, ref_grads = reference(_run, model, x, hx, lengths)
+    assert out.shape == ref_out.shape == (T, 0, directions * H)
+    assert_close(final, ref_final)
+    assert grads.keys() == ref_grads.keys()
+    for name, grad in grads.items():
+        assert_close(grad, ref_grads[name], rtol=0, atol=0, msg=name)
+        if not name.startswith(("x", "hx")):
+            assert not grad.any(), name  # nothing to learn from no rows
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_refuses_an_empty_sequence_forward_and_backward(kernels, model_factory, cell):
+    from lstmkit.layers.fused import _CELLS
+
+    cell_module = model_factory(cell, F_IN, H).cells[0]
+    weights = cell_module.weights()
+    x = torch.randn(1, 2, F_IN)
+    spec = kernel_for(cell_module, x)
+    first = x if spec.projects_input else cell_module.project_input(x, weights).detach()
+    args = _CELLS[type(cell_module)][1](cell_module, cell_module.init_state(2), weights)
+    args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    outputs = spec.forward(first, args, None, True)  # one step: what backward needs
+    empty = first[:0]  # (0, B, ·)
+    with pytest.raises(RuntimeError, match="expected a sequence of at least one step, got T = 0"):
+        spec.forward(empty, args, None, True)
+    grads = (outputs[0][:0], *(s[0] for s in outputs[:spec.num_states]))
+    with pytest.raises(RuntimeError, match="at least one step, got T = 0"):
+        spec.backward(grads, args, None, [o[:0] for o in outputs], empty, True)
+
+
+def test_streaming_step_kernel_on_an_empty_batch(kernels, model_factory):
+    model = model_factory("lstm", F_IN, H, num_layers=2).eval()
+    with torch.no_grad():
+        out, (h, c) = model.step(torch.randn(0, F_IN))
+    assert out.shape == (0, H) and h.shape == c.shape == (2, 0, H)
+    weights = [p.detach() for p in model.parameters()]
+    h1, c1 = torch.ops.lstmkit.lstm_step(torch.randn(0, F_IN), torch.zeros(2, 0, H),
+                                         torch.zeros(2, 0, H), weights)
+    assert h1.shape == c1.shape == (2, 0, H)

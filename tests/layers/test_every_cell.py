@@ -105,3 +105,21 @@ def test_user_cell_registered_by_name():
     layer = lstmkit.Recurrent(3, 4, cell="minimal-gated")
     assert isinstance(layer.cells[0], MinimalGatedCell)
     assert "minimal-gated" in lstmkit.cell_names()
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("layer", list(_layers(num_layers=1, bidirectional=False)),
+                         ids=lambda m: m.cells[0].__class__.__name__)
+def test_runner_over_zero_steps_returns_empty_output_and_the_state_unchanged(layer, reverse):
+    from lstmkit.layers.fused import fused_run_direction
+    from lstmkit.layers.recurrent import run_direction
+
+    cell = layer.cells[0]
+    state = tuple(torch.randn(2, s) for s in cell.state_sizes())
+    x = torch.randn(0, 2, 3)  # (T=0, B, I): the layers refuse it; the runners stay total
+    assert fused_run_direction(cell, x, state, cell.weights(), reverse=reverse) is None
+    result = run_direction(cell, x, state, cell.weights(), reverse=reverse, trace=True)
+    assert result.output.shape == (0, 2, cell.output_size)
+    assert all(a is b for a, b in zip(result.state, state, strict=True))
+    assert set(result.gates) == set(cell.gate_names)
+    assert all(g.shape == (0, 2, cell.hidden_size) for g in result.gates.values())

@@ -16,7 +16,9 @@ Subclass :class:`RecurrentCell` and define:
    previous state, returning ``(new_state, gates)`` where ``gates`` maps gate names to
    (B, H) activations (an empty dict is fine). Put the math in plain torch ops.
 5. Optionally ``gate_names`` (for introspection) and ``recurrent_weight_names`` (the
-   hidden-to-hidden weights that weight drop acts on).
+   hidden-to-hidden weights that weight drop acts on), and the dtypes returned under
+   autocast (``autocast_lowers_step``, ``autocast_lowers_layer``,
+   ``autocast_lowers_packed``; see :mod:`lstmkit.cells.autocast`).
 
 ``weights`` is a ``dict`` of this cell's parameters by name (``self.weights()``); layers
 may hand in transformed copies (for example DropConnect-ed recurrent weights), so read
@@ -34,6 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validation import check_positive_int, check_shape, check_tensor
+from .autocast import autocast_device, run_in_float32
 
 State = tuple[Tensor, ...]
 
@@ -53,6 +56,13 @@ class RecurrentCell(nn.Module):
     state_size: ClassVar[int] = 1
     gate_names: ClassVar[tuple[str, ...]] = ()
     recurrent_weight_names: ClassVar[tuple[str, ...]] = ("weight_hh",)
+    # under autocast, a step returns the lower precision (as nn.RNNCell) or float32 (as
+    # nn.LSTMCell, nn.GRUCell); so does a layer over this cell, on a padded batch
+    # (nn.LSTM, nn.RNN: lower; nn.GRU: float32) and on a PackedSequence (nn.RNN: lower;
+    # nn.LSTM, nn.GRU: float32). Either way the cell computes in float32.
+    autocast_lowers_step: ClassVar[bool] = False
+    autocast_lowers_layer: ClassVar[bool] = True
+    autocast_lowers_packed: ClassVar[bool] = False
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -105,7 +115,17 @@ class RecurrentCell(nn.Module):
         raise NotImplementedError
 
     def forward(self, input: Tensor, hx: Tensor | State | None = None):
-        """Run one step on ``input`` (B, I) or (I,), like torch's cells."""
+        """Run one step on ``input`` (B, I) or (I,), like torch's cells.
+
+        Under autocast a float32 cell computes in float32 and returns torch's dtype.
+        """
+        device = autocast_device(input, self)
+        if device is not None:
+            return run_in_float32(self._forward, input, hx, device=device,
+                                  lower_output=self.autocast_lowers_step)
+        return self._forward(input, hx)
+
+    def _forward(self, input: Tensor, hx: Tensor | State | None):
         name = type(self).__name__
         ref = next(self.parameters())
         check_tensor(name, "input", input, ref.dtype)

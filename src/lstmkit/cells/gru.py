@@ -39,6 +39,7 @@ class GRUCell(RecurrentCell):
     """
 
     gate_names: ClassVar[tuple[str, ...]] = ("r", "z", "n")
+    autocast_lowers_layer: ClassVar[bool] = False  # nn.GRU answers in float32
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
                  device=None, dtype=None) -> None:

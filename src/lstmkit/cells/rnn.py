@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from torch import Tensor
 
 from .. import functional as LF
@@ -31,6 +33,9 @@ class RNNCell(RecurrentCell):
         >>> tuple(cell(torch.randn(3, 10)).shape)
         (3, 20)
     """
+
+    autocast_lowers_step: ClassVar[bool] = True  # as nn.RNNCell
+    autocast_lowers_packed: ClassVar[bool] = True  # as nn.RNN on a PackedSequence
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", *, device=None, dtype=None) -> None:

@@ -77,8 +77,8 @@ def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
                         trace: bool = False) -> DirectionResult | None:
     """Same contract as :func:`~lstmkit.layers.recurrent.run_direction`, through a fused
     kernel; returns None when no kernel applies (the caller then runs the reference)."""
-    if trace or (zoneout_rates is not None and training):
-        return None
+    if trace or (zoneout_rates is not None and training) or x.shape[0] == 0:
+        return None  # the reference path; it also answers an empty sequence
     spec = kernel_for(cell, x)
     if spec is None or any(w.dtype != x.dtype or w.device != x.device
                            for w in weights.values()):

@@ -45,6 +45,9 @@ def prepare_input(owner: str, input, *, input_size: int, batch_first: bool, dtyp
     else:
         _check_features(owner, input, input_size, layout)
         x = input.transpose(0, 1) if batch_first else input  # (B, T, I) -> (T, B, I)
+    if x.shape[0] == 0:  # torch: "Expected sequence length to be larger than 0 in RNN"
+        raise ValueError(f"{owner}: expected a sequence of at least one step (T >= 1), got "
+                         f"input of shape {shape_text(tuple(input.shape))}")
     lens = None if lengths is None else check_lengths(owner, lengths, x.shape[1], x.shape[0])
     return PreparedInput(x, lens, unbatched=unbatched)
 
@@ -58,6 +61,8 @@ def _check_features(owner: str, x: Tensor, input_size: int, layout: str) -> None
 def check_lengths(owner: str, lengths, batch: int, steps: int) -> Tensor:
     """A (B,) int64 CPU tensor with every length in [1, T]."""
     lens = torch.as_tensor(lengths)
+    if lens.numel() == 0 and not isinstance(lengths, Tensor):  # [] (B = 0) comes as float32
+        lens = lens.to(torch.int64)
     if lens.dtype.is_floating_point or lens.dtype == torch.bool or lens.dim() != 1:
         raise ValueError(f"{owner}: expected lengths as a 1-D integer tensor of size {batch}, "
                          f"got {lens.dtype} of shape {shape_text(tuple(lens.shape))}")

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
+from ..cells.autocast import autocast_device, run_in_float32
 from ..cells.base import RecurrentCell
 from ..cells.registry import get_cell
 from ..validation import check_positive_int, check_probability
@@ -45,7 +46,10 @@ class Recurrent(nn.Module):
             state tensors or a tuple with one rate per state tensor (``(h, c)``).
         **cell_options: passed to every cell (``proj_size``, ``forget_bias``, ...).
 
-    All regularisers are off in ``eval()``.
+    All regularisers are off in ``eval()``. Under ``torch.autocast`` a float32 layer
+    computes in float32 and returns torch's dtypes (see :mod:`lstmkit.cells.autocast`).
+    An empty batch (B = 0) gives empty outputs; an empty sequence (T = 0) is an error,
+    as in torch.
 
     Shape:
         - input: (T, B, I), (B, T, I) with ``batch_first``, (T, I) unbatched, or a
@@ -146,6 +150,16 @@ class Recurrent(nn.Module):
     def forward(self, input: Tensor | PackedSequence, hx=None, *, lengths=None,
                 return_gates: bool = False):
         """Run the layer; see the class docstring for shapes."""
+        device = autocast_device(input, self)
+        if device is not None:
+            cell = self.cells[0]
+            lower = (cell.autocast_lowers_packed if isinstance(input, PackedSequence)
+                     else cell.autocast_lowers_layer)
+            return run_in_float32(self._forward, input, hx, lengths, return_gates,
+                                  device=device, lower_output=lower)
+        return self._forward(input, hx, lengths, return_gates)
+
+    def _forward(self, input: Tensor | PackedSequence, hx, lengths, return_gates: bool):
         name = type(self).__name__
         dtype = next(self.cells[0].parameters()).dtype
         prepared = prepare_input(name, input, input_size=self.input_size,
@@ -191,6 +205,13 @@ class Recurrent(nn.Module):
         if self.bidirectional:
             raise ValueError(f"{type(self).__name__}: step() needs a unidirectional layer; "
                              "the reverse direction reads the future")
+        device = autocast_device(input, self)
+        if device is not None:
+            return run_in_float32(self._step, input, hx, device=device,
+                                  lower_output=self.cells[0].autocast_lowers_layer)
+        return self._step(input, hx)
+
+    def _step(self, input: Tensor, hx):
         fast = fused_step(self, input, hx)  # streaming inference: one kernel call
         if fast is not None:
             return fast

@@ -62,8 +62,11 @@ def run_direction(
 
     With ``lengths`` (B,), outputs past a sequence's length are zero and its state stops
     at its last valid step. With ``reverse``, each sequence is read backwards from its
-    last valid step; outputs come back in the original time order.
+    last valid step; outputs come back in the original time order. An empty sequence
+    (T = 0) gives an empty output and leaves the state as it came.
     """
+    if x.shape[0] == 0:
+        return _no_steps(cell, x, state, trace)
     if reverse:
         x = reverse_padded(x, lengths)
     xp = cell.project_input(x, weights)  # (T, B, I) -> (T, B, G): one GEMM for all steps
@@ -94,6 +97,19 @@ def run_direction(
             f"s{k}" for k in range(cell.state_size))
         result.states = _stack_steps([dict(zip(names, s, strict=True)) for s in state_steps],
                                      names, lengths, reverse)
+    return result
+
+
+def _no_steps(cell: RecurrentCell, x: Tensor, state: State, trace: bool) -> DirectionResult:
+    """The result of zero steps: output (0, B, O), the state unchanged."""
+    output = x.new_zeros(0, x.shape[1], state[0].shape[-1])  # (0, B, O)
+    result = DirectionResult(output, state)
+    if trace:
+        empty = output.new_zeros(0, x.shape[1], cell.hidden_size)  # (0, B, H)
+        result.gates = {name: empty for name in cell.gate_names}
+        names = ("h", "c")[: cell.state_size] if cell.state_size <= 2 else tuple(
+            f"s{k}" for k in range(cell.state_size))
+        result.states = {name: empty for name in names}
     return result
 
 

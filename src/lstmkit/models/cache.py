@@ -123,6 +123,10 @@ def cache_probs(hidden: Tensor, tokens: Tensor, memory: Memory, *, size: int, th
         match strength ``log sum_s exp(theta h_t . h_s)`` (B, T) (-inf where the cache
         is empty), and the new memory.
     """
+    if _no_positions(hidden):  # the cache is empty for them; the memory stays as it is
+        batch, steps = hidden.shape[:2]
+        return (hidden.new_zeros(batch, steps, vocab_size),
+                hidden.new_full((batch, steps), float("-inf")), memory)
     keys, values, n = _open(memory, tokens, size, inplace)
     probs, strength = _attend_window(hidden, tokens, keys, values, n, size, theta, vocab_size)
     return probs, strength, _close(keys, values, hidden, tokens, n, size, memory[3])
@@ -149,6 +153,11 @@ def _close(keys: Tensor, values: Tensor, hidden: Tensor, tokens: Tensor, n: int,
     _remember(keys, values, hidden.detach(), tokens, n, size)
     return (keys, values, hidden[:, -1:].detach().transpose(0, 1).contiguous(),
             seen + hidden.shape[1])
+
+
+def _no_positions(hidden: Tensor) -> bool:
+    """True for a window of no streams (B = 0) or no tokens (T = 0)."""
+    return hidden.shape[0] == 0 or hidden.shape[1] == 0
 
 
 def _fused(hidden: Tensor) -> bool:
@@ -222,7 +231,11 @@ def mix(log_probs: Tensor, hidden: Tensor, tokens: Tensor, memory: Memory,
     """The model's log-probabilities (B, T, V) mixed with the cache's:
     ``log((1 - g) p_model + g p_cache)`` with the weight ``g`` of :func:`cache_weight`,
     and the new memory. One token of generation takes a fused kernel (the same numbers).
+    An empty window (B = 0 or T = 0) gives the network's distribution and the memory as
+    it came.
     """
+    if _no_positions(hidden):
+        return log_probs.log_softmax(-1), memory
     if _fused(hidden):
         keys, values, n = _open(memory, tokens, cache.size, inplace)
         threshold = float("nan") if cache.threshold is None else cache.threshold

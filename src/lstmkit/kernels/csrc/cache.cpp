@@ -71,6 +71,7 @@ Tensor cache_mix_step(const Tensor& query, const Tensor& keys, const Tensor& val
   const Tensor z = logits.contiguous();
   const int64_t size = k.size(0), batch = k.size(1), width = k.size(2), vocab = z.size(1);
   Tensor out = at::empty({batch, vocab}, z.options());
+  if (batch == 0 || vocab == 0) return out;  // nothing to mix (and no max of no logits)
   const float* qp = q.data_ptr<float>();
   const at::Half* kp = k.data_ptr<at::Half>();
   const int64_t* vp = v.data_ptr<int64_t>();

@@ -93,9 +93,11 @@ inline int64_t block_size(int64_t rows, int64_t step_cost) {
   return (rows + threads - 1) / threads;
 }
 
-// Blocks are [k * size, (k + 1) * size), size = block_size(rows, step_cost).
+// Blocks are [k * size, (k + 1) * size), size = block_size(rows, step_cost). Zero rows
+// (an empty batch) run nothing: no worker, no packed weights, no pointer into the data.
 template <typename F>
 inline void for_blocks(int64_t rows, int64_t step_cost, const F& fn) {
+  if (rows <= 0) return;
   const int64_t size = block_size(rows, step_cost), blocks = (rows + size - 1) / size;
   if (blocks <= 1) {
     fn(0, rows);
@@ -104,6 +106,13 @@ inline void for_blocks(int64_t rows, int64_t step_cost, const F& fn) {
   at::parallel_for(0, blocks, 1, [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) fn(k * size, std::min(rows, (k + 1) * size));
   });
+}
+
+// Every kernel runs at least one step: the final state is the state after the last
+// step, which an empty sequence does not have (the layers refuse T = 0 as torch does).
+// An empty batch (B = 0) is fine and returns empty outputs.
+inline void check_steps(const char* op, int64_t steps) {
+  TORCH_CHECK(steps > 0, op, ": expected a sequence of at least one step, got T = ", steps);
 }
 
 // True when step t is inside sequence b (no lengths: always).

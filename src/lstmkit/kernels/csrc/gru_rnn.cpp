@@ -130,6 +130,7 @@ std::vector<Tensor> gru_backward(const Tensor& dhs, const Tensor& dh_n, const Te
                                  const c10::optional<Tensor>& lengths, const Tensor& hs,
                                  const Tensor& gates) {
   const int64_t steps = hs.size(0), B = hs.size(1), H = hs.size(2), BH = B * H;
+  check_steps("gru_backward", steps);
   Tensor dh = dh_n.clone(), dh_prev = at::empty_like(dh), dy = dhs.contiguous();
   Tensor dxp = buffer({steps, B, 3 * H}, hs.options());
   Tensor drec = buffer(dxp.sizes(), hs.options());
@@ -183,6 +184,7 @@ std::vector<Tensor> rnn_backward(const Tensor& dhs, const Tensor& dh_n, const Te
                                  const Tensor& w_hh, bool relu,
                                  const c10::optional<Tensor>& lengths, const Tensor& hs) {
   const int64_t steps = hs.size(0), B = hs.size(1), H = hs.size(2), BH = B * H;
+  check_steps("rnn_backward", steps);
   Tensor dh = dh_n.clone(), dh_prev = at::empty_like(dh), dy = dhs.contiguous();
   Tensor dxp = buffer(hs.sizes(), hs.options());  // (T, B, H)
   AT_DISPATCH_FLOATING_TYPES(hs.scalar_type(), "rnn_backward", [&] {

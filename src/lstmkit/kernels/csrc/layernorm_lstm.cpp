@@ -239,6 +239,7 @@ std::vector<Tensor> layernorm_lstm_backward(
     const Tensor& rhat, const Tensor& chat, const Tensor& rstd, bool need_dx) {
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
   const int64_t steps = x.size(0), B = gates.size(1), H = chat.size(2);
+  check_steps("layernorm_lstm_backward", steps);
   Tensor dxw = buffer(gates.sizes(), gates.options());  // (T, B, 4H): of x_t W_ih^T
   Tensor dr = buffer(gates.sizes(), gates.options());   // (T, B, 4H): of h_{t-1} W_hh^T
   Tensor acc = at::zeros({B, 14 * H}, gates.options());  // per-row sums of gain grads

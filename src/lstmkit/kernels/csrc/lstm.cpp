@@ -10,6 +10,7 @@ void run_forward(const Tensor& x, const Tensor& w_ih, const S* bias, const Tenso
                  const Tensor& c0, const Tensor& w_hh, const S* p, const int64_t* lens,
                  Tensor& hs, Tensor& cs, Tensor& gates, bool save) {
   const int64_t steps = x.size(0), B = x.size(1), I = x.size(2), H = c0.size(1), BH = B * H;
+  if (B == 0) return;  // an empty batch: nothing to pack or run
   const S *xd = x.data_ptr<S>(), *h_init = h0.data_ptr<S>(), *c_init = c0.data_ptr<S>();
   S *hp = hs.data_ptr<S>(), *cp = cs.data_ptr<S>(), *gp = gates.data_ptr<S>();
   std::vector<S> zeros(bias ? 0 : 4 * H, S(0));
@@ -99,6 +100,7 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
                                   const c10::optional<Tensor>& lengths, const Tensor& hs,
                                   const Tensor& cs, const Tensor& gates, bool need_dx) {
   const int64_t steps = x.size(0), B = x.size(1), H = c0.size(1);
+  check_steps("lstm_backward", steps);
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
   Tensor dg = buffer(gates.sizes(), gates.options());  // (T, B, 4H): grad of W_ih x_t + b
   const bool has_peep = optional_ptr_defined(peep);
@@ -123,12 +125,14 @@ std::vector<Tensor> lstm_backward(const Tensor& dhs, const Tensor& dh_n, const T
 std::vector<Tensor> lstm_step(const Tensor& x, const Tensor& h, const Tensor& c,
                               at::TensorList weights) {
   const int64_t layers = h.size(0), B = x.size(0), H = c.size(2);
+  TORCH_CHECK(layers > 0, "lstm_step: expected at least one layer");
   const int64_t per_layer = static_cast<int64_t>(weights.size()) / layers;  // 2, or 4 with biases
   TORCH_CHECK(per_layer * layers == static_cast<int64_t>(weights.size()) &&
                   (per_layer == 2 || per_layer == 4),
               "lstm_step: expected 2 or 4 weights per layer");
   Tensor h1 = at::empty_like(h), c1 = at::empty_like(c);
   Tensor xp = at::empty({B, 4 * H}, x.options()), g = at::empty_like(xp);
+  if (B == 0) return {h1, c1};  // an empty batch: empty states, no GEMM
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_step", [&] {
     using S = scalar_t;
     const S* in = x.data_ptr<S>();

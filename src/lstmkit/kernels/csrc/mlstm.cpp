@@ -112,6 +112,7 @@ std::vector<Tensor> mlstm_backward(const Tensor& dhs, const Tensor& dh_n, const 
                                    const Tensor& cs, const Tensor& gates, const Tensor& hm,
                                    const Tensor& m) {
   const int64_t steps = xp.size(0), B = xp.size(1), H = c0.size(1);
+  check_steps("mlstm_backward", steps);
   Tensor dh = dh_n.clone(), dc = dc_n.clone(), dy = dhs.contiguous();
   Tensor dxp = buffer(xp.sizes(), xp.options());  // (T, B, 5H)
   Tensor dhm = buffer(hm.sizes(), hm.options());  // (T, B, H)

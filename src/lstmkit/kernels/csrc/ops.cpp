@@ -234,6 +234,7 @@ Tensor outer_sum(const Tensor& dg, const Tensor& inputs) {
 
 Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states) {
   const int64_t steps = dg.size(0), batch = dg.size(1), rows = dg.size(2);
+  check_steps("weight_grad", steps);
   Tensor dw_t = at::mm(initial.t(), dg[0]);  // (K, B) @ (B, R) -> (K, R)
   if (steps > 1) {
     const int64_t n = (steps - 1) * batch;
@@ -246,6 +247,7 @@ Tensor weight_grad(const Tensor& dg, const Tensor& initial, const Tensor& states
 void check_inputs(const char* op, const Tensor& xp, int64_t width, const Tensor& w) {
   TORCH_CHECK(xp.dim() == 3 && xp.size(2) == width && xp.is_contiguous(), op,
               ": expected a contiguous input of shape (T, B, ", width, "), got ", xp.sizes());
+  check_steps(op, xp.size(0));
   TORCH_CHECK(w.is_contiguous() && w.scalar_type() == xp.scalar_type(), op,
               ": expected contiguous recurrent weights of dtype ", xp.scalar_type());
 }
