@@ -27,8 +27,7 @@ def test_config_unknown_key_lists_valid_keys():
 
 
 def test_config_wrong_type_names_key_and_type():
-    with pytest.raises(ConfigError, match=r"\[train\] epochs: input should be a valid integer, "
-                       r"unable to parse string as an integer, got 'ten'"):
+    with pytest.raises(ConfigError, match=r"\[train\] epochs must be an integer >= 1, got 'ten'"):
         build_dataclass(TrainConfig, {"epochs": "ten"}, "[train]")
 
 

@@ -24,7 +24,6 @@ epochs = 1
 [task]
 seq_len = 4
 n_train = 8
-n_val = 8
 n_test = 8
 hidden_size = 2
 batch_size = 8
@@ -75,15 +74,16 @@ USAGE = [
     (["forecast", "nope"], ["No such command 'nope'"]),
     (["forecast", "--nope"], ["No such option: --nope", "lstmkit forecast --help"]),
     (["forecast", "--horizon", "abc"], ["'--horizon'", "valid integer"]),
-    (["forecast", "--horizon", "0"], ["'--horizon'", "greater than or equal to 1"]),
+    (["forecast", "--horizon", "0"], ["horizon must be an integer in [1, "]),
     (["forecast", "--n-models", "1e7"], ["'--n-models'", "valid integer"]),
     (["forecast", "--level"], ["--level", "requires an argument"]),
     (["forecast", "--level", "most"], ["'--level'", "valid number"]),
-    (["forecast", "--test-size", "-1"], ["'--test-size'"]),
+    (["forecast", "--test-size", "-1"], ["test_size must be an integer in [0, "]),
     (["forecast", "predict"], ["Missing argument"]),
     (["forecast", "predict", "m"], ["Missing option '--data'"]),
     (["forecast", "predict", "m", "--data", "x", "--steps", "1e12"], ["'--steps'"]),
-    (["forecast", "predict", "m", "--data", "x", "--steps", "0"], ["'--steps'"]),
+    (["forecast", "predict", "m", "--data", "x", "--steps", "0"],
+     ["--steps must be between 1 and"]),
     (["forecast", "predict", "m", "--data", "x", "--nope"], ["No such option: --nope"]),
     (["runs", "--limit", "0"], ["'--limit'", "greater than or equal to 1"]),
     (["runs", "--limit", "many"], ["'--limit'", "valid integer"]),
@@ -204,7 +204,7 @@ def test_cli_output_under_a_regular_file_is_one_line(cli):
     (cli.cwd / "afile").write_text("x")
     (cli.cwd / "exp.toml").write_text(EXPERIMENT.format(out="afile/sub"))
     cli.mark()
-    cli(["train", "exp.toml", "--no-tracking"]).assert_user_error("afile", code=1)
+    cli(["train", "exp.toml", "--no-tracking"]).assert_user_error("afile is a file, not a directory")
     cli.assert_untouched()
 
 

@@ -32,7 +32,6 @@ epochs = 1
 [task]
 seq_len = 8
 n_train = 64
-n_val = 32
 n_test = 32
 hidden_size = 4
 batch_size = 32

@@ -61,7 +61,7 @@ def test_contract_set_params_is_validated_by_fit(cls):
     example = cls.contract_example()
     name = next(iter(example.estimator.get_params()))
     estimator = clone(example.estimator).set_params(**{name: object()})
-    with pytest.raises(ConfigError, match=rf"{cls.__name__} {name}: "):
+    with pytest.raises(ConfigError, match=rf"{cls.__name__}: {name} must be "):
         estimator.fit(example.X, example.y)
 
 

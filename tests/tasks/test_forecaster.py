@@ -171,14 +171,15 @@ def test_forecaster_resume_ends_with_the_uninterrupted_weights(tmp_path):
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
+    ({"hidden_size": 0}, r"hidden_size must be an integer in \[1, 65536\], got 0"),
     ({"cell": "nope"}, "cell must be one of lstm, peephole, multiplicative, layernorm, gru, "
                        "rnn(, [a-z-]+)*; got 'nope'"),  # and any cell a test registered
-    ({"level": 1.5}, r"level must be a finite number in \(0, 1\), got 1.5"),
-    ({"level": float("nan")}, "level must be a finite number in \\(0, 1\\), got nan"),
+    ({"level": 1.5}, r"level must be a finite number in \(0, 1\) or a list of them, got 1.5"),
+    ({"level": float("nan")}, r"level must be a finite number in \(0, 1\) or a list of them, "
+                              "got nan"),
     ({"dropout": 1.0}, r"dropout must be a finite number in \[0, 1\), got 1.0"),
-    ({"test_size": -1}, "test_size must be an integer >= 0, got -1"),
-    ({"n_models": True}, "n_models must be an integer >= 1, got True"),
+    ({"test_size": -1}, r"test_size must be an integer in \[0, 1000000\], got -1"),
+    ({"n_models": True}, r"n_models must be an integer in \[1, 1000\], got True"),
 ])
 def test_forecaster_options_out_of_range_raise_config_error(options, message):
     with pytest.raises(ConfigError, match="^Forecaster: " + message):

@@ -120,7 +120,7 @@ class Estimator(BaseEstimator):
         """
         names = [f.name for f in dataclasses.fields(self.settings_class)]
         return build_settings(self.settings_class, {n: getattr(self, n) for n in names},
-                              type(self).__name__)
+                              f"{type(self).__name__}:")
 
     @property
     def train_config(self) -> TrainConfig:
