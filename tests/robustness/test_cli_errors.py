@@ -204,7 +204,8 @@ def test_cli_output_under_a_regular_file_is_one_line(cli):
     (cli.cwd / "afile").write_text("x")
     (cli.cwd / "exp.toml").write_text(EXPERIMENT.format(out="afile/sub"))
     cli.mark()
-    cli(["train", "exp.toml", "--no-tracking"]).assert_user_error("afile is a file, not a directory")
+    outcome = cli(["train", "exp.toml", "--no-tracking"])
+    outcome.assert_user_error("afile is a file, not a directory")
     cli.assert_untouched()
 
 
