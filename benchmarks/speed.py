@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from lstmkit.kernels.benchmark import SIZES, report
+from lstmkit.speed import SIZES, report
 
 
 def main() -> None:

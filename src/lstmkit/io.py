@@ -174,7 +174,7 @@ def is_lstmkit_dir(path: Path) -> bool:
 
 def write_marker(folder: Path) -> None:
     """Mark ``folder`` as written by lstmkit (so a later run may replace it)."""
-    from . import __version__
+    from ._version import __version__
 
     atomic_write(folder / MARKER, f"written by lstmkit {__version__}; lstmkit may replace "
                  "this directory as a whole\n".encode())

@@ -7,7 +7,7 @@ import torch
 
 import lstmkit
 from lstmkit.kernels import build
-from lstmkit.layers import layer as layer_module
+from lstmkit.layers import recurrent as layer_module
 
 
 def make_model(cell: str, input_size: int, hidden_size: int, *, dtype=torch.float32,

@@ -111,8 +111,8 @@ def test_user_cell_registered_by_name():
 @pytest.mark.parametrize("layer", list(_layers(num_layers=1, bidirectional=False)),
                          ids=lambda m: m.cells[0].__class__.__name__)
 def test_runner_over_zero_steps_returns_empty_output_and_the_state_unchanged(layer, reverse):
+    from lstmkit.layers.direction import run_direction
     from lstmkit.layers.fused import fused_run_direction
-    from lstmkit.layers.recurrent import run_direction
 
     cell = layer.cells[0]
     state = tuple(torch.randn(2, s) for s in cell.state_sizes())

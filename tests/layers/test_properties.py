@@ -12,7 +12,7 @@ from torch import nn
 from torch.testing import assert_close
 
 import lstmkit
-from lstmkit.layers import layer as layer_module
+from lstmkit.layers import recurrent as layer_module
 
 CELLS = ("lstm", "peephole", "multiplicative", "layernorm", "gru", "rnn_tanh", "rnn_relu")
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None)

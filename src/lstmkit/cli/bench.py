@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..kernels.benchmark import SIZES, report
+from ..speed import SIZES, report
 
 
 def bench(

@@ -96,8 +96,8 @@ def run_staged(data: str, options, train, out: Path, *, resume: bool, tracking: 
     (:func:`lstmkit.io.staged_output`); returns the hold-out metrics."""
     import json
 
+    from ..experiments import Experiment, ExperimentConfig, run_experiment
     from ..io import check_output_dir
-    from ..tasks.experiment import Experiment, ExperimentConfig, run_experiment
     from ..tasks.registry import get_task
 
     target = check_output_dir(out, option="--out", overwrite=overwrite)

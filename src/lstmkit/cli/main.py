@@ -15,7 +15,7 @@ import sys
 import typer
 from typer import Abort, Exit
 
-from .. import __version__
+from .._version import __version__
 from ..errors import LstmkitError
 from . import bench, data, demo, forecast, runs, text, train
 from .terminal import one_line

@@ -69,8 +69,8 @@ def train(
     other setting is an override such as --task.hidden_size=256 or --train.lr=1e-3.
     """
     from ..config import apply_overrides, build_dataclass
+    from ..experiments import Experiment, ExperimentConfig, run_experiment
     from ..io import check_output_dir
-    from ..tasks.experiment import Experiment, ExperimentConfig, run_experiment
     from ..tasks.registry import get_task
     from ..tasks.text_model import TextModel
     from ..tasks.text_task import TextOptions

@@ -42,7 +42,7 @@ def train(
     (output_dir/name), staged beside it and swapped in whole once the run completes.
     Ctrl-C saves a checkpoint; --resume continues from it.
     """
-    from ..tasks.experiment import load_experiment, run_experiment
+    from ..experiments import load_experiment, run_experiment
 
     exp = load_experiment(config, list(ctx.args), data=data)
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,

@@ -27,8 +27,7 @@ from pathlib import Path
 from torch import Tensor
 
 from ..errors import DatasetError
-from ..io import SIMPLE_NAME_RULE, is_simple_name
-from ..training.safetensors_io import atomic_write
+from ..io import SIMPLE_NAME_RULE, atomic_write, is_simple_name
 
 TABULAR = {".csv": ",", ".tsv": "\t"}
 

@@ -4,7 +4,7 @@ reference path.
 The kernels cover the built-in cells exactly (not subclasses, which may change the
 equations), on CPU tensors of float32 or float64, without an output projection, without
 zoneout in training and without a gate trace. Everything else runs the reference
-:func:`lstmkit.layers.recurrent.run_direction`, which also is the oracle of the tests.
+:func:`lstmkit.layers.direction.run_direction`, which also is the oracle of the tests.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..cells import (
 from ..cells.base import RecurrentCell, State
 from ..kernels import build
 from ..kernels.ops import SPECS, KernelSpec, run
-from .recurrent import DirectionResult, reverse_padded, valid_mask
+from .direction import DirectionResult, reverse_padded, valid_mask
 
 DTYPES = (torch.float32, torch.float64)
 
@@ -75,7 +75,7 @@ def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
                         weights: dict[str, Tensor], *, lengths: Tensor | None = None,
                         reverse: bool = False, zoneout_rates=None, training: bool = False,
                         trace: bool = False) -> DirectionResult | None:
-    """Same contract as :func:`~lstmkit.layers.recurrent.run_direction`, through a fused
+    """Same contract as :func:`~lstmkit.layers.direction.run_direction`, through a fused
     kernel; returns None when no kernel applies (the caller then runs the reference)."""
     if trace or (zoneout_rates is not None and training) or x.shape[0] == 0:
         return None  # the reference path; it also answers an empty sequence

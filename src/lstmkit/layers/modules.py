@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layer import Recurrent
+from .recurrent import Recurrent
 
 LSTM_CELLS = ("lstm", "peephole", "multiplicative", "layernorm")
 

@@ -1,122 +1,280 @@
-"""Run one cell over time in one direction: the reference path every fast path must match.
-
-Everything here is time-major: x (T, B, I), outputs (T, B, O), state tensors (B, S).
-"""
+"""The generic recurrent layer: any cell, stacked and bidirectional, with lengths,
+state, regularisers and gate introspection, under torch's parameter names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
 
 import torch
-from torch import Tensor
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from ..cells.base import RecurrentCell, State
-from .regularizers import zoneout
+from ..cells.autocast import autocast_device, run_in_float32
+from ..cells.base import RecurrentCell
+from ..cells.registry import get_cell
+from ..validation import check_positive_int, check_probability
+from .direction import DirectionResult, run_direction
+from .fused import fused_run_direction, fused_step
+from .inputs import PreparedInput, prepare_input, prepare_state
+from .introspection import RecurrentTrace
+from .regularizers import drop_weights, locked_dropout
+
+CellSpec = str | type[RecurrentCell] | Callable[..., RecurrentCell]
+_FLAT_NAME = re.compile(r"^(?P<param>.+)_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
 
 
-@dataclass
-class DirectionResult:
-    """Outputs (T, B, O) of one direction, its final state, and its trace if asked for:
-    ``gates``/``states`` map names to (T, B, H) tensors in original time order."""
+class Recurrent(nn.Module):
+    """Any cell over time: stacked, bidirectional, with lengths, state and regularisers.
 
-    output: Tensor
-    state: State
-    gates: dict[str, Tensor] | None = None
-    states: dict[str, Tensor] | None = None
+    Args:
+        input_size: features ``I`` of the input.
+        hidden_size: features ``H`` of each cell.
+        num_layers: stacked layers ``L``; layer k > 0 reads layer k-1's output.
+        bias: if False, the cells have no biases.
+        batch_first: input and output are (B, T, ·) instead of (T, B, ·).
+        dropout: dropout on the outputs of every layer but the last (as torch).
+        bidirectional: run a second cell over the reversed sequence (``D = 2``).
+        cell: a registered cell name (see :func:`lstmkit.cells.cell_names`), a
+            :class:`~lstmkit.cells.RecurrentCell` subclass, or a factory
+            ``(input_size, hidden_size, bias, *, device, dtype, **cell_options)``.
+        input_dropout: variational (locked) dropout of the input, one mask per sequence.
+        output_dropout: variational (locked) dropout of the last layer's output.
+        weight_dropout: DropConnect on the recurrent weights, one mask per forward call.
+        zoneout: probability that a state unit keeps its previous value; a float for all
+            state tensors or a tuple with one rate per state tensor (``(h, c)``).
+        **cell_options: passed to every cell (``proj_size``, ``forget_bias``, ...).
 
+    All regularisers are off in ``eval()``. Under ``torch.autocast`` a float32 layer
+    computes in float32 and returns torch's dtypes (see :mod:`lstmkit.cells.autocast`).
+    An empty batch (B = 0) gives empty outputs; an empty sequence (T = 0) is an error,
+    as in torch.
 
-def reverse_padded(x: Tensor, lengths: Tensor | None) -> Tensor:
-    """Reverse each sequence of a time-major batch within its own length.
+    Shape:
+        - input: (T, B, I), (B, T, I) with ``batch_first``, (T, I) unbatched, or a
+          ``PackedSequence``. ``lengths`` (B,): valid steps of each padded sequence.
+        - hx: a tensor (L*D, B, H) for one-tensor states (GRU, RNN), a tuple
+          ``(h_0, c_0)`` of (L*D, B, P) and (L*D, B, H) for LSTMs; None for zeros.
+        - output: (T, B, D*P) (or ``batch_first``, or packed like the input), and the
+          final state in the layout of ``hx``. With ``return_gates=True`` a third value,
+          a :class:`~lstmkit.layers.RecurrentTrace`.
 
-    Padding (steps at or past a sequence's length) stays in place, so that the reverse
-    direction starts at each sequence's last valid step. It is its own inverse.
+    Parameters are named like torch's (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...) in
+    the state dict and as attributes; the cells themselves are ``self.cells[k * D + d]``.
     """
-    if lengths is None:
-        return x.flip(0)
-    steps = torch.arange(x.shape[0], device=x.device).unsqueeze(1)  # (T, 1)
-    lens = lengths.to(x.device).unsqueeze(0)  # (1, B)
-    index = torch.where(steps < lens, lens - 1 - steps, steps)  # (T, B)
-    index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
-    return x.gather(0, index)
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, *, cell: CellSpec, input_dropout: float = 0.0,
+                 output_dropout: float = 0.0, weight_dropout: float = 0.0,
+                 zoneout: float | tuple[float, ...] = 0.0, device=None, dtype=None,
+                 **cell_options) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.input_size = check_positive_int(name, "input_size", input_size)
+        self.hidden_size = check_positive_int(name, "hidden_size", hidden_size)
+        self.num_layers = check_positive_int(name, "num_layers", num_layers)
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.dropout = check_probability(name, "dropout", dropout)
+        self.input_dropout = check_probability(name, "input_dropout", input_dropout)
+        self.output_dropout = check_probability(name, "output_dropout", output_dropout)
+        self.weight_dropout = check_probability(name, "weight_dropout", weight_dropout)
+        factory = self._cell_factory(cell)
+        self.cells = nn.ModuleList()
+        for layer in range(num_layers):
+            for _ in range(self.num_directions):
+                size = input_size if layer == 0 else self.num_directions * self.output_size
+                self.cells.append(factory(size, hidden_size, bias, device=device, dtype=dtype,
+                                          **cell_options))
+        self.zoneout = self._zoneout_rates(zoneout)
+        self._register_state_dict_hook(_flatten_names)
+        self._register_load_state_dict_pre_hook(_nest_names, with_module=True)
+
+    # -- construction helpers -------------------------------------------------------------
+    _cell_names: tuple[str, ...] | None = None  # the names this class accepts; None: all
+
+    def _cell_factory(self, cell: CellSpec) -> Callable[..., RecurrentCell]:
+        if isinstance(cell, str):
+            return get_cell(cell, owner=type(self).__name__, allowed=self._cell_names)
+        if callable(cell):
+            return cell
+        raise TypeError(f"{type(self).__name__}: expected cell as a name, a RecurrentCell "
+                        f"subclass or a factory, got {type(cell).__name__}")
+
+    def _zoneout_rates(self, zoneout) -> tuple[float, ...] | None:
+        n = self.cells[0].state_size
+        rates = (zoneout,) * n if isinstance(zoneout, (int, float)) else tuple(zoneout)
+        if len(rates) != n:
+            raise ValueError(f"{type(self).__name__}: expected zoneout as one rate or {n} "
+                             f"rates (one per state tensor), got {len(rates)}")
+        for r in rates:
+            check_probability(type(self).__name__, "zoneout", r)
+        return rates if any(rates) else None
+
+    @property
+    def num_directions(self) -> int:
+        """``D``: 2 if bidirectional else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Features of each direction's output (``proj_size`` if set, else ``hidden_size``)."""
+        return self.cells[0].output_size if len(self.cells) else self.hidden_size
+
+    def flatten_parameters(self) -> None:
+        """No-op, for code written for ``torch.nn.LSTM``."""
+
+    # -- torch-style flat parameter names -------------------------------------------------
+    def _cell_suffix(self, index: int) -> str:
+        layer, direction = divmod(index, self.num_directions)
+        return f"_l{layer}" + ("_reverse" if direction else "")
+
+    def _cell_index(self, layer: int, reverse: bool) -> int:
+        return layer * self.num_directions + int(reverse)
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            match = _FLAT_NAME.match(name)
+            cells = self._modules.get("cells")
+            if match and cells is not None:
+                index = self._cell_index(int(match["layer"]), bool(match["reverse"]))
+                if (index < len(cells) and (bool(match["reverse"]) <= self.bidirectional)
+                        and match["param"] in cells[index]._parameters):
+                    return cells[index]._parameters[match["param"]]
+            raise
+
+    # -- forward ---------------------------------------------------------------------------
+    def forward(self, input: Tensor | PackedSequence, hx=None, *, lengths=None,
+                return_gates: bool = False):
+        """Run the layer; see the class docstring for shapes."""
+        device = autocast_device(input, self)
+        if device is not None:
+            cell = self.cells[0]
+            lower = (cell.autocast_lowers_packed if isinstance(input, PackedSequence)
+                     else cell.autocast_lowers_layer)
+            return run_in_float32(self._forward, input, hx, lengths, return_gates,
+                                  device=device, lower_output=lower)
+        return self._forward(input, hx, lengths, return_gates)
+
+    def _forward(self, input: Tensor | PackedSequence, hx, lengths, return_gates: bool):
+        name = type(self).__name__
+        dtype = next(self.cells[0].parameters()).dtype
+        prepared = prepare_input(name, input, input_size=self.input_size,
+                                 batch_first=self.batch_first, dtype=dtype, lengths=lengths)
+        x, lens = prepared.x, prepared.lengths
+        state = prepare_state(name, hx, state_sizes=self.cells[0].state_sizes(),
+                              num_states=len(self.cells), batch=x.shape[1],
+                              unbatched=prepared.unbatched, dtype=dtype)
+        x = locked_dropout(x, self.input_dropout, self.training)
+        results = []
+        for layer in range(self.num_layers):
+            layer_results = [self._run_cell(self._cell_index(layer, bool(d)), x, state, lens,
+                                            return_gates) for d in range(self.num_directions)]
+            results += layer_results
+            x = torch.cat([r.output for r in layer_results], dim=-1)  # D x (T, B, P) -> (T, B, D*P)
+            if layer < self.num_layers - 1 and self.dropout:
+                x = F.dropout(x, self.dropout, self.training)
+        x = locked_dropout(x, self.output_dropout, self.training)
+        final = tuple(torch.stack(parts) for parts in zip(*(r.state for r in results),
+                                                          strict=True))  # (L*D, B, S)
+        output, final = self._restore_layout(prepared, x, final)
+        hx_out = final if len(final) > 1 else final[0]
+        if return_gates:
+            return output, hx_out, self._trace(results, prepared)
+        return output, hx_out
+
+    def _run_cell(self, index: int, x: Tensor, state: list[Tensor] | None,
+                  lengths: Tensor | None, trace: bool) -> DirectionResult:
+        """Run cell ``index`` (layer k, direction d at k * D + d) over time-major ``x``."""
+        cell = self.cells[index]
+        s0 = (tuple(s[index] for s in state) if state is not None
+              else cell.init_state(x.shape[1], dtype=x.dtype, device=x.device))
+        weights = drop_weights(cell.weights(), cell.recurrent_weight_names,
+                               self.weight_dropout, self.training)
+        options = {"lengths": lengths, "reverse": index % self.num_directions == 1,
+                   "zoneout_rates": self.zoneout, "training": self.training, "trace": trace}
+        fused = fused_run_direction(cell, x, s0, weights, **options)
+        return fused if fused is not None else run_direction(cell, x, s0, weights, **options)
+
+    def step(self, input: Tensor, hx=None):
+        """One time step for streaming: input (B, I) or (I,) and a state in, output and
+        state out; the same as the whole sequence run step by step."""
+        if self.bidirectional:
+            raise ValueError(f"{type(self).__name__}: step() needs a unidirectional layer; "
+                             "the reverse direction reads the future")
+        device = autocast_device(input, self)
+        if device is not None:
+            return run_in_float32(self._step, input, hx, device=device,
+                                  lower_output=self.cells[0].autocast_lowers_layer)
+        return self._step(input, hx)
+
+    def _step(self, input: Tensor, hx):
+        fast = fused_step(self, input, hx)  # streaming inference: one kernel call
+        if fast is not None:
+            return fast
+        time_dim = 1 if self.batch_first and input.dim() == 2 else 0
+        output, state = self.forward(input.unsqueeze(time_dim), hx)  # (B, I) -> one step
+        return output.squeeze(time_dim), state
+
+    def _restore_layout(self, prepared: PreparedInput, x: Tensor, final: tuple[Tensor, ...]):
+        if prepared.packed is not None:
+            return _repack(x, prepared.lengths, prepared.packed), final
+        if prepared.unbatched:
+            return x.squeeze(1), tuple(s.squeeze(1) for s in final)  # (T, 1, ·) -> (T, ·)
+        return (x.transpose(0, 1) if self.batch_first else x), final  # (T, B, ·) -> (B, T, ·)
+
+    def _trace(self, results, prepared: PreparedInput) -> RecurrentTrace:
+        def gather(key: str) -> dict[str, Tensor]:
+            names = getattr(results[0], key).keys()
+            out = {}
+            for n in names:  # L*D x (T, B, H) -> (L, D, T, B, H)
+                t = torch.stack([getattr(r, key)[n] for r in results])
+                t = t.view(self.num_layers, self.num_directions, *t.shape[1:])
+                if prepared.unbatched:
+                    t = t.squeeze(3)
+                elif self.batch_first:
+                    t = t.transpose(2, 3)  # (L, D, T, B, H) -> (L, D, B, T, H)
+                out[n] = t
+            return out
+        return RecurrentTrace(gates=gather("gates"), states=gather("states"))
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
+        for flag in ("batch_first", "bidirectional"):
+            if getattr(self, flag):
+                s += f", {flag}=True"
+        for rate in ("dropout", "input_dropout", "output_dropout", "weight_dropout"):
+            if getattr(self, rate):
+                s += f", {rate}={getattr(self, rate)}"
+        if self.zoneout:
+            s += f", zoneout={self.zoneout}"
+        return s
 
 
-def valid_mask(lengths: Tensor, steps: int, device) -> Tensor:
-    """(T, B, 1) bool: True where step t is inside sequence b."""
-    t = torch.arange(steps, device=device).unsqueeze(1)  # (T, 1)
-    return (t < lengths.to(device).unsqueeze(0)).unsqueeze(-1)  # (T, B) -> (T, B, 1)
+def _repack(x: Tensor, lengths: Tensor, like: PackedSequence) -> PackedSequence:
+    """Pack time-major ``x`` (original batch order) exactly like the input ``like``."""
+    order = like.sorted_indices
+    if order is not None:
+        x, lengths = x.index_select(1, order), lengths[order.cpu()]
+    data = pack_padded_sequence(x, lengths, enforce_sorted=True).data
+    return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 
-def run_direction(
-    cell: RecurrentCell,
-    x: Tensor,
-    state: State,
-    weights: dict[str, Tensor],
-    *,
-    lengths: Tensor | None = None,
-    reverse: bool = False,
-    zoneout_rates: tuple[float, ...] | None = None,
-    training: bool = False,
-    trace: bool = False,
-) -> DirectionResult:
-    """Run ``cell`` over the time-major sequence ``x`` (T, B, I) from ``state``.
-
-    With ``lengths`` (B,), outputs past a sequence's length are zero and its state stops
-    at its last valid step. With ``reverse``, each sequence is read backwards from its
-    last valid step; outputs come back in the original time order. An empty sequence
-    (T = 0) gives an empty output and leaves the state as it came.
-    """
-    if x.shape[0] == 0:
-        return _no_steps(cell, x, state, trace)
-    if reverse:
-        x = reverse_padded(x, lengths)
-    xp = cell.project_input(x, weights)  # (T, B, I) -> (T, B, G): one GEMM for all steps
-    mask = valid_mask(lengths, x.shape[0], x.device) if lengths is not None else None
-    outputs, gate_steps, state_steps = [], [], []
-    for t in range(x.shape[0]):
-        new_state, gates = cell.step(xp[t], state, weights)
-        if zoneout_rates is not None:
-            new_state = zoneout(new_state, state, zoneout_rates, training)
-        if mask is not None:
-            new_state = tuple(torch.where(mask[t], n, s) for n, s in zip(new_state, state,
-                                                                           strict=True))
-            outputs.append(new_state[0] * mask[t])
-            gates = {k: g * mask[t] for k, g in gates.items()}
-        else:
-            outputs.append(new_state[0])
-        state = new_state
-        if trace:
-            gate_steps.append(gates)
-            state_steps.append(new_state)
-    output = torch.stack(outputs)  # T x (B, O) -> (T, B, O)
-    if reverse:
-        output = reverse_padded(output, lengths)
-    result = DirectionResult(output, state)
-    if trace:
-        result.gates = _stack_steps(gate_steps, cell.gate_names, lengths, reverse)
-        names = ("h", "c")[: cell.state_size] if cell.state_size <= 2 else tuple(
-            f"s{k}" for k in range(cell.state_size))
-        result.states = _stack_steps([dict(zip(names, s, strict=True)) for s in state_steps],
-                                     names, lengths, reverse)
-    return result
+def _flatten_names(module: Recurrent, state_dict, prefix: str, local_metadata) -> None:
+    """State-dict hook: ``cells.3.weight_ih`` -> ``weight_ih_l1_reverse`` (torch's names)."""
+    for key in [k for k in state_dict if k.startswith(prefix + "cells.")]:
+        index, param = key[len(prefix) + len("cells."):].split(".", 1)
+        state_dict[prefix + param + module._cell_suffix(int(index))] = state_dict.pop(key)
 
 
-def _no_steps(cell: RecurrentCell, x: Tensor, state: State, trace: bool) -> DirectionResult:
-    """The result of zero steps: output (0, B, O), the state unchanged."""
-    output = x.new_zeros(0, x.shape[1], state[0].shape[-1])  # (0, B, O)
-    result = DirectionResult(output, state)
-    if trace:
-        empty = output.new_zeros(0, x.shape[1], cell.hidden_size)  # (0, B, H)
-        result.gates = {name: empty for name in cell.gate_names}
-        names = ("h", "c")[: cell.state_size] if cell.state_size <= 2 else tuple(
-            f"s{k}" for k in range(cell.state_size))
-        result.states = {name: empty for name in names}
-    return result
-
-
-def _stack_steps(steps: list[dict[str, Tensor]], names, lengths, reverse) -> dict[str, Tensor]:
-    stacked = {}
-    for name in names:
-        if name in steps[0]:
-            seq = torch.stack([s[name] for s in steps])  # T x (B, H) -> (T, B, H)
-            stacked[name] = reverse_padded(seq, lengths) if reverse else seq
-    return stacked
+def _nest_names(module: Recurrent, state_dict, prefix: str, *args) -> None:
+    """Load pre-hook: torch's flat names back to ``cells.{k * D + d}.{param}``."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        match = _FLAT_NAME.match(key[len(prefix):])
+        if match and "." not in match["param"] and (
+                module.bidirectional or not match["reverse"]):
+            index = module._cell_index(int(match["layer"]), bool(match["reverse"]))
+            state_dict[f"{prefix}cells.{index}.{match['param']}"] = state_dict.pop(key)

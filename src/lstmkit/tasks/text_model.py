@@ -33,11 +33,11 @@ from ..training import (
     Trainer,
     seed_everything,
 )
+from ..training.time_budget import TimeBudget
 from .text_files import read_text_model, write_text_model
 from .text_inspect import inspect_text
 from .text_scoring import cache_rows, score_stream, scores, scoring_stream
 from .text_suggest import suggest_next
-from .time_budget import TimeBudget
 
 MODEL_KEYS = ("embedding_size", "hidden_size", "num_layers", "cell", "dropout",
               "embedding_dropout", "input_dropout", "output_dropout", "weight_dropout",

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import ClassVar, Literal
 
 from ..data.text import read_text
+from ..io import atomic_write
 from ..limits import (
     MAX_BATCH,
     MAX_CACHE_SIZE,
@@ -32,7 +33,6 @@ from ..settings import (
     Settings,
     count,
 )
-from ..training.safetensors_io import atomic_write
 from .registry import TaskResult, TaskRun, register_task
 from .text_model import TextModel
 

@@ -3,7 +3,7 @@
 A checkpoint holds the model, optimizer and scheduler states, every RNG state, the data
 position (epoch, batch), the carried hidden state of truncated BPTT, the early-stopping
 bookkeeping and the run's config. Tensors are stored as safetensors; the rest is JSON in
-the file's metadata. Files are written atomically (see :func:`atomic_write`), so a crash
+the file's metadata. Files are written atomically (see :func:`lstmkit.io.atomic_write`), so a crash
 during a write leaves the previous checkpoint intact; nothing is ever unpickled.
 """
 

@@ -31,9 +31,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ModelFileError
-from ..io import replace_dir as replace_dir  # re-exported: lstmkit.io owns it
+from ..io import replace_dir
 from ..limits import MAX_JSON_BYTES, MAX_TRANSFORMS
 from .bounded_read import read_bounded
 from .safetensors_io import PICKLE_PREFIXES, read_tensors, write_tensors

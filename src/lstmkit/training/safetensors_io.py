@@ -1,7 +1,7 @@
 """Crash-safe writing and pickle-free reading of safetensors files.
 
-Every file lstmkit writes goes through :func:`lstmkit.io.atomic_write` (re-exported
-here): a temporary file in the same directory, ``fsync``, ``os.replace``, ``fsync`` of
+Every file lstmkit writes goes through :func:`lstmkit.io.atomic_write`:
+a temporary file in the same directory, ``fsync``, ``os.replace``, ``fsync`` of
 the directory. A crash at any moment leaves either the old file or the new one, never
 half of one. Reading parses the safetensors header itself and refuses pickles
 (``torch.save`` files, or anything else that would run code when unpickled) without ever
@@ -19,8 +19,7 @@ import safetensors.torch
 from torch import Tensor
 
 from ..errors import LstmkitError
-from ..io import atomic_write as atomic_write  # re-exported: lstmkit.io owns it
-from ..io import fsync_dir as fsync_dir
+from ..io import atomic_write
 from ..limits import MAX_HEADER_BYTES, MAX_WEIGHTS_BYTES
 from .bounded_read import read_bounded
 

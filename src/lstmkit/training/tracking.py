@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .. import __version__
+from .._version import __version__
 from .callbacks import Callback
 from .tracking_store import TrackingError, check_tracking_uri, mark_killed_runs, process_tags
 

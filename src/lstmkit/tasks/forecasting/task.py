@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...data.export import spreadsheet_safe
-from ...training.safetensors_io import atomic_write
+from ...io import atomic_write
 from ...viz.forecast import plot_forecast
 from ..registry import TaskResult, TaskRun, register_task
 from .estimator import Forecaster

@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..training import BatchSource, Callback
+from .batches import BatchSource
+from .callbacks import Callback
 
 
 class TimeBudget(Callback):

@@ -152,7 +152,7 @@ def peak_memory(dims: tuple[int, int, int, int]) -> tuple[float, float] | None:
     """Peak training memory growth (MB) of lstmkit and torch at ``dims``; None off Linux."""
     results = []
     for kind in ("lstmkit", "torch"):
-        code = ("import lstmkit.kernels.benchmark as b; "
+        code = ("import lstmkit.speed as b; "
                 f"b.memory_probe({kind!r}, *{tuple(dims)!r})")
         try:
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

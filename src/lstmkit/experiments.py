@@ -24,15 +24,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..config import apply_overrides, build_dataclass, load_config_file, to_dict
-from ..data.registry import resolve
-from ..errors import ConfigError
-from ..io import SIMPLE_NAME_RULE, atomic_write, check_output_dir, is_simple_name, staged_output
-from ..training.checkpoint import load_checkpoint
-from ..training.config import TrainConfig
-from ..training.tracking import TrackingCallback, default_tracking_uri, make_tracker
-from ..training.tracking_store import check_tracking_uri
-from .registry import TaskResult, TaskRun, TaskSpec, get_task
+from .config import apply_overrides, build_dataclass, load_config_file, to_dict
+from .data.registry import resolve
+from .errors import ConfigError
+from .io import SIMPLE_NAME_RULE, atomic_write, check_output_dir, is_simple_name, staged_output
+from .tasks.registry import TaskResult, TaskRun, TaskSpec, get_task
+from .training.checkpoint import load_checkpoint
+from .training.config import TrainConfig
+from .training.tracking import TrackingCallback, default_tracking_uri, make_tracker
+from .training.tracking_store import check_tracking_uri
 
 SECTIONS = ("experiment", "train", "task")
 
@@ -215,7 +215,7 @@ def log_artifacts(tracker, run_dir: Path, result: TaskResult) -> None:
     """The resolved config, the loss-curve plot and the saved model."""
     tracker.log_artifact(run_dir / "config.json")
     if result.history and tracker.run_id:
-        from ..viz.curves import plot_history
+        from .viz.curves import plot_history
 
         tracker.log_artifact(plot_history(result.history, run_dir / "loss_curve.png"))
     if result.model_dir is not None:

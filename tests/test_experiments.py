@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lstmkit.errors import ConfigError
+from lstmkit.experiments import load_experiment
 from lstmkit.tasks.adding.task import AddingSettings
-from lstmkit.tasks.experiment import load_experiment
 from lstmkit.tasks.registry import get_task, register_task
 
 
