@@ -100,16 +100,41 @@ def load_experiment(path: str | Path, overrides: list[str] = (), *,
     raw = apply_overrides(load_config_file(path), list(overrides))
     if data is not None:
         raw.setdefault("experiment", {})["data"] = data
+    return assemble(raw, source=str(path))
+
+
+def assemble(raw: dict[str, Any], *, source: str, check_location: bool = True,
+             train_defaults: dict[str, Any] | None = None) -> Experiment:
+    """The one way an experiment is made, from a file or from a command's options: check
+    every table and key of ``raw`` (``{"experiment": ..., "train": ..., "task": ...}``).
+
+    Args:
+        raw: the tables.
+        source: where they came from, for messages (a file, ``"lstmkit forecast"``).
+        check_location: refuse an unsafe ``name``/``output_dir`` (off when a command
+            checked its ``--out`` itself).
+        train_defaults: the task's training defaults under ``raw["train"]`` (default:
+            the task estimator's :meth:`default_train_config`).
+
+    Raises:
+        ConfigError: naming the table and key at fault.
+    """
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"{path}: unknown table{'s' * (len(unknown) > 1)} "
+        raise ConfigError(f"{source}: unknown table{'s' * (len(unknown) > 1)} "
                           f"{', '.join(unknown)}; valid tables: {', '.join(SECTIONS)}")
     experiment = build_dataclass(ExperimentConfig, raw.get("experiment"), "[experiment]")
     spec = get_task(experiment.task)
     if not experiment.name:
         experiment = ExperimentConfig(**{**to_dict(experiment), "name": spec.name})
-    check_run_location(experiment, path)
-    train = build_dataclass(TrainConfig, raw.get("train"), "[train]")
+    if check_location:
+        check_run_location(experiment, source)
+    if train_defaults is None and spec.estimator is not None:
+        train_defaults = to_dict(spec.estimator.default_train_config())
+    table = raw.get("train")
+    if isinstance(table, dict) or table is None:
+        table = {**(train_defaults or {}), **(table or {})}
+    train = build_dataclass(TrainConfig, table, "[train]")
     options = build_dataclass(spec.options, raw.get("task"), f"[task] (task {spec.name!r})")
     resolved = {"experiment": to_dict(experiment), "train": to_dict(train),
                 "task": to_dict(options)}
