@@ -27,8 +27,8 @@ PREFIXES = ("task__", "train__")
 
 
 def settings_options(cls: type, prefix: str, *, only: Iterable[str] | None = None,
-                     skip: Iterable[str] = (), defaults: dict[str, Any] | None = None
-                     ) -> list[inspect.Parameter]:
+                     skip: Iterable[str] = (), defaults: dict[str, Any] | None = None,
+                     names: dict[str, str] | None = None) -> list[inspect.Parameter]:
     """One keyword-only parameter, annotated as a typer option, per field of ``cls``.
 
     Args:
@@ -39,6 +39,7 @@ def settings_options(cls: type, prefix: str, *, only: Iterable[str] | None = Non
         skip: fields to leave out (set some other way, or not offered on the command line).
         defaults: the defaults to show in ``--help`` where the command's differ from the
             dataclass's (e.g. the task's training defaults).
+        names: ``{field: "--option"}`` for options not named after their field.
     """
     helps, hints, shown = field_help(cls), field_types(cls), dict(defaults or {})
     names = [f.name for f in dataclasses.fields(cls)]
@@ -47,7 +48,7 @@ def settings_options(cls: type, prefix: str, *, only: Iterable[str] | None = Non
     for f in dataclasses.fields(cls):
         if f.name not in wanted:
             continue
-        flag = "--" + f.name.replace("_", "-")
+        flag = (names or {}).get(f.name, "--" + f.name.replace("_", "-"))
         kind, extra = _option_type(hints[f.name])
         default = shown.get(f.name, f.default)
         decls = (f"{flag}/--no-{flag[2:]}",) if kind == bool | None else (flag,)
@@ -108,3 +109,71 @@ def _shown(default: Any) -> str | bool:
     if isinstance(default, bool):
         return "on" if default else "off"
     return str(default)
+
+
+def task_command(task: str, *, settings: type, train: Any, train_fields: Iterable[str],
+                 data: tuple[str, str], out: tuple[str, str], report: Callable[..., None],
+                 doc: str, aliases: dict[str, str] | None = None,
+                 check: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+                 ) -> Callable[..., None]:
+    """The command that trains ``task`` from options: one per field of its settings
+    dataclass and of the listed ``[train]`` fields, plus ``--data``, ``--out``,
+    ``--overwrite``, ``--resume``, ``--tracking-uri`` and ``--no-tracking``; further
+    ``--train.KEY=VALUE`` / ``--task.KEY=VALUE`` overrides when the command allows extra
+    arguments. The experiment is made by :func:`lstmkit.experiments.assemble`, as from a
+    file, and run by :func:`lstmkit.experiments.run_experiment` into ``--out``.
+
+    Args:
+        task: the registered task.
+        settings: its settings dataclass (the ``[task]`` table).
+        train: the task's default :class:`~lstmkit.training.TrainConfig` (shown in help).
+        train_fields: the ``[train]`` fields offered as options (``epochs``, ``seed``...).
+        data, out: ``(default, help)`` of ``--data`` and ``--out``.
+        report: ``report(record, experiment)`` prints the outcome.
+        doc: the command's help.
+        aliases: ``{field: "--option"}`` for options named otherwise than the field.
+        check: ``check(task_values, train_values)`` may refuse a combination of options.
+    """
+    def command(ctx: typer.Context,
+                data_: str = typer.Option(data[0], "--data", help=data[1]),
+                out_: str = typer.Option(out[0], "--out", help=out[1]),
+                overwrite: bool = typer.Option(
+                    False, "--overwrite", help="Replace a non-empty --out that lstmkit did "
+                    "not write (the new run replaces it whole once complete)."),
+                resume: bool = typer.Option(False, "--resume",
+                                            help="Continue an interrupted run."),
+                tracking_uri: str | None = typer.Option(None, "--tracking-uri",
+                                                        help="MLflow tracking URI."),
+                no_tracking: bool = typer.Option(False, "--no-tracking",
+                                                 help="Do not record the run."),
+                **values: Any) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        from pathlib import Path
+
+        from ..config import apply_overrides
+        from ..experiments import assemble, run_experiment
+        from ..io import check_output_dir
+
+        chosen_task, chosen_train = given(values, "task__"), given(values, "train__")
+        if check is not None:
+            check(chosen_task, chosen_train)
+        target = check_output_dir(Path(out_), option="--out", overwrite=overwrite)
+        raw = apply_overrides({
+            "experiment": {"task": task, "name": target.name, "data": data_,
+                           "output_dir": str(target.parent)},
+            "train": chosen_train, "task": chosen_task}, list(ctx.args))
+        experiment = assemble(raw, source=f"lstmkit {task}", check_location=False)
+        record = run_experiment(experiment, resume=resume, tracking=not no_tracking,
+                                tracking_uri=tracking_uri, overwrite=overwrite,
+                                option="--out")
+        report(record, experiment)
+
+    from ..training import TrainConfig
+
+    options = settings_options(settings, "task__", names=aliases)
+    options += settings_options(TrainConfig, "train__", only=list(train_fields),
+                                defaults=dataclasses.asdict(train))
+    command.__doc__ = doc
+    command.__name__ = task
+    return with_options(command, options)
