@@ -42,8 +42,8 @@ def settings_options(cls: type, prefix: str, *, only: Iterable[str] | None = Non
         names: ``{field: "--option"}`` for options not named after their field.
     """
     helps, hints, shown = field_help(cls), field_types(cls), dict(defaults or {})
-    names = [f.name for f in dataclasses.fields(cls)]
-    wanted = [n for n in (names if only is None else only) if n not in set(skip)]
+    fields = [f.name for f in dataclasses.fields(cls)]
+    wanted = [n for n in (fields if only is None else only) if n not in set(skip)]
     params = []
     for f in dataclasses.fields(cls):
         if f.name not in wanted:
