@@ -12,9 +12,9 @@ import torch
 
 from lstmkit import LSTM
 from lstmkit.errors import CheckpointError, ModelFileError
+from lstmkit.io import read_bounded
 from lstmkit.limits import MAX_HEADER_BYTES, MAX_JSON_BYTES
 from lstmkit.training import FORMAT_VERSION, load_checkpoint, load_model_dir, save_model_dir
-from lstmkit.training.bounded_read import read_bounded
 from lstmkit.training.model_files import load_weights
 from lstmkit.training.safetensors_io import read_tensors, write_tensors
 

@@ -33,9 +33,8 @@ from torch import Tensor, nn
 
 from .._version import __version__
 from ..errors import ModelFileError
-from ..io import replace_dir
+from ..io import read_bounded, replace_dir
 from ..limits import MAX_JSON_BYTES, MAX_TRANSFORMS
-from .bounded_read import read_bounded
 from .safetensors_io import PICKLE_PREFIXES, read_tensors, write_tensors
 
 MODEL_FORMAT = "lstmkit-model"

@@ -19,9 +19,8 @@ import safetensors.torch
 from torch import Tensor
 
 from ..errors import LstmkitError
-from ..io import atomic_write
+from ..io import atomic_write, read_bounded
 from ..limits import MAX_HEADER_BYTES, MAX_WEIGHTS_BYTES
-from .bounded_read import read_bounded
 
 PICKLE_PREFIXES = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
 

@@ -1,10 +1,6 @@
-"""Files lstmkit writes: atomic writes and safe output directories, in one place.
+"""Safe output directories: one policy for every command that writes one.
 
-**Atomic files.** :func:`atomic_write` and :func:`atomic_file` write a temporary file in
-the destination's directory, ``fsync`` it and ``os.replace`` it into place: a crash at any
-moment leaves the old file or the new one, never half of one.
-
-**Output directories.** Every command that writes a directory (``forecast --out``,
+Every command that writes a directory (``forecast --out``,
 ``text train --out``, ``lstmkit train``'s ``output_dir/name``) goes through
 :func:`staged_output`, which applies one policy:
 
@@ -21,7 +17,7 @@ moment leaves the old file or the new one, never half of one.
   staged for ``--resume``. Nothing is ever deleted that lstmkit did not create.
 
 Single files (``forecast predict --out``, ``text inspect --out``) are checked with
-:func:`check_output_file` and written with :func:`atomic_write` / :func:`atomic_file`.
+:func:`check_output_file` and written with :func:`lstmkit.io.atomic_write`.
 """
 
 from __future__ import annotations
@@ -29,73 +25,17 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import CheckpointError, ConfigError, TrainingStopped
+from ..errors import CheckpointError, ConfigError, TrainingStopped
+from .files import atomic_write, fsync_dir
 
 MARKER = ".lstmkit-run"
 STAGING = ".lstmkit-partial"
 LOCK_SUFFIX = ".lock"
 OVERWRITE_HINT = "choose a new or empty directory, or pass --overwrite to replace it whole"
-
-# ---------------------------------------------------------------- atomic files
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash never leaves a partial file there.
-
-    Args:
-        path: the destination; its directory must exist.
-        data: the whole content.
-    """
-    with atomic_file(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-@contextmanager
-def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
-    """A temporary path beside ``path`` (same suffix) to write; moved to ``path`` on success.
-
-    Example:
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> with atomic_file(folder / "notes.txt") as part:
-        ...     _ = part.write_text("hello")  # e.g. fig.savefig(part) for a .png
-        >>> sorted(p.name for p in folder.iterdir()), (folder / "notes.txt").read_text()
-        (['notes.txt'], 'hello')
-    """
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
-                                dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Flush a directory entry (a rename) to disk; a no-op where the OS cannot."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
 
 # ---------------------------------------------------------------- names
 
@@ -174,7 +114,7 @@ def is_lstmkit_dir(path: Path) -> bool:
 
 def write_marker(folder: Path) -> None:
     """Mark ``folder`` as written by lstmkit (so a later run may replace it)."""
-    from ._version import __version__
+    from .._version import __version__
 
     atomic_write(folder / MARKER, f"written by lstmkit {__version__}; lstmkit may replace "
                  "this directory as a whole\n".encode())

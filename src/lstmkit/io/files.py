@@ -1,19 +1,80 @@
-"""Reading a file lstmkit did not write itself, trusting nothing about it.
+"""Atomic writes and bounded reads: every file lstmkit writes or reads from a user.
 
-:func:`read_bounded` reads only a regular file (not a FIFO, which would block forever,
-nor a device such as ``/dev/zero``, which never ends, nor a directory), of at most a
-given size, checked before a byte is read; with ``inside``, a symbolic link must stay
-inside that directory. The file is opened non-blocking and checked again once open, so
-swapping it for a FIFO between the check and the open cannot hang the reader either.
+**Atomic files.** :func:`atomic_write` and :func:`atomic_file` write a temporary file in
+the destination's directory, ``fsync`` it and ``os.replace`` it into place: a crash at any
+moment leaves the old file or the new one, never half of one.
+
+**Bounded reads.** :func:`read_bounded` reads only a regular file (not a FIFO, which would
+block forever, nor a device such as ``/dev/zero``, which never ends, nor a directory), of
+at most a given size, checked before a byte is read; with ``inside``, a symbolic link
+must stay inside that directory. The file is opened non-blocking and checked again once
+open, so swapping it for a FIFO between the check and the open cannot hang the reader.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LstmkitError
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash never leaves a partial file there.
+
+    Args:
+        path: the destination; its directory must exist.
+        data: the whole content.
+    """
+    with atomic_file(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path beside ``path`` (same suffix) to write; moved to ``path`` on success.
+
+    Example:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> with atomic_file(folder / "notes.txt") as part:
+        ...     _ = part.write_text("hello")  # e.g. fig.savefig(part) for a .png
+        >>> sorted(p.name for p in folder.iterdir()), (folder / "notes.txt").read_text()
+        (['notes.txt'], 'hello')
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
+                                dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory entry (a rename) to disk; a no-op where the OS cannot."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
 
 KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
