@@ -11,16 +11,14 @@ of any data; ``save``/``load`` (the base's) write and read the lstmkit model dir
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
-from ...data.frequency import calendar_names, season_length
 from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
-from ...data.windows import Split, split_series
 from ...errors import ConfigError, DatasetError
 from ...limits import MAX_STEPS, check_count
 from ...models.forecast_net import ForecastEnsemble, ForecastNet
@@ -28,22 +26,9 @@ from ...training import TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
 from .prediction import forecast_after, future_values
+from .resolve import resolve, split_all
 from .settings import ForecastSettings
 from .training import train_members
-
-
-@dataclass
-class Resolved:
-    """Settings that ``fit`` derives from the data (frequency, season, sizes...)."""
-
-    freq: str | None
-    season: int
-    horizon: int
-    lookback: int
-    test_size: int
-    val_size: int
-    log: bool
-    calendar: list[str] = field(default_factory=list)
 
 
 class Forecaster(Estimator):
@@ -114,8 +99,8 @@ class Forecaster(Estimator):
         """Read and check ``data`` as ``fit`` would (columns, values, time stamps, lengths)
         without training; raises the same errors. Returns self."""
         series = self.read(data)
-        self.resolved_ = self._resolve(series)
-        self._splits(series)
+        self.resolved_ = resolve(self.settings, series)
+        split_all(self.resolved_, self.model_horizon, series)
         return self
 
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -132,49 +117,15 @@ class Forecaster(Estimator):
         self.roles_ = {"target": series.target_names, "time_col": series.time_col,
                        "freq": series.freq, "fill": context.settings.fill or
                        dataset_defaults(X).get("fill")}
-        self.resolved_ = self._resolve(series)
-        self.splits_ = self._splits(series)
+        self.resolved_ = resolve(context.settings, series)
+        self.splits_ = split_all(self.resolved_, self.model_horizon, series)
         self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log)
         self.network_, self.history_ = train_members(self, series, context)
-
-    def _resolve(self, data: TimeSeriesData) -> Resolved:
-        p = self.settings
-        season = p.season or season_length(data.freq)
-        horizon = p.horizon or max(season, 1)
-        test_size = 3 * horizon if p.test_size is None else p.test_size
-        if p.past_covariates and test_size > horizon:
-            raise ConfigError(
-                f"Forecaster: with past covariates the model forecasts at most horizon = "
-                f"{horizon} steps (their later values are unknown), but test_size is "
-                f"{test_size}; set test_size <= horizon")
-        if 0 < test_size < horizon:
-            raise ConfigError(f"Forecaster: test_size ({test_size}) must be 0 or at least "
-                              f"the horizon ({horizon})")
-        val_size = horizon if p.val_size is None else p.val_size
-        model_horizon = horizon if p.strategy == "direct" else 1
-        room = min(data.lengths) - model_horizon - val_size - test_size
-        lookback = p.lookback or default_lookback(season, horizon, room)
-        return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
-                        test_size=test_size, val_size=val_size, log=p.log,
-                        calendar=calendar_names(data.freq) if p.calendar else [])
 
     @property
     def model_horizon(self) -> int:
         """Steps the network predicts per call: K (direct) or 1 (autoregressive)."""
         return self.resolved_.horizon if self.settings.strategy == "direct" else 1
-
-    def _splits(self, data: TimeSeriesData) -> list[Split]:
-        r = self.resolved_
-        need = r.lookback + self.model_horizon + r.val_size + r.test_size
-        for name, n in zip(data.ids, data.lengths, strict=True):
-            if n < need:
-                label = "the series" if name == "0" else f"series {name!r}"
-                raise DatasetError(
-                    f"{label} is too short: {n} rows, but lookback {r.lookback} + horizon "
-                    f"{self.model_horizon} + validation {r.val_size} + test {r.test_size} "
-                    f"need at least {need}; shorten --lookback, --horizon or --test-size")
-        return [split_series(n, test_size=r.test_size, val_size=r.val_size)
-                for n in data.lengths]
 
     # -- predict ---------------------------------------------------------------------------
     def predict(self, data: Any = None, *, steps: int | None = None,
@@ -284,18 +235,4 @@ class Forecaster(Estimator):
                            dropout=p.dropout, distribution=p.distribution,
                            quantiles=tuple(round(q, 6) for q in probs),
                            window_norm=p.window_norm)
-
-
-def default_lookback(season: int, horizon: int, room: int) -> int:
-    """Three seasons (at least 2K and 12 rows), shortened to the ``room`` the shortest
-    series leaves, but not below one season or K.
-
-    Example:
-        >>> default_lookback(12, 12, 200), default_lookback(12, 12, 30), default_lookback(24, 24, 5)
-        (36, 30, 72)
-    """
-    preferred = max(3 * season, 2 * horizon, 12)
-    floor = max(season, horizon)
-    return min(preferred, room) if room >= floor else preferred
-
 

@@ -19,8 +19,8 @@ from ...data.frequency import CALENDAR_FIELDS
 from ...errors import ModelFileError
 from ...limits import MAX_FEATURES, MAX_LOOKBACK, MAX_STEPS
 from ...training.config_schema import Schema, check_bounds, validate
-from .estimator import Resolved
 from .features import Scalers
+from .resolve import Resolved
 from .settings import ForecastSettings
 
 CALENDAR = {f"{name}_{fn}" for name in CALENDAR_FIELDS for fn in ("sin", "cos")}
