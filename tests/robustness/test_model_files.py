@@ -199,53 +199,80 @@ def common(transform: str) -> list:
     ]
 
 
+def setting(*path: str, value=None, delete: bool = False) -> Callable[[Path], None]:
+    """Edit the forecaster's ``settings`` inside config.json."""
+    return cfg("settings", *path, value=value, delete=delete)
+
+
+def fitted(*path: str, value=None, delete: bool = False) -> Callable[[Path], None]:
+    """Edit what the forecaster's ``fit`` learned (``fitted``) inside config.json."""
+    return cfg("fitted", *path, value=value, delete=delete)
+
+
+def older_layout(model: Path) -> None:
+    """config.json as an older lstmkit wrote it for a task it cannot read any more."""
+    edit("config", value={"params": {"hidden_size": 4}})(model)
+
+
+HIDDEN = "settings hidden_size must be an integer in [1, 65536]"
 FORECAST_CASES = [
     *common("scalers"),
-    *[(f"missing-{key}", cfg(key, delete=True), ["config.json", f"config.{key} is missing"])
-      for key in ("options", "train", "resolved", "input_size", "n_known", "target_names",
-                  "roles")],
-    ("missing-option", cfg("options", "hidden_size", delete=True),
-     ["config.json", "config.options.hidden_size is missing"]),
-    ("hidden-size-string", cfg("options", "hidden_size", value="32"),
-     ["config.json", "config.options.hidden_size", "valid integer", '"32"']),
-    ("hidden-size-bool", cfg("options", "hidden_size", value=True),
-     ["config.options.hidden_size", "valid integer"]),
-    ("hidden-size-huge", cfg("options", "hidden_size", value=10**9),
-     ["config.json", "options.hidden_size", "less than or equal to 65536"]),
-    ("hidden-size-negative", cfg("options", "hidden_size", value=-4),
-     ["options.hidden_size", "greater than or equal to 1"]),
-    ("num-layers-zero", cfg("options", "num_layers", value=0),
-     ["options.num_layers", "greater than or equal to 1"]),
-    ("n-models-1e7-float", cfg("options", "n_models", value=1e7),
-     ["config.options.n_models", "valid integer"]),
-    ("n-models-1e7", cfg("options", "n_models", value=10**7),
-     ["options.n_models", "less than or equal to 1000"]),
-    ("n-models-mismatch", cfg("options", "n_models", value=3),
+    *[(f"missing-{key}", cfg(key, delete=True), ["config.json", f"field config.{key} is missing"])
+      for key in ("settings", "train", "fitted")],
+    *[(f"missing-{key}", fitted(key, delete=True),
+       ["config.json", f"field config.fitted.{key} is missing"])
+      for key in ("resolved", "input_size", "n_known", "target_names", "roles")],
+    ("fitted-not-object", cfg("fitted", value=[1]),
+     ["config.json", "field config.fitted must be an object, got list"]),
+    ("older-layout", older_layout, ["config.json", "written by an older lstmkit model format",
+                                    "retrain the Forecaster"]),
+    ("missing-setting", setting("hidden_size", delete=True),
+     ["config.json", "config.settings.hidden_size is missing"]),
+    ("missing-train-setting", cfg("train", "seed", delete=True),
+     ["config.json", "config.train.seed is missing"]),
+    ("hidden-size-string", setting("hidden_size", value="32"), ["config.json", HIDDEN, "'32'"]),
+    ("hidden-size-bool", setting("hidden_size", value=True), [HIDDEN, "got True"]),
+    ("hidden-size-huge", setting("hidden_size", value=10**9),
+     ["config.json", HIDDEN, "got 1000000000"]),
+    ("hidden-size-negative", setting("hidden_size", value=-4), [HIDDEN, "got -4"]),
+    ("num-layers-zero", setting("num_layers", value=0), ["settings num_layers", "got 0"]),
+    ("n-models-1e7-float", setting("n_models", value=1e7),
+     ["settings n_models must be an integer in [1, 1000]", "got 10000000.0"]),
+    ("n-models-1e7", setting("n_models", value=10**7),
+     ["settings n_models must be an integer in [1, 1000]", "got 10000000"]),
+    ("n-models-mismatch", setting("n_models", value=3),
      ["model.safetensors", "does not match the network config.json describes",
       "missing weight members.2"]),
-    ("hidden-size-mismatch", cfg("options", "hidden_size", value=5),
+    ("hidden-size-mismatch", setting("hidden_size", value=5),
      ["model.safetensors", "does not match", "expected"]),
-    ("n-paths-huge", cfg("options", "n_paths", value=10**9), ["options.n_paths"]),
-    ("horizon-huge", cfg("resolved", "horizon", value=10**9), ["resolved.horizon"]),
-    ("lookback-null", cfg("resolved", "lookback", value=None),
-     ["config.resolved.lookback", "valid integer"]),
-    ("unknown-option", cfg("options", "evil", value=1),
-     ["unknown field config.options.evil", "valid:", "hidden_size"]),
+    ("n-paths-huge", setting("n_paths", value=10**9), ["settings n_paths", "got 1000000000"]),
+    ("horizon-huge", fitted("resolved", "horizon", value=10**9),
+     ["config.fitted.resolved.horizon must be between 1 and"]),
+    ("lookback-null", fitted("resolved", "lookback", value=None),
+     ["config.fitted.resolved.lookback", "valid integer"]),
+    ("unknown-setting", setting("evil", value=1),
+     ["unknown key in", "config.json: settings: evil; valid keys:", "hidden_size"]),
+    ("unknown-fitted-key", fitted("evil", value=1),
+     ["unknown field config.fitted.evil", "valid:"]),
     ("unknown-config-key", cfg("evil", value=1), ["unknown field config.evil"]),
-    ("bad-strategy", cfg("options", "strategy", value="sideways"),
-     ["config.options.strategy", "'direct' or 'autoregressive'"]),
-    ("bad-cell", cfg("options", "cell", value="nope"),
-     ["config.json", "config.options.cell: must be one of lstm"]),
-    ("lr-string", cfg("train", "lr", value="fast"), ["config.train.lr", "valid number"]),
+    ("bad-strategy", setting("strategy", value="sideways"),
+     ["config.json", "settings strategy must be one of direct, autoregressive", "'sideways'"]),
+    ("bad-cell", setting("cell", value="nope"),
+     ["config.json", "settings cell must be one of lstm"]),
+    ("autoregressive-with-past", lambda m: (setting("strategy", value="autoregressive")(m),
+                                            setting("past_covariates", value=["x"])(m)),
+     ["config.json", "autoregressive forecasting cannot use past covariates"]),
+    ("lr-string", cfg("train", "lr", value="fast"), ["config.json: train lr must be", "'fast'"]),
     ("lr-nan", raw("config.json", lambda d: d.replace(b'"lr": 0.001', b'"lr": NaN')),
-     ["config.train.lr"]),
-    ("target-names-not-list", cfg("target_names", value=3), ["config.target_names"]),
-    ("target-names-empty", cfg("target_names", value=[]),
-     ["the length of field config.target_names must be between 1"]),
-    ("input-size-wrong", cfg("input_size", value=7),
-     ["config.input_size is 7", "make 3"]),
-    ("calendar-unknown", cfg("resolved", "calendar", value=["evil_sin"]),
-     ["config.resolved.calendar", "'evil_sin'"]),
+     ["config.json: train lr", "got nan"]),
+    ("target-names-not-list", fitted("target_names", value=3),
+     ["config.fitted.target_names"]),
+    ("target-names-empty", fitted("target_names", value=[]),
+     ["the length of field config.fitted.target_names must be between 1"]),
+    ("input-size-wrong", fitted("input_size", value=7),
+     ["config.fitted.input_size is 7", "make 3"]),
+    ("calendar-unknown", fitted("resolved", "calendar", value=["evil_sin"]),
+     ["config.fitted.resolved.calendar", "'evil_sin'"]),
     ("scalers-missing-key", edit("target", delete=True, file="scalers.json"),
      ["scalers.json", "field target is missing"]),
     ("scalers-width", edit("target", "mean", value=[[1.0, 2.0]], file="scalers.json"),
@@ -302,6 +329,22 @@ def test_forecast_predict_still_works_on_the_intact_model(cli, forecast_model):
                    "--steps", "4"])
     outcome.assert_ok()
     assert len(outcome.out.strip().splitlines()) == 1 + 4
+
+
+def test_forecast_predict_reads_a_model_saved_in_the_older_layout(cli, forecast_model):
+    """A forecaster saved before the one task framework (``options``, ``train``,
+    ``resolved``, ... side by side in config.json) still predicts the same."""
+    model = copy_model(forecast_model, cli)
+    header = json.loads((model / "config.json").read_text())
+    config = header["config"]
+    header["config"] = {"options": config["settings"], "train": config["train"],
+                        **config["fitted"]}
+    (model / "config.json").write_text(json.dumps(header))
+    history().to_csv(cli.cwd / "history.csv", index=False)
+    argv = ["forecast", "predict", "--data", "history.csv", "--steps", "4"]
+    older = cli([*argv[:2], str(model), *argv[2:]])
+    older.assert_ok()
+    assert older.out == cli([*argv[:2], str(forecast_model), *argv[2:]]).out
 
 
 # -- text models -------------------------------------------------------------------------

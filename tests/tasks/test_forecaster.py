@@ -3,12 +3,16 @@ pinned errors, save and load."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
-from lstmkit.errors import ConfigError, DatasetError, TrainingStopped
+from lstmkit.errors import ConfigError, DatasetError, ModelFileError, TrainingStopped
 from lstmkit.tasks.forecasting import Forecaster
 from lstmkit.training import Callback, TrainConfig
 
@@ -29,14 +33,26 @@ def fitted():
     return Forecaster(**TINY).fit(seasonal())
 
 
-def test_forecaster_predict_before_fit_raises():
-    with pytest.raises(RuntimeError, match="not fitted yet"):
+def test_forecaster_predict_before_fit_raises_not_fitted():
+    message = (r"^This Forecaster instance is not fitted yet: call fit\(...\) or "
+               r"Forecaster.load\(path\) first$")
+    with pytest.raises(NotFittedError, match=message):
         Forecaster().predict()
+    with pytest.raises(NotFittedError, match=message):
+        Forecaster(horizon=6).check(seasonal()).predict()  # checked, not fitted
 
 
 def test_forecaster_unknown_argument_lists_valid_ones():
-    with pytest.raises(ConfigError, match=r"unknown argument\(s\) horizn; valid: train, "):
+    with pytest.raises(ConfigError, match=r"^Forecaster: unknown argument horizn; valid: "
+                                          r"target, time_col, .*, n_paths, train, progress$"):
         Forecaster(horizn=3)
+
+
+def test_forecaster_clones_with_its_parameters_and_refits_the_same(fitted):
+    twin = clone(fitted)
+    assert twin.get_params() == fitted.get_params() and "network_" not in vars(twin)
+    twin.fit(seasonal())
+    pd.testing.assert_frame_equal(twin.predict(), fitted.predict())
 
 
 def test_forecaster_scaler_statistics_are_the_training_part_only(fitted):
@@ -51,7 +67,7 @@ def test_forecaster_test_values_change_nothing_before_evaluation(fitted):
     changed = seasonal()
     changed.loc[84:, "sales"] *= 10
     other = Forecaster(**TINY).fit(changed)
-    for a, b in zip(fitted.net_.state_dict().values(), other.net_.state_dict().values(),
+    for a, b in zip(fitted.network_.state_dict().values(), other.network_.state_dict().values(),
                     strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     first, _ = fitted.evaluate()
@@ -80,7 +96,7 @@ def test_forecaster_intervals_are_ordered_and_nested(steps):
 def test_forecaster_autoregressive_and_gaussian_modes_forecast_all_steps():
     for options in ({"strategy": "autoregressive"}, {"distribution": "gaussian"}):
         model = Forecaster(**{**TINY, **options}).fit(seasonal())
-        assert model.net_.horizon == (1 if "strategy" in options else 6)
+        assert model.network_.horizon == (1 if "strategy" in options else 6)
         f = model.predict(steps=8)
         assert len(f) == 8 and np.isfinite(f["forecast"]).all()
         assert (f["lower_80"] <= f["upper_80"]).all()
@@ -135,6 +151,33 @@ def test_forecaster_save_load_gives_identical_predictions(fitted, tmp_path):
                                   fitted.predict(steps=15))
 
 
+def older_layout(path) -> None:
+    """Rewrite a saved forecaster's config.json as lstmkit wrote it before the one task
+    framework: ``options``, ``train``, ``resolved``, ... side by side."""
+    header = json.loads((path / "config.json").read_text())
+    config = header["config"]
+    header["config"] = {"options": config["settings"], "train": config["train"],
+                        **config["fitted"]}
+    (path / "config.json").write_text(json.dumps(header))
+
+
+def test_forecaster_loads_a_model_saved_in_the_older_layout(fitted, tmp_path):
+    older_layout(fitted.save(tmp_path / "model"))
+    loaded = Forecaster.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(loaded.predict(seasonal()), fitted.predict())
+
+
+def test_forecaster_refuses_an_unknown_older_layout_naming_the_file(fitted, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    header = json.loads((path / "config.json").read_text())
+    header["config"] = {"params": header["config"]["settings"]}
+    (path / "config.json").write_text(json.dumps(header))
+    with pytest.raises(ModelFileError, match=r"^\S+/model/config.json: written by an older "
+                       r"lstmkit model format \(its config holds params, not settings, train, "
+                       r"fitted\); retrain the Forecaster with this lstmkit$"):
+        Forecaster.load(path)
+
+
 def test_forecaster_evaluate_reports_model_and_baselines(fitted):
     forecasts, metrics = fitted.evaluate()
     assert len(forecasts) == 12 and forecasts["actual"].notna().all()
@@ -163,9 +206,10 @@ def test_forecaster_resume_ends_with_the_uninterrupted_weights(tmp_path):
     options = {**TINY, "train": TrainConfig(epochs=4, lr=1e-2)}
     whole = Forecaster(**options).fit(seasonal())
     with pytest.raises(TrainingStopped):
-        Forecaster(**options, checkpoint_dir=tmp_path).fit(seasonal(), callbacks=[StopAfter(3)])
-    resumed = Forecaster(**options, checkpoint_dir=tmp_path).fit(seasonal(), resume=True)
-    for a, b in zip(whole.net_.state_dict().values(), resumed.net_.state_dict().values(),
+        Forecaster(**options).fit(seasonal(), callbacks=[StopAfter(3)],
+                                  checkpoint_dir=tmp_path)
+    resumed = Forecaster(**options).fit(seasonal(), checkpoint_dir=tmp_path, resume=True)
+    for a, b in zip(whole.network_.state_dict().values(), resumed.network_.state_dict().values(),
                     strict=True):
         torch.testing.assert_close(a, b)
 

@@ -72,10 +72,10 @@ def forecast(
     if ctx.invoked_subcommand is not None:
         return
     from ..io import check_output_dir
-    from ..tasks.forecasting import Forecaster, ForecastOptions
+    from ..tasks.forecasting import Forecaster, ForecastSettings
 
     check_output_dir(out, option="--out", overwrite=overwrite)
-    options = ForecastOptions(
+    options = ForecastSettings(
         target=tuple(target) if target else None, time_col=time_col, id_col=id_col,
         past_covariates=tuple(past or ()), future_covariates=tuple(future or ()), fill=fill,
         horizon=horizon, lookback=lookback, season=season, cell=cell, test_size=test_size,

@@ -45,6 +45,7 @@ from ..errors import ConfigError, ModelFileError
 from ..settings import build_settings, to_dict
 from ..threads import torch_threads
 from ..training import Callback, TrainConfig, Trainer, load_model_dir, save_model_dir
+from ..training.model_files import load_weights
 from ..training.seeding import seed_everything
 
 RUNTIME = ("train", "progress")  # constructor arguments besides the settings' fields
@@ -219,11 +220,14 @@ class Estimator(BaseEstimator):
     @classmethod
     def load(cls, path: str | os.PathLike) -> Estimator:
         """An estimator saved by :meth:`save`, ready to use; reads JSON and safetensors
-        only (never a pickle).
+        only (never a pickle). The weights are checked against the network config.json
+        describes on the meta device (names, shapes, finite values) before the network
+        is allocated (:func:`~lstmkit.training.model_files.load_weights`).
 
         Raises:
             ModelFileError: naming the file and the field at fault: another task's model,
-                invalid settings, or weights that do not fit the network.
+                a layout of an older lstmkit, invalid or missing settings, or weights that
+                do not fit the network.
         """
         path = Path(path)
         files = load_model_dir(path)
@@ -231,31 +235,31 @@ class Estimator(BaseEstimator):
         if files.task != cls.task:
             raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a "
                                  f"{cls.task!r} model ({cls.__name__})")
-        config = files.config
+        config = check_saved_config(cls, cls._upgrade_config(files.config), where)
         try:
-            settings = build_settings(cls.settings_class, config.get("settings"),
+            settings = build_settings(cls.settings_class, config["settings"],
                                       f"{where}: settings")
-            train = build_settings(TrainConfig, config.get("train"), f"{where}: train")
+            train = build_settings(TrainConfig, config["train"], f"{where}: train")
         except ConfigError as exc:
             raise ModelFileError(str(exc)) from None
-        fitted = config.get("fitted")
-        if not isinstance(fitted, dict):
-            raise ModelFileError(f"{where}: 'fitted' must be an object, got "
-                                 f"{type(fitted).__name__}")
         model = cls(**{f.name: getattr(settings, f.name)
                        for f in dataclasses.fields(settings)}, train=train)
-        try:
-            model._restore(fitted, files.transforms, where)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{where}: invalid fitted state: {exc}") from None
-        try:
-            model._network().load_state_dict(files.state_dict)
-        except RuntimeError as exc:
-            detail = " ".join(str(exc).split())
-            raise ModelFileError(f"{path / 'model.safetensors'}: the weights do not fit the "
-                                 f"network config.json describes: {detail}") from None
-        model._network().eval()
+
+        def build() -> nn.Module:
+            try:
+                model._restore(config["fitted"], files.transforms, where)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ModelFileError(f"{where}: invalid fitted state: {exc}") from None
+            return model._network()
+
+        load_weights(path, build, files.state_dict)  # checked on the meta device first
         return model
+
+    @classmethod
+    def _upgrade_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """The saved ``config`` in today's layout (``settings``, ``train``, ``fitted``),
+        for a task that can read the layout of an older lstmkit; by default unchanged."""
+        return config
 
     def _network(self) -> nn.Module:
         """The fitted network whose weights are saved (default ``network_``)."""
@@ -273,13 +277,51 @@ class Estimator(BaseEstimator):
                  where: Path) -> None:
         """Set the learned attributes from what :meth:`_fitted_config` and
         :meth:`_transforms` saved, and build the untrained network (``load`` then
-        reads the weights into it)."""
+        reads the weights into it).
+
+        ``load`` calls it twice: first under ``torch.device("meta")``, so that the weights
+        are checked against the network before any memory is allocated, then for real;
+        it must only set attributes."""
         raise NotImplementedError(f"{type(self).__name__} must implement _restore")
 
     @classmethod
     def contract_example(cls) -> ContractExample:
         """A tiny example of this task for the contract tests (see docs/tasks.md)."""
         raise NotImplementedError(f"{cls.__name__} must implement contract_example")
+
+
+SAVED_KEYS = ("settings", "train", "fitted")  # the layout of config.json's "config"
+
+
+def check_saved_config(cls: type[Estimator], config: dict[str, Any], where: Path
+                       ) -> dict[str, Any]:
+    """``config`` if it has today's layout: the tables of :data:`SAVED_KEYS` (JSON
+    objects) and nothing else, every setting and training setting present (``save``
+    writes them all, so a missing one means a damaged file).
+
+    Raises:
+        ModelFileError: naming ``where`` and the field; for a layout without any of
+            :data:`SAVED_KEYS`, saying that an older lstmkit wrote it.
+    """
+    if not set(SAVED_KEYS) & set(config):
+        raise ModelFileError(
+            f"{where}: written by an older lstmkit model format (its config holds "
+            f"{', '.join(sorted(config)) or 'nothing'}, not {', '.join(SAVED_KEYS)}); "
+            f"retrain the {cls.__name__} with this lstmkit")
+    unknown = sorted(set(config) - set(SAVED_KEYS))
+    if unknown:
+        raise ModelFileError(f"{where}: unknown field config.{unknown[0]}; valid: "
+                             f"{', '.join(SAVED_KEYS)}")
+    for key, table in zip(SAVED_KEYS, (cls.settings_class, TrainConfig, None), strict=True):
+        if not isinstance(config.get(key), dict):
+            raise ModelFileError(f"{where}: field config.{key} " + (
+                "is missing" if key not in config else
+                f"must be an object, got {type(config[key]).__name__}"))
+        missing = [f.name for f in dataclasses.fields(table) if f.name not in config[key]] \
+            if table else []
+        if missing:
+            raise ModelFileError(f"{where}: field config.{key}.{missing[0]} is missing")
+    return config
 
 
 def _make_init(cls: type[Estimator]) -> Callable[..., None]:

@@ -6,6 +6,6 @@ See ``docs/forecasting.md`` for the guide.
 from .baselines import baselines
 from .estimator import Forecaster
 from .metrics import METRICS
-from .options import ForecastOptions
+from .settings import ForecastSettings
 
-__all__ = ["METRICS", "ForecastOptions", "Forecaster", "baselines"]
+__all__ = ["METRICS", "ForecastSettings", "Forecaster", "baselines"]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ...models.forecaster import normal_quantile
+from ...models.forecast_net import normal_quantile
 
 Forecast = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
 BaselineFn = Callable[[np.ndarray, int, int, float], Forecast]

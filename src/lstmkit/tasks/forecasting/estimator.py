@@ -5,58 +5,49 @@
 per-series scalers on what is left and trains on windows of it. ``evaluate`` forecasts
 the test part from its origin and scores the model beside the baselines; ``backtest``
 rolls the origin through the test part; ``predict`` forecasts the steps after the end
-of any data; ``save``/``load`` use the lstmkit model directory (JSON + safetensors).
+of any data; ``save``/``load`` (the base's) write and read the lstmkit model directory
+(JSON + safetensors), with the hooks below.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sklearn.exceptions import NotFittedError
 
-from ...data.frequency import calendar_names, season_length
 from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
-from ...data.windows import Split, split_series
 from ...errors import ConfigError, DatasetError
 from ...limits import MAX_STEPS, check_count
-from ...models.forecaster import ForecastEnsemble, ForecastNet
-from ...training import Callback, TrainConfig
+from ...models.forecast_net import ForecastEnsemble, ForecastNet
+from ...training import TrainConfig
+from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
-from .options import ForecastOptions
 from .prediction import forecast_after, future_values
+from .resolve import resolve, split_all
+from .settings import ForecastSettings
 from .training import train_members
 
 
-@dataclass
-class Resolved:
-    """Settings that ``fit`` derives from the data (frequency, season, sizes...)."""
-
-    freq: str | None
-    season: int
-    horizon: int
-    lookback: int
-    test_size: int
-    val_size: int
-    log: bool
-    calendar: list[str] = field(default_factory=list)
-
-
-class Forecaster:
+class Forecaster(Estimator):
     """Forecast one or many series with a recurrent network; baselines always beside it.
 
+    ``fit(data)`` takes a path, a dataset name, a DataFrame, a Series or an array (no
+    ``y``: the targets are columns of ``data``); ``fit``'s keyword arguments
+    (``callbacks``, ``checkpoint_dir``, ``resume``) are those of
+    :meth:`~lstmkit.tasks.base.Estimator.fit`, each ensemble member checkpointing in its
+    own folder below ``checkpoint_dir``.
+
     Args:
+        target, time_col, ..., n_paths: the fields of :class:`ForecastSettings` (horizon,
+            lookback, cell, level, ...); unknown names are errors that list the valid ones.
         train: the training settings (default :meth:`default_train_config`).
-        checkpoint_dir: where training checkpoints go (needed for ``resume``).
         progress: show a progress bar while training.
-        **options: the fields of :class:`ForecastOptions` (target, horizon, lookback,
-            cell, level, ...); unknown names are errors that list the valid ones.
 
     Attributes:
-        net_: the trained :class:`~lstmkit.models.forecaster.ForecastEnsemble`.
+        network_: the trained :class:`~lstmkit.models.forecast_net.ForecastEnsemble`.
         scalers_: per-series scalers, fitted on the training part only.
         data_: the series given to ``fit``. resolved_: derived settings.
         history_: per ensemble member, the trainer's per-epoch metrics.
@@ -70,20 +61,11 @@ class Forecaster:
         6
     """
 
-    def __init__(self, *, train: TrainConfig | None = None,
-                 checkpoint_dir: str | os.PathLike | None = None, progress: bool = False,
-                 **options: Any) -> None:
-        valid = [f.name for f in fields(ForecastOptions)]
-        unknown = sorted(set(options) - set(valid))
-        if unknown:
-            raise ConfigError(f"Forecaster: unknown argument(s) {', '.join(unknown)}; valid: "
-                              f"train, checkpoint_dir, progress, {', '.join(valid)}")
-        self.options = ForecastOptions(**options)
-        self.train = train or self.default_train_config()
-        self.checkpoint_dir, self.progress = checkpoint_dir, progress
+    task = "forecast"
+    settings_class = ForecastSettings
 
-    @staticmethod
-    def default_train_config() -> TrainConfig:
+    @classmethod
+    def default_train_config(cls) -> TrainConfig:
         """AdamW at 3e-3 for up to 150 epochs, early stopping after 30 without progress.
 
         Example:
@@ -93,22 +75,16 @@ class Forecaster:
         return TrainConfig(epochs=150, lr=3e-3, weight_decay=1e-4, early_stopping=30,
                            grad_clip=1.0)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.endswith("_") and not name.startswith("_"):
-            raise RuntimeError(f"Forecaster: not fitted yet ({name} is learned by fit); call "
-                               "fit(data) or Forecaster.load(path) first")
-        raise AttributeError(name)
-
     @property
     def levels(self) -> tuple[float, ...]:
         """The interval levels, ascending."""
-        return self.options.levels
+        return self.settings.levels
 
     # -- fit -------------------------------------------------------------------------------
     def read(self, data: Any) -> TimeSeriesData:
         """Read and check ``data`` with this forecaster's column roles: the options given,
         then the roles the fitted model was trained with, then a bundled dataset's."""
-        p = self.options
+        p = self.settings
         roles = {**dataset_defaults(data), **self.__dict__.get("roles_", {})}
         frame, where = read_table(data, text_columns=[p.id_col] if p.id_col else [])
         target = p.target or roles.get("target")
@@ -123,71 +99,33 @@ class Forecaster:
         """Read and check ``data`` as ``fit`` would (columns, values, time stamps, lengths)
         without training; raises the same errors. Returns self."""
         series = self.read(data)
-        self.resolved_ = self._resolve(series)
-        self._splits(series)
+        self.resolved_ = resolve(self.settings, series)
+        split_all(self.resolved_, self.model_horizon, series)
         return self
 
-    def fit(self, data: Any, *, resume: bool = False,
-            callbacks: Sequence[Callback] = ()) -> Forecaster:
-        """Train on ``data`` (path, dataset name, DataFrame, Series or array).
-
-        The last ``test_size`` rows of each series are never seen: not by training, not by
-        the scalers, not by early stopping.
+    def _fit(self, X: Any, y: Any, context: FitContext) -> None:
+        """Read ``X``, hold out the test and validation parts, fit the scalers on the
+        rest and train the ensemble on its windows: the last ``test_size`` rows of each
+        series are never seen, not by training, not by the scalers, not by early stopping.
 
         Raises:
             DatasetError: bad data (naming the column and first bad rows), or a series
                 shorter than lookback + horizon + validation + test.
         """
-        series = self.read(data)
+        series = self.read(X)
         self.data_, self.target_names_ = series, series.target_names
         self.roles_ = {"target": series.target_names, "time_col": series.time_col,
-                       "freq": series.freq, "fill": self.options.fill or
-                       dataset_defaults(data).get("fill")}
-        self.resolved_ = self._resolve(series)
-        self.splits_ = self._splits(series)
+                       "freq": series.freq, "fill": context.settings.fill or
+                       dataset_defaults(X).get("fill")}
+        self.resolved_ = resolve(context.settings, series)
+        self.splits_ = split_all(self.resolved_, self.model_horizon, series)
         self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log)
-        members, self.history_ = train_members(self, series, resume=resume, callbacks=callbacks)
-        self.net_ = ForecastEnsemble(members)
-        return self
-
-    def _resolve(self, data: TimeSeriesData) -> Resolved:
-        p = self.options
-        season = p.season or season_length(data.freq)
-        horizon = p.horizon or max(season, 1)
-        test_size = 3 * horizon if p.test_size is None else p.test_size
-        if p.past_covariates and test_size > horizon:
-            raise ConfigError(
-                f"Forecaster: with past covariates the model forecasts at most horizon = "
-                f"{horizon} steps (their later values are unknown), but test_size is "
-                f"{test_size}; set test_size <= horizon")
-        if 0 < test_size < horizon:
-            raise ConfigError(f"Forecaster: test_size ({test_size}) must be 0 or at least "
-                              f"the horizon ({horizon})")
-        val_size = horizon if p.val_size is None else p.val_size
-        model_horizon = horizon if p.strategy == "direct" else 1
-        room = min(data.lengths) - model_horizon - val_size - test_size
-        lookback = p.lookback or default_lookback(season, horizon, room)
-        return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
-                        test_size=test_size, val_size=val_size, log=p.log,
-                        calendar=calendar_names(data.freq) if p.calendar else [])
+        self.network_, self.history_ = train_members(self, series, context)
 
     @property
     def model_horizon(self) -> int:
         """Steps the network predicts per call: K (direct) or 1 (autoregressive)."""
-        return self.resolved_.horizon if self.options.strategy == "direct" else 1
-
-    def _splits(self, data: TimeSeriesData) -> list[Split]:
-        r = self.resolved_
-        need = r.lookback + self.model_horizon + r.val_size + r.test_size
-        for name, n in zip(data.ids, data.lengths, strict=True):
-            if n < need:
-                label = "the series" if name == "0" else f"series {name!r}"
-                raise DatasetError(
-                    f"{label} is too short: {n} rows, but lookback {r.lookback} + horizon "
-                    f"{self.model_horizon} + validation {r.val_size} + test {r.test_size} "
-                    f"need at least {need}; shorten --lookback, --horizon or --test-size")
-        return [split_series(n, test_size=r.test_size, val_size=r.val_size)
-                for n in data.lengths]
+        return self.resolved_.horizon if self.settings.strategy == "direct" else 1
 
     # -- predict ---------------------------------------------------------------------------
     def predict(self, data: Any = None, *, steps: int | None = None,
@@ -205,9 +143,8 @@ class Forecaster:
             One row per series, step and target: the series, time, target, ``forecast``
             and ``lower_<level>`` / ``upper_<level>`` interval bounds.
         """
-        if "net_" not in self.__dict__:
-            raise RuntimeError("Forecaster: not fitted yet; call fit(data) or "
-                               "Forecaster.load(path) before predict")
+        if "network_" not in vars(self):
+            raise NotFittedError(self._not_fitted())
         if data is None and "data_" not in self.__dict__:
             raise DatasetError("Forecaster.predict: this model was loaded from disk; pass the "
                                "history to forecast from as data=")
@@ -219,7 +156,7 @@ class Forecaster:
 
     def _check_steps(self, steps: int) -> None:
         check_count("Forecaster.predict: steps", steps, MAX_STEPS)
-        if self.options.past_covariates and steps > self.model_horizon:
+        if self.settings.past_covariates and steps > self.model_horizon:
             raise ConfigError(f"Forecaster: with past covariates at most {self.model_horizon} "
                               f"steps can be forecast, got steps={steps}")
 
@@ -243,28 +180,54 @@ class Forecaster:
 
         return evaluate_backtest(self, step=step)
 
-    # -- persistence -----------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write a model directory: config.json, model.safetensors, scalers.json."""
-        from .persistence import write_forecaster
+    # -- persistence: the hooks of Estimator.save / Estimator.load -------------------------
+    def _fitted_config(self) -> dict[str, Any]:
+        first = self.network_.members[0]
+        return {"resolved": asdict(self.resolved_), "input_size": first.encoder.input_size,
+                "n_known": first.n_known, "target_names": list(self.target_names_),
+                "roles": self.roles_}
 
-        return write_forecaster(self, path)
+    def _transforms(self) -> dict[str, dict[str, Any]]:
+        return {"scalers": self.scalers_.to_dict()}
+
+    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+                 where: Path) -> None:
+        """Check ``fitted`` and scalers.json against the settings (see
+        :mod:`~lstmkit.tasks.forecasting.persistence`), then build the ensemble."""
+        from .persistence import read_fitted, read_scalers
+
+        saved = read_fitted(fitted, self.settings, where)
+        self.scalers_ = read_scalers(transforms.get("scalers"), self.settings, saved,
+                                     where.with_name("scalers.json"))
+        self.resolved_, self.roles_ = saved.resolved, saved.roles.model_dump()
+        self.target_names_ = saved.target_names
+        self.network_ = ForecastEnsemble(
+            [self.build_net(saved.input_size, len(saved.target_names), saved.n_known)
+             for _ in range(self.settings.n_models)])
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Forecaster:
-        """A forecaster saved by :meth:`save`, ready to ``predict``; never unpickles.
+    def _upgrade_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """A forecaster saved by lstmkit before the one task framework (config
+        ``options``, ``train``, ``resolved``, ...) in today's layout: the same content."""
+        if "options" not in config or "settings" in config:
+            return config
+        rest = dict(config)
+        return {"settings": rest.pop("options"), "train": rest.pop("train", None),
+                "fitted": rest}
 
-        Raises:
-            ModelFileError: naming the file and field at fault (see
-                :mod:`~lstmkit.tasks.forecasting.persistence`).
-        """
-        from .persistence import read_forecaster
+    @classmethod
+    def contract_example(cls) -> ContractExample:
+        """A tiny forecaster of a short seasonal series (one member, 4 units, 1 epoch)."""
+        import numpy as np
 
-        return read_forecaster(path)
+        y = np.sin(np.arange(48) * np.pi / 6) + 2 + np.arange(48) / 40
+        model = cls(horizon=3, lookback=6, test_size=3, n_models=1, hidden_size=4,
+                    n_paths=10, train=TrainConfig(epochs=1))
+        return ContractExample(model, y, output=lambda est: est.predict(y))
 
     def build_net(self, input_size: int, n_targets: int, n_known: int) -> ForecastNet:
         """A fresh, untrained network with this forecaster's settings."""
-        p = self.options
+        p = self.settings
         probs = sorted({0.5, *(q for lv in self.levels for q in (0.5 - lv / 2, 0.5 + lv / 2))})
         return ForecastNet(input_size=input_size, n_targets=n_targets, n_known=n_known,
                            horizon=self.model_horizon, hidden_size=p.hidden_size,
@@ -272,18 +235,4 @@ class Forecaster:
                            dropout=p.dropout, distribution=p.distribution,
                            quantiles=tuple(round(q, 6) for q in probs),
                            window_norm=p.window_norm)
-
-
-def default_lookback(season: int, horizon: int, room: int) -> int:
-    """Three seasons (at least 2K and 12 rows), shortened to the ``room`` the shortest
-    series leaves, but not below one season or K.
-
-    Example:
-        >>> default_lookback(12, 12, 200), default_lookback(12, 12, 30), default_lookback(24, 24, 5)
-        (36, 30, 72)
-    """
-    preferred = max(3 * season, 2 * horizon, 12)
-    floor = max(season, horizon)
-    return min(preferred, room) if room >= floor else preferred
-
 

@@ -61,7 +61,7 @@ def _score_origins(model: Forecaster, origins: list[list[int]], steps: int
 
 def _empty_future(model: Forecaster, data, steps: int) -> list[np.ndarray]:
     rows = max(steps, model.model_horizon)
-    return [np.zeros((rows, len(model.options.future_covariates))) for _ in data.ids]
+    return [np.zeros((rows, len(model.settings.future_covariates))) for _ in data.ids]
 
 
 def _with_actuals(frame: pd.DataFrame, data, ends: list[int]) -> pd.DataFrame:

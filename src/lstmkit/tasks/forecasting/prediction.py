@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,6 +10,7 @@ import torch
 
 from ...data.timeseries import TimeSeriesData, read_table
 from ...errors import DatasetError
+from ...threads import torch_threads
 from .features import known_after, series_features
 from .rollout import RolledForecast, rollout
 
@@ -23,24 +22,23 @@ def future_values(model: Forecaster, series: TimeSeriesData, future: Any, steps:
                   ) -> list[np.ndarray]:
     """Per series, the future covariates of the ``max(steps, K)`` rows to forecast, read
     from the table ``future`` (empty arrays when the model has none)."""
-    rows = max(steps, model.model_horizon)
-    if not model.options.future_covariates:
+    rows, p = max(steps, model.model_horizon), model.settings
+    if not p.future_covariates:
         return [np.zeros((rows, 0)) for _ in series.ids]
     if future is None:
         raise DatasetError(f"Forecaster: the model uses future covariates "
-                           f"({', '.join(model.options.future_covariates)}); pass their "
+                           f"({', '.join(p.future_covariates)}); pass their "
                            f"values for the next {rows} steps with future= (--future)")
-    id_col = model.options.id_col
-    frame, where = read_table(future, text_columns=[id_col] if id_col else [])
+    frame, where = read_table(future, text_columns=[p.id_col] if p.id_col else [])
     values = []
     for name in series.ids:
-        part = frame if model.options.id_col is None else frame[
-            frame[model.options.id_col].astype(str) == name]
+        part = frame if p.id_col is None else frame[frame[p.id_col].astype(str) == name]
         if len(part) < rows:
             raise DatasetError(f"{where}: {len(part)} future rows for series {name!r}, "
                                f"need {rows}")
-        values.append(part[list(model.options.future_covariates)].to_numpy(np.float64)[:rows])
+        values.append(part[list(p.future_covariates)].to_numpy(np.float64)[:rows])
     return values
+
 
 def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], steps: int,
                    future: list[np.ndarray]) -> pd.DataFrame:
@@ -67,10 +65,11 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
         stamps.append(times[:steps])
     x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
     known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
-    with one_thread():
-        rolled = rollout(model.net_, x, known, steps, levels=model.levels,
-                         n_paths=model.options.n_paths, seed=model.train.seed)
+    with torch_threads(1):  # a small model's inference is several times faster so
+        rolled = rollout(model.network_, x, known, steps, levels=model.levels,
+                         n_paths=model.settings.n_paths, seed=model.train_config.seed)
     return tidy(model, series, ends, stamps, rolled)
+
 
 def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
          rolled: RolledForecast) -> pd.DataFrame:
@@ -88,19 +87,6 @@ def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: lis
             frames.append(pd.DataFrame({"series": name, "time": stamps[i], "target": target,
                                         **{k: v[:, c] for k, v in values.items()}}))
     return pd.concat(frames, ignore_index=True)
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one intra-op thread: a small model's inference is several times
-    faster so, as threads only contend for the tiny matrix products (and for cores
-    shared with other work)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def level_name(level: float) -> str:

@@ -36,7 +36,7 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
     """Forecast ``steps`` steps after each window.
 
     Args:
-        net: a :class:`~lstmkit.models.forecaster.ForecastNet` (or ensemble) with
+        net: a :class:`~lstmkit.models.forecast_net.ForecastNet` (or ensemble) with
             attributes ``horizon`` and ``dist``; targets are its first ``C`` input features
             and the known features its last ``F``.
         x: (B, L, I) windows. known: (B, max(steps, K), F) known features after them.

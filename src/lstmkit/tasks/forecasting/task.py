@@ -17,7 +17,6 @@ Fits a :class:`Forecaster` on the dataset and writes into the run directory:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -25,9 +24,9 @@ import pandas as pd
 from ...data.export import spreadsheet_safe
 from ...io import atomic_write
 from ...viz.forecast import plot_forecast
-from ..registry import TaskResult, TaskRun, register_task
+from ..registry import TaskResult, TaskRun, estimator_from_settings, register_task
 from .estimator import Forecaster
-from .options import ForecastOptions
+from .settings import ForecastSettings
 
 FIRST_COLUMNS = ["series", "time", "target", "part", "forecast"]
 NO_TEST_PART = {"test_size": 0, "note": "no test part: test_size is 0, so nothing was "
@@ -38,9 +37,8 @@ NO_TEST_PART = {"test_size": 0, "note": "no test part: test_size is 0, so nothin
 def run_forecast(run: TaskRun) -> TaskResult:
     """Fit, evaluate against the baselines, forecast ahead, save; see the module docstring."""
     source = run.data.name if run.data.kind == "bundled" else str(run.data.path)
-    model = Forecaster(train=run.train, checkpoint_dir=run.checkpoint_dir,
-                       progress=run.progress, **asdict(run.options))
-    model.fit(source, resume=run.resume, callbacks=run.callbacks)
+    model = estimator_from_settings(Forecaster, run).fit(
+        source, callbacks=run.callbacks, checkpoint_dir=run.checkpoint_dir, resume=run.resume)
     metrics = write_outputs(model, run.run_dir, title=run.data.name)
     model.save(run.model_dir)
     flat = {f"{name}.{key}": value for name, scores in metrics.items()
@@ -58,7 +56,7 @@ def write_outputs(model: Forecaster, out: Path, *, title: str = "") -> dict:
         frames.append(test.drop(columns="origin").assign(part="test"))
     else:
         metrics = backtest = dict(NO_TEST_PART)
-    if not model.options.future_covariates:
+    if not model.settings.future_covariates:
         frames.append(model.predict().assign(part="future", actual=float("nan")))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=[*FIRST_COLUMNS, "actual"])
@@ -81,5 +79,6 @@ def observed(model: Forecaster) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-register_task("forecast", run_forecast, options=ForecastOptions, uses_data=True,
+register_task("forecast", run_forecast, options=ForecastSettings, estimator=Forecaster,
+              uses_data=True,
               description="Forecast time series (CSV/Parquet) with baselines and intervals")

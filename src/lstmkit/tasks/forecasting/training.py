@@ -8,10 +8,8 @@ exactly where an interrupted run stopped.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +18,12 @@ import torch
 
 from ...data.timeseries import TimeSeriesData
 from ...data.windows import make_windows, train_origins, validation_origins
-from ...models.forecaster import ForecastNet
-from ...training import Callback, TensorBatches, Trainer, seed_everything
+from ...models.forecast_net import ForecastEnsemble, ForecastNet
+from ...training import TensorBatches, seed_everything
 from .features import series_features
 
 if TYPE_CHECKING:
+    from ..base import FitContext
     from .estimator import Forecaster
 
 
@@ -55,10 +54,11 @@ def forecast_step(model: ForecastNet, batch: tuple[torch.Tensor, ...], state: An
     return model.dist.loss(model(x, future), y), None
 
 
-def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
-                  callbacks: Sequence[Callback]) -> tuple[list[ForecastNet], list[list[dict]]]:
-    """Train ``n_models`` networks; returns them and each one's per-epoch history."""
-    p, base = model.options, model.train
+def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
+                  ) -> tuple[ForecastEnsemble, list[list[dict]]]:
+    """Train ``n_models`` networks through the estimator's trainer wiring; returns their
+    ensemble and each one's per-epoch history."""
+    p, base = context.settings, context.train
     train = window_tensors(model, data, "train")
     val = window_tensors(model, data, "validation")
     input_size, n_known, n_targets = train[0].shape[2], train[1].shape[2], train[2].shape[2]
@@ -67,23 +67,14 @@ def train_members(model: Forecaster, data: TimeSeriesData, *, resume: bool,
         config = replace(base, seed=base.seed + k)
         seed_everything(config.seed)
         net = model.build_net(input_size, n_targets, n_known)
-        folder = member_dir(model.checkpoint_dir, k)
-        trainer = Trainer(net, forecast_step, config, checkpoint_dir=folder,
-                          callbacks=callbacks, progress=model.progress,
-                          run_config=as_json({"train": asdict(config), "task": asdict(p)}))
-        resumable = resume and folder is not None and (folder / "last.safetensors").exists()
-        trainer.fit(TensorBatches(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
-                    TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
-                    resume=resumable)
+        trainer = model._train(
+            net, forecast_step,
+            TensorBatches(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
+            TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
+            context, config=config, checkpoint_dir=member_dir(context.checkpoint_dir, k))
         members.append(net.eval())
         histories.append(trainer.history_)
-    return members, histories
-
-
-def as_json(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` as it reads back from a checkpoint (tuples become lists), so that
-    resuming compares like with like."""
-    return json.loads(json.dumps(config))
+    return ForecastEnsemble(members), histories
 
 
 def auto_batch(windows: int, *, smallest: int = 32, max_steps: int = 20) -> int:

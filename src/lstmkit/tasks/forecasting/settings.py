@@ -1,6 +1,8 @@
-"""``ForecastOptions``: what to forecast and with which model, the ``[task]`` table of the
-forecast task. Training itself (epochs, learning rate, early stopping, seed) is the
-engine's :class:`~lstmkit.training.TrainConfig`."""
+"""``ForecastSettings``: what to forecast and with which model: the
+:class:`~lstmkit.tasks.forecasting.Forecaster`'s constructor arguments, the ``[task]``
+table of the forecast task and the ``settings`` of a saved forecaster. Training itself
+(epochs, learning rate, early stopping, seed) is the engine's
+:class:`~lstmkit.training.TrainConfig`."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ Level = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
 
 
 @dataclass(frozen=True)
-class ForecastOptions(Settings):
+class ForecastSettings(Settings):
     """Data roles, horizon, model and intervals of a :class:`Forecaster`.
 
     Attributes:
@@ -98,8 +100,8 @@ class ForecastOptions(Settings):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.past_covariates and self.strategy == "autoregressive":
-            raise ConfigError(
-                "Forecaster: autoregressive forecasting cannot use past covariates (their "
+            raise ConfigError(  # build_settings puts the owner in front
+                "autoregressive forecasting cannot use past covariates (their "
                 f"future values are unknown): {', '.join(self.past_covariates)}; pass them as "
                 "future_covariates if they are known ahead, or use strategy='direct'")
 

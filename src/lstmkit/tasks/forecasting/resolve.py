@@ -1,0 +1,85 @@
+"""What ``Forecaster.fit`` derives from the data before training: the settings left to
+their defaults (:class:`Resolved`) and each series' chronological split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...data.frequency import calendar_names, season_length
+from ...data.timeseries import TimeSeriesData
+from ...data.windows import Split, split_series
+from ...errors import ConfigError, DatasetError
+from .settings import ForecastSettings
+
+
+@dataclass
+class Resolved:
+    """Settings that ``fit`` derives from the data (frequency, season, sizes...)."""
+
+    freq: str | None
+    season: int
+    horizon: int
+    lookback: int
+    test_size: int
+    val_size: int
+    log: bool
+    calendar: list[str] = field(default_factory=list)
+
+
+def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:
+    """What the settings leave open, from the data: the season from the frequency, the
+    horizon from the season, test and validation sizes from the horizon, the lookback
+    from what the shortest series leaves.
+
+    Raises:
+        ConfigError: a test part the model cannot forecast (naming the sizes).
+    """
+    season = p.season or season_length(data.freq)
+    horizon = p.horizon or max(season, 1)
+    test_size = 3 * horizon if p.test_size is None else p.test_size
+    if p.past_covariates and test_size > horizon:
+        raise ConfigError(
+            f"Forecaster: with past covariates the model forecasts at most horizon = "
+            f"{horizon} steps (their later values are unknown), but test_size is "
+            f"{test_size}; set test_size <= horizon")
+    if 0 < test_size < horizon:
+        raise ConfigError(f"Forecaster: test_size ({test_size}) must be 0 or at least "
+                          f"the horizon ({horizon})")
+    val_size = horizon if p.val_size is None else p.val_size
+    model_horizon = horizon if p.strategy == "direct" else 1
+    room = min(data.lengths) - model_horizon - val_size - test_size
+    lookback = p.lookback or default_lookback(season, horizon, room)
+    return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
+                    test_size=test_size, val_size=val_size, log=p.log,
+                    calendar=calendar_names(data.freq) if p.calendar else [])
+
+
+def split_all(r: Resolved, model_horizon: int, data: TimeSeriesData) -> list[Split]:
+    """The chronological split of each series (train | validation | test).
+
+    Raises:
+        DatasetError: naming the first series too short for them.
+    """
+    need = r.lookback + model_horizon + r.val_size + r.test_size
+    for name, n in zip(data.ids, data.lengths, strict=True):
+        if n < need:
+            label = "the series" if name == "0" else f"series {name!r}"
+            raise DatasetError(
+                f"{label} is too short: {n} rows, but lookback {r.lookback} + horizon "
+                f"{model_horizon} + validation {r.val_size} + test {r.test_size} "
+                f"need at least {need}; shorten --lookback, --horizon or --test-size")
+    return [split_series(n, test_size=r.test_size, val_size=r.val_size)
+            for n in data.lengths]
+
+
+def default_lookback(season: int, horizon: int, room: int) -> int:
+    """Three seasons (at least 2K and 12 rows), shortened to the ``room`` the shortest
+    series leaves, but not below one season or K.
+
+    Example:
+        >>> default_lookback(12, 12, 200), default_lookback(12, 12, 30), default_lookback(24, 24, 5)
+        (36, 30, 72)
+    """
+    preferred = max(3 * season, 2 * horizon, 12)
+    floor = max(season, horizon)
+    return min(preferred, room) if room >= floor else preferred
