@@ -42,7 +42,7 @@ def forecast_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def text_model(tmp_path_factory) -> Path:
     """A saved character-level text model with a fitted cache."""
-    from lstmkit.tasks.text_model import TextModel
+    from lstmkit.tasks.text import TextModel
 
     root = tmp_path_factory.mktemp("text")
     model = TextModel(hidden_size=8, embedding_size=4, batch_size=4, bptt=8, cache_size=50,

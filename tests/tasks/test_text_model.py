@@ -11,7 +11,7 @@ import pytest
 from lstmkit.data.text import TextError
 from lstmkit.errors import ModelFileError
 from lstmkit.models import generation
-from lstmkit.tasks.text_model import TextModel
+from lstmkit.tasks.text import TextModel
 from lstmkit.training import TrainConfig, save_model_dir
 
 TEXT = ("ROMEO:\nBut soft, what light through yonder window breaks?\n"

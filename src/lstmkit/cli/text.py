@@ -30,8 +30,8 @@ CELLS = typer.Option(None, "--cells", help="LAYER:UNIT (repeatable); default: th
 
 
 def load_text_model(path: Path):
-    """The :class:`~lstmkit.tasks.text_model.TextModel` in ``path`` or ``path/model``."""
-    from ..tasks.text_model import TextModel
+    """The :class:`~lstmkit.tasks.text.TextModel` in ``path`` or ``path/model``."""
+    from ..tasks.text import TextModel
 
     if (path / "model" / "config.json").is_file():
         path = path / "model"
@@ -72,8 +72,8 @@ def train(
     from ..experiments import Experiment, ExperimentConfig, run_experiment
     from ..io import check_output_dir
     from ..tasks.registry import get_task
-    from ..tasks.text_model import TextModel
-    from ..tasks.text_task import TextOptions
+    from ..tasks.text import TextModel
+    from ..tasks.text.task import TextOptions
     from ..training import TrainConfig
 
     if minutes is not None and epochs is not None:

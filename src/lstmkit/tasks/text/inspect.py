@@ -7,10 +7,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..data.text import TextError
-from ..io import atomic_file, atomic_write
-from ..viz.activations import correlated_units, trace_text
-from ..viz.text_page import CellView, render_html, render_png
+from ...data.text import TextError
+from ...io import atomic_file, atomic_write
+from ...viz.activations import correlated_units, trace_text
+from ...viz.text_page import CellView, render_html, render_png
 
 CellSpec = str | int | tuple[int, int]
 

@@ -18,9 +18,9 @@ from typing import Annotated
 
 from pydantic import AllowInfNan
 
-from ..data.text import tokenizer_from_dict
-from ..errors import ModelFileError
-from ..limits import (
+from ...data.text import tokenizer_from_dict
+from ...errors import ModelFileError
+from ...limits import (
     MAX_BATCH,
     MAX_CACHE_SIZE,
     MAX_HIDDEN_SIZE,
@@ -28,10 +28,10 @@ from ..limits import (
     MAX_THREADS,
     MAX_VOCAB_SIZE,
 )
-from ..models.cache import NeuralCache
-from ..training import load_model_dir, save_model_dir
-from ..training.config_schema import Schema, check_bounds, signature_schema, validate
-from ..training.model_files import load_weights
+from ...models.cache import NeuralCache
+from ...training import load_model_dir, save_model_dir
+from ...training.config_schema import Schema, check_bounds, signature_schema, validate
+from ...training.model_files import load_weights
 
 TASK = "text"  # the task name model directories are written under
 BOUNDS = {"params.hidden_size": (1, MAX_HIDDEN_SIZE),

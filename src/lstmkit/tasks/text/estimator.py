@@ -20,24 +20,24 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ..data.text import TextError, make_tokenizer
-from ..models import generation
-from ..models.dynamic_eval import dynamic_evaluation
-from ..models.language_model import LanguageModel, activation_penalty
-from ..progress import progress_bar
-from ..threads import Threads, resolve_threads, torch_threads
-from ..training import (
+from ...data.text import TextError, make_tokenizer
+from ...models import generation
+from ...models.dynamic_eval import dynamic_evaluation
+from ...models.language_model import LanguageModel, activation_penalty
+from ...progress import progress_bar
+from ...threads import Threads, resolve_threads, torch_threads
+from ...training import (
     Callback,
     StreamBatches,
     TrainConfig,
     Trainer,
     seed_everything,
 )
-from ..training.time_budget import TimeBudget
-from .text_files import read_text_model, write_text_model
-from .text_inspect import inspect_text
-from .text_scoring import cache_rows, score_stream, scores, scoring_stream
-from .text_suggest import suggest_next
+from ...training.time_budget import TimeBudget
+from .files import read_text_model, write_text_model
+from .inspect import inspect_text
+from .scoring import cache_rows, score_stream, scores, scoring_stream
+from .suggest import suggest_next
 
 MODEL_KEYS = ("embedding_size", "hidden_size", "num_layers", "cell", "dropout",
               "embedding_dropout", "input_dropout", "output_dropout", "weight_dropout",

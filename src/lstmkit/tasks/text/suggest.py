@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import torch
 
-from ..models import generation
-from ..threads import torch_threads
+from ...models import generation
+from ...threads import torch_threads
 
 
 def is_word_char(char: str) -> bool:

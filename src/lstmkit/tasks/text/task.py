@@ -13,9 +13,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import ClassVar, Literal
 
-from ..data.text import read_text
-from ..io import atomic_write
-from ..limits import (
+from ...data.text import read_text
+from ...io import atomic_write
+from ...limits import (
     MAX_BATCH,
     MAX_CACHE_SIZE,
     MAX_HIDDEN_SIZE,
@@ -23,7 +23,7 @@ from ..limits import (
     MAX_THREADS,
     MAX_VOCAB_SIZE,
 )
-from ..settings import (
+from ...settings import (
     CellName,
     Count,
     DropProbability,
@@ -33,8 +33,8 @@ from ..settings import (
     Settings,
     count,
 )
-from .registry import TaskResult, TaskRun, register_task
-from .text_model import TextModel
+from ..registry import TaskResult, TaskRun, register_task
+from .estimator import TextModel
 
 
 @dataclass(frozen=True)
