@@ -37,15 +37,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
+from .._version import __version__
 from ..errors import ConfigError, ModelFileError
 from ..settings import build_settings, to_dict
 from ..threads import torch_threads
 from ..training import Callback, TrainConfig, Trainer, load_model_dir, save_model_dir
+from ..training.model_files import weights_mismatch
 from ..training.seeding import seed_everything
+from ..training.time_budget import TimeBudget
 
 RUNTIME = ("train", "progress")  # constructor arguments besides the settings' fields
 
@@ -184,6 +188,10 @@ class Estimator(BaseEstimator):
         """Train ``network`` with the engine's :class:`~lstmkit.training.Trainer`: the
         context's callbacks, checkpoints and resume, the estimator's progress bar.
 
+        Two settings fields are honoured by name: ``num_threads`` (torch threads while
+        training; the count used is kept in ``threads_``) and ``minutes`` (None or 0:
+        off; see :meth:`~lstmkit.training.time_budget.TimeBudget.apply`).
+
         Args:
             network, step, batches, val, evaluate_fn: as for the Trainer.
             context: the fit's context.
@@ -191,14 +199,18 @@ class Estimator(BaseEstimator):
                 seed for an ensemble member.
             checkpoint_dir: this network's checkpoints (default the context's).
         """
-        config = config or context.train
+        config, callbacks = config or context.train, context.callbacks
+        minutes = getattr(context.settings, "minutes", None)
+        if minutes:
+            config, batches, callbacks = TimeBudget.apply(minutes, config, batches, callbacks)
         folder = context.checkpoint_dir if checkpoint_dir is None else checkpoint_dir
         trainer = Trainer(network, step, config, checkpoint_dir=folder,
-                          callbacks=context.callbacks, evaluate_fn=evaluate_fn,
+                          callbacks=callbacks, evaluate_fn=evaluate_fn,
                           run_config=context.run_config, progress=self.progress)
         resumable = context.resume and folder is not None and (
             folder / "last.safetensors").exists()
         with torch_threads(getattr(context.settings, "num_threads", None)):
+            self.threads_ = torch.get_num_threads()
             trainer.fit(batches, val, resume=resumable)
         return trainer
 
@@ -232,28 +244,34 @@ class Estimator(BaseEstimator):
             raise ModelFileError(f"{path}: a {files.task or 'untyped'!r} model, not a "
                                  f"{cls.task!r} model ({cls.__name__})")
         config = files.config
+        missing = [key for key in ("settings", "train", "fitted") if key not in config]
+        if missing:
+            raise ModelFileError(f"{where}: written by an older lstmkit (its config has no "
+                                 f"{missing[0]!r}); lstmkit {__version__} cannot read it: "
+                                 "retrain the model")
         try:
-            settings = build_settings(cls.settings_class, config.get("settings"),
+            settings = build_settings(cls.settings_class, config["settings"],
                                       f"{where}: settings")
-            train = build_settings(TrainConfig, config.get("train"), f"{where}: train")
+            train = build_settings(TrainConfig, config["train"], f"{where}: train")
         except ConfigError as exc:
             raise ModelFileError(str(exc)) from None
-        fitted = config.get("fitted")
+        fitted = config["fitted"]
         if not isinstance(fitted, dict):
             raise ModelFileError(f"{where}: 'fitted' must be an object, got "
                                  f"{type(fitted).__name__}")
         model = cls(**{f.name: getattr(settings, f.name)
                        for f in dataclasses.fields(settings)}, train=train)
-        try:
-            model._restore(fitted, files.transforms, where)
+        try:  # first on the meta device: nothing is allocated before the weights fit
+            with torch.device("meta"):
+                model._restore(fitted, files.transforms, where)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{where}: invalid fitted state: {exc}") from None
-        try:
-            model._network().load_state_dict(files.state_dict)
-        except RuntimeError as exc:
-            detail = " ".join(str(exc).split())
-            raise ModelFileError(f"{path / 'model.safetensors'}: the weights do not fit the "
-                                 f"network config.json describes: {detail}") from None
+        problem = weights_mismatch(model._network().state_dict(), files.state_dict)
+        if problem:
+            raise ModelFileError(f"{path / 'model.safetensors'}: does not match the network "
+                                 f"config.json describes: {problem}")
+        model._restore(fitted, files.transforms, where)
+        model._network().load_state_dict(files.state_dict)
         model._network().eval()
         return model
 
@@ -273,7 +291,11 @@ class Estimator(BaseEstimator):
                  where: Path) -> None:
         """Set the learned attributes from what :meth:`_fitted_config` and
         :meth:`_transforms` saved, and build the untrained network (``load`` then
-        reads the weights into it)."""
+        reads the weights into it).
+
+        ``load`` calls it twice: first inside ``torch.device("meta")``, to check the
+        weights against the network before any memory is allocated for it (so make
+        no decision on the values of tensors made here), then for real."""
         raise NotImplementedError(f"{type(self).__name__} must implement _restore")
 
     @classmethod
