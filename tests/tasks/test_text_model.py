@@ -248,3 +248,18 @@ def test_text_model_load_checks_the_weights_before_allocating(fitted, tmp_path):
     with pytest.raises(ModelFileError, match=r"m/model\.safetensors: does not match the "
                        r"network config\.json describes: missing weight rnn\.weight_ih_l1 "):
         TextModel.load(tmp_path / "m")
+
+
+def test_text_task_registers_the_estimator_and_documents_every_setting():
+    from dataclasses import fields
+
+    from lstmkit.settings import field_help
+    from lstmkit.tasks.registry import get_task
+    from lstmkit.tasks.text.task import TextTaskSettings
+
+    spec = get_task("text")
+    assert spec.estimator is TextModel and spec.options is TextTaskSettings
+    helps = field_help(TextTaskSettings)  # its own entry and the inherited ones
+    assert set(helps) == {f.name for f in fields(TextTaskSettings)}
+    assert helps["test_fraction"].startswith("share at the end of the data")
+    assert helps["hidden_size"] == "width of each recurrent layer."
