@@ -33,7 +33,7 @@ from dataclasses import fields, replace
 
 from lstmkit.data.registry import resolve
 from lstmkit.data.text import read_text
-from lstmkit.tasks.text_model import TextModel
+from lstmkit.tasks.text import TextModel
 from lstmkit.training import TrainConfig
 
 

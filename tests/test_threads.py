@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lstmkit import threads
-from lstmkit.tasks.text_model import TextModel
+from lstmkit.tasks.text import TextModel
 
 
 @pytest.mark.parametrize(("load", "expected"), [(0.0, 2), (0.4, 2), (0.6, 1), (1.7, 1),

@@ -19,7 +19,7 @@ from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 
 # The task estimators load pandas, scikit-learn and more: imported on first use, so that
 # ``import lstmkit`` costs torch and the layers only.
-_LAZY = {"Forecaster": "lstmkit.tasks.forecasting", "TextModel": "lstmkit.tasks.text_model",
+_LAZY = {"Forecaster": "lstmkit.tasks.forecasting", "TextModel": "lstmkit.tasks.text",
          "SequenceRegressor": "lstmkit.tasks.adding"}
 
 

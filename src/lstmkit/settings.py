@@ -231,7 +231,8 @@ def defaults(cls: type) -> dict[str, Any]:
 
 @functools.cache
 def field_help(cls: type) -> dict[str, str]:
-    """Each field's help text, from the ``Attributes:`` section of ``cls``'s docstring.
+    """Each field's help text, from the ``Attributes:`` section of ``cls``'s docstring
+    and of its bases' (a subclass documents only the fields it adds or redefines).
 
     An entry may document several fields at once (``hidden_size, num_layers: ...``).
 
@@ -251,7 +252,15 @@ def field_help(cls: type) -> dict[str, str]:
         >>> field_help(S)["b"], field_help(S)["c"]
         ('two numbers.', 'a flag on two lines.')
     """
-    doc = inspect.getdoc(cls) or ""
+    helps: dict[str, str] = {}
+    for base in reversed(cls.__mro__):  # the subclass's entries last: they win
+        helps.update(_attribute_entries(inspect.cleandoc(vars(base).get("__doc__") or "")))
+    names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else helps
+    return {name: text for name, text in helps.items() if name in names}
+
+
+def _attribute_entries(doc: str) -> dict[str, str]:
+    """``{field: help}`` from the ``Attributes:`` section of one docstring."""
     section = doc.partition("Attributes:")[2]
     helps: dict[str, str] = {}
     current: list[str] = []

@@ -42,7 +42,7 @@ def forecast_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def text_model(tmp_path_factory) -> Path:
     """A saved character-level text model with a fitted cache."""
-    from lstmkit.tasks.text_model import TextModel
+    from lstmkit.tasks.text import TextModel
 
     root = tmp_path_factory.mktemp("text")
     model = TextModel(hidden_size=8, embedding_size=4, batch_size=4, bptt=8, cache_size=50,
@@ -77,6 +77,14 @@ def edit(*path: str | int, value=None, delete: bool = False, file: str = "config
 def cfg(*path: str, value=None, delete: bool = False) -> Callable[[Path], None]:
     """Edit the task's ``config`` inside config.json."""
     return edit("config", *path, value=value, delete=delete)
+
+
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    """Apply several edits in turn."""
+    def apply(model: Path) -> None:
+        for one in edits:
+            one(model)
+    return apply
 
 
 def symlink(name: str, target: str) -> Callable[[Path], None]:
@@ -356,35 +364,61 @@ def text_argv(command: str, model: Path) -> list[str]:
     return ["text", command, str(model), *tail]
 
 
+def old_layout(model: Path) -> None:
+    """config.json as lstmkit wrote it before the task framework (``params`` and all)."""
+    content = json.loads((model / "config.json").read_text())
+    config = content["config"]
+    content["config"] = {"params": {**config["settings"], "train": config["train"]},
+                         **config["fitted"]}
+    (model / "config.json").write_text(json.dumps(content))
+
+
 TEXT_CASES = [
     *common("tokenizer"),
-    ("missing-params", cfg("params", delete=True), ["config.params is missing"]),
-    ("missing-cache", cfg("cache", delete=True), ["config.cache is missing"]),
-    ("missing-hidden-size", cfg("params", "hidden_size", delete=True),
-     ["config.params.hidden_size is missing"]),
-    ("hidden-size-string", cfg("params", "hidden_size", value="big"),
-     ["config.params.hidden_size", "valid integer"]),
-    ("hidden-size-huge", cfg("params", "hidden_size", value=10**9),
-     ["params.hidden_size must be between 1 and 65536"]),
-    ("embedding-size-huge", cfg("params", "embedding_size", value=10**7),
-     ["params.embedding_size must be between"]),
-    ("num-layers-huge", cfg("params", "num_layers", value=10**4),
-     ["params.num_layers must be between 1 and 64"]),
-    ("num-layers-mismatch", cfg("params", "num_layers", value=2),
+    ("old-layout", old_layout, ["config.json", "written by an older lstmkit", "retrain"]),
+    ("missing-settings", cfg("settings", delete=True),
+     ["config.json", "field config.settings is missing"]),
+    ("missing-fitted", cfg("fitted", delete=True),
+     ["config.json", "field config.fitted is missing"]),
+    ("fitted-not-object", cfg("fitted", value=[1]),
+     ["config.json", "field config.fitted must be an object, got list"]),
+    ("settings-not-table", cfg("settings", value=3),
+     ["config.json", "field config.settings must be an object, got int"]),
+    ("missing-cache", cfg("fitted", "cache", delete=True),
+     ["config.json", "field config.fitted.cache is missing"]),
+    ("missing-hidden-size", cfg("settings", "hidden_size", delete=True),
+     ["config.json", "field config.settings.hidden_size is missing"]),
+    ("hidden-size-string", cfg("settings", "hidden_size", value="big"),
+     ["config.json", "settings hidden_size must be an integer", "got 'big'"]),
+    ("hidden-size-huge", cfg("settings", "hidden_size", value=10**9),
+     ["config.json", "settings hidden_size must be an integer in [1, 65536]"]),
+    ("embedding-size-huge", cfg("settings", "embedding_size", value=10**7),
+     ["settings embedding_size must be an integer in [1, 65536]"]),
+    ("num-layers-huge", cfg("settings", "num_layers", value=10**4),
+     ["settings num_layers must be an integer in [1, 64]"]),
+    # within the caps but over a terabyte: refused on the meta device, nothing allocated
+    ("network-huge", both(cfg("settings", "hidden_size", value=65536),
+                          cfg("settings", "num_layers", value=64)),
      ["model.safetensors", "does not match", "missing weight"]),
-    ("hidden-size-mismatch", cfg("params", "hidden_size", value=16),
+    ("num-layers-mismatch", cfg("settings", "num_layers", value=2),
+     ["model.safetensors", "does not match", "missing weight"]),
+    ("hidden-size-mismatch", cfg("settings", "hidden_size", value=16),
      ["model.safetensors", "has shape", "expected"]),
-    ("bad-cell", cfg("params", "cell", value="nope"), ["config.json", "describes no network"]),
-    ("bad-level", cfg("params", "level", value="byte"), ["config.json", "level"]),
-    ("unknown-param", cfg("params", "evil", value=1),
-     ["unknown field config.params.evil", "valid:"]),
-    ("threads-huge", cfg("params", "num_threads", value=10**9),
-     ["params.num_threads must be between 1 and"]),
-    ("train-lr-string", cfg("params", "train", "lr", value="x"), ["config.params.train.lr"]),
-    ("metrics-wrong", cfg("metrics", value={"val_bpc": "low"}), ["config.metrics.val_bpc"]),
-    ("cache-lam", cfg("cache", "lam", value=5.0), ["config.cache", "0 <= lam <= 1"]),
-    ("cache-size-huge", cfg("cache", "size", value=10**9), ["cache.size must be between"]),
-    ("cache-extra", cfg("cache", "evil", value=1), ["config.cache.evil"]),
+    ("bad-cell", cfg("settings", "cell", value="nope"),
+     ["config.json", "settings cell must be one of lstm"]),
+    ("bad-level", cfg("settings", "level", value="byte"), ["config.json", "level"]),
+    ("unknown-setting", cfg("settings", "evil", value=1),
+     ["config.json", "settings: evil", "valid keys:", "hidden_size"]),
+    ("threads-huge", cfg("settings", "num_threads", value=10**9),
+     ["settings num_threads must be an integer in [1, 1024]"]),
+    ("train-lr-string", cfg("train", "lr", value="x"), ["config.json", "train lr"]),
+    ("metrics-wrong", cfg("fitted", "metrics", value={"val_bpc": "low"}),
+     ["config.fitted.metrics.val_bpc"]),
+    ("cache-lam", cfg("fitted", "cache", "lam", value=5.0),
+     ["config.fitted.cache", "0 <= lam <= 1"]),
+    ("cache-size-huge", cfg("fitted", "cache", "size", value=10**9),
+     ["fitted.cache.size must be between"]),
+    ("cache-extra", cfg("fitted", "cache", "evil", value=1), ["config.fitted.cache.evil"]),
     ("tokenizer-level", edit("level", value="byte", file="tokenizer.json"),
      ["tokenizer.json", "not an lstmkit tokenizer"]),
     ("tokenizer-vocab", edit("vocab", value="abc", file="tokenizer.json"),

@@ -7,11 +7,13 @@ import string
 import time
 
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from lstmkit.data.text import TextError
-from lstmkit.errors import ModelFileError
+from lstmkit.errors import ConfigError, ModelFileError
 from lstmkit.models import generation
-from lstmkit.tasks.text_model import TextModel
+from lstmkit.tasks.text import TextModel
 from lstmkit.training import TrainConfig, save_model_dir
 
 TEXT = ("ROMEO:\nBut soft, what light through yonder window breaks?\n"
@@ -58,7 +60,7 @@ def test_text_model_cache_copies_new_names_the_network_cannot_know(tmp_path):
     plain = model.generate("AB", length=40, seed=1)  # generation leaves the cache out
     suggested = model.suggest(new[:400], top=3)
     assert model.suggest(new[:400], top=3, cache=False) != suggested
-    model.model_.cache = None
+    model.network_.cache = None
     assert model.generate("AB", length=40, seed=1) == plain
     assert model.suggest(new[:400], top=3) != suggested
     without = TextModel(**TINY, cache_size=0, train=TrainConfig(epochs=1)).fit(scenes(0, 5))
@@ -67,7 +69,8 @@ def test_text_model_cache_copies_new_names_the_network_cannot_know(tmp_path):
 
 
 def test_text_model_cache_size_must_be_a_count():
-    with pytest.raises(ValueError, match="TextModel: expected cache_size >= 0, got -1"):
+    with pytest.raises(ConfigError, match=r"^TextModel: cache_size must be an integer in "
+                       r"\[0, \d+\], got -1$"):
         TextModel(cache_size=-1)
 
 
@@ -108,7 +111,7 @@ def test_text_model_suggest_words_probability_is_exact(fitted):
     boundaries = [i for i, c in enumerate(vocab) if i > 0 and not is_word(c)]
     for word, p in fitted.suggest(prompt, top=4, words=True):
         tail = fitted.tokenizer_.encode(word.removeprefix("ea"))
-        exact = sum(math.exp(generation.sequence_log_prob(fitted.model_, ids, [*tail, b]))
+        exact = sum(math.exp(generation.sequence_log_prob(fitted.network_, ids, [*tail, b]))
                     for b in boundaries)
         assert word.startswith("ea") and p == pytest.approx(exact, rel=1e-4)
 
@@ -134,10 +137,10 @@ def test_text_model_save_load_identical_generations(fitted, tmp_path):
 def test_text_model_load_refuses_bad_cache_settings(fitted, tmp_path):
     path = fitted.save(tmp_path / "m") / "config.json"
     config = json.loads(path.read_text())
-    config["config"]["cache"] = {"size": -5, "theta": 1.0, "lam": 0.2}
+    config["config"]["fitted"]["cache"] = {"size": -5, "theta": 1.0, "lam": 0.2}
     path.write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match=r"config\.json: field config\.cache: NeuralCache: "
-                       r"expected size >= 1"):
+    with pytest.raises(ModelFileError, match=r"config\.json: field config\.fitted\.cache: "
+                       r"NeuralCache: expected size >= 1"):
         TextModel.load(tmp_path / "m")
 
 
@@ -150,13 +153,15 @@ def test_text_model_prompt_outside_vocabulary_is_pinned(fitted):
 
 
 def test_text_model_before_fit_raises():
-    with pytest.raises(ValueError, match=r"TextModel: not fitted yet; call fit\(text\)"):
+    with pytest.raises(NotFittedError, match=r"^This TextModel instance is not fitted yet: "
+                       r"call fit\(\.\.\.\) or TextModel\.load\(path\) first$"):
         TextModel().generate("a")
 
 
 def test_text_model_load_refuses_other_task(tmp_path):
     save_model_dir(tmp_path / "f", {}, {}, task="forecast")
-    with pytest.raises(ModelFileError, match="a 'forecast' model, not a text model"):
+    with pytest.raises(ModelFileError, match=r"a 'forecast' model, not a 'text' model "
+                       r"\(TextModel\)"):
         TextModel.load(tmp_path / "f")
 
 
@@ -189,3 +194,72 @@ def test_text_model_fit_too_short_text_is_pinned():
     with pytest.raises(TextError, match=r"^the training text is too short \(1 tokens\); it "
                        r"needs 2 tokens or more$"):
         TextModel(**TINY, val_fraction=0.0).fit("a")
+
+
+def test_text_model_is_a_scikit_learn_estimator():
+    model = TextModel(**TINY, cache_size=0)
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and twin.hidden_size == 24
+    assert "max_vocab" in model.get_params() and model.max_vocab is None  # stored unchanged
+    assert TextModel(level="word").max_vocab is None  # 20 000 words is decided by fit
+    for bad, message in [({"minutes": 0}, r"minutes must be a finite number > 0, got 0"),
+                         ({"max_vocab": 0}, r"max_vocab must be an integer in \[1, \d+\]"),
+                         ({"level": "byte"}, r"level must be one of char, word; got 'byte'")]:
+        with pytest.raises(ConfigError, match=rf"^TextModel: {message}"):
+            TextModel(**bad)
+
+
+def test_text_model_fit_takes_a_string_and_records_its_threads():
+    with pytest.raises(TextError, match=r"^TextModel: expected the training text as a str, "
+                       r"got list$"):
+        TextModel(**TINY).fit(["a", "b"])
+    model = TextModel(**TINY, num_threads=1, cache_size=0, train=TrainConfig(epochs=1))
+    assert model.fit(TEXT, val_text=TEXT[:200]) is model and model.threads_ == 1
+    assert model.metrics_["val_tokens"] == 199  # the given validation text, not a share
+
+
+def test_text_model_saved_config_holds_settings_train_and_fitted(fitted, tmp_path):
+    config = json.loads((fitted.save(tmp_path / "m") / "config.json").read_text())["config"]
+    assert set(config) == {"settings", "train", "fitted"}
+    assert config["settings"]["hidden_size"] == 24 and config["settings"]["minutes"] is None
+    assert set(config["fitted"]) == {"metrics", "cache"} and "val_bpc" in config["fitted"][
+        "metrics"]
+
+
+def test_text_model_load_of_an_older_layout_says_retrain(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m") / "config.json"
+    header = json.loads(path.read_text())
+    header["config"] = {"params": fitted.get_params() | {"train": {}}, "metrics": {},
+                        "cache": None}  # the layout before the task framework
+    path.write_text(json.dumps(header))
+    with pytest.raises(ModelFileError, match=r"m/config\.json: written by an older lstmkit "
+                       r"model format \(its config holds cache, metrics, params, not settings, "
+                       r"train, fitted\); retrain the TextModel with this lstmkit$"):
+        TextModel.load(tmp_path / "m")
+
+
+def test_text_model_load_checks_the_weights_before_allocating(fitted, tmp_path):
+    # 65 536 units in 64 layers would take over a terabyte: the check on the meta device
+    # refuses the weights before any of it is allocated
+    path = fitted.save(tmp_path / "m") / "config.json"
+    header = json.loads(path.read_text())
+    header["config"]["settings"].update(hidden_size=65536, num_layers=64)
+    path.write_text(json.dumps(header))
+    with pytest.raises(ModelFileError, match=r"m/model\.safetensors: does not match the "
+                       r"network config\.json describes: missing weight rnn\.weight_ih_l1 "):
+        TextModel.load(tmp_path / "m")
+
+
+def test_text_task_registers_the_estimator_and_documents_every_setting():
+    from dataclasses import fields
+
+    from lstmkit.settings import field_help
+    from lstmkit.tasks.registry import get_task
+    from lstmkit.tasks.text.task import TextTaskSettings
+
+    spec = get_task("text")
+    assert spec.estimator is TextModel and spec.options is TextTaskSettings
+    helps = field_help(TextTaskSettings)  # its own entry and the inherited ones
+    assert set(helps) == {f.name for f in fields(TextTaskSettings)}
+    assert helps["test_fraction"].startswith("share at the end of the data")
+    assert helps["hidden_size"] == "width of each recurrent layer."

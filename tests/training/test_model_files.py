@@ -15,7 +15,6 @@ from lstmkit.errors import CheckpointError, ModelFileError
 from lstmkit.io import read_bounded
 from lstmkit.limits import MAX_HEADER_BYTES, MAX_JSON_BYTES
 from lstmkit.training import FORMAT_VERSION, load_checkpoint, load_model_dir, save_model_dir
-from lstmkit.training.model_files import load_weights
 from lstmkit.training.safetensors_io import read_tensors, write_tensors
 
 SCALER = {"kind": "standard", "mean": [1.5], "std": [0.5]}
@@ -182,22 +181,6 @@ def test_checkpoint_fifo_and_bad_version_are_one_error(tmp_path):
     write_tensors(path, {}, {"format": "lstmkit-checkpoint", "version": "x1"})
     with pytest.raises(CheckpointError, match="format version 'x1' is not a number"):
         load_checkpoint(path)
-
-
-def test_load_weights_checks_shapes_on_meta_before_allocating(tmp_path):
-    _, path = saved(tmp_path)
-    files = load_model_dir(path)
-    net = load_weights(path, lambda: LSTM(2, 3), files.state_dict)
-    assert not net.training
-    torch.testing.assert_close(net.state_dict(), files.state_dict)
-    with pytest.raises(ModelFileError, match=r"model\.safetensors: does not match the network "
-                       r"config\.json describes: weight weight_ih_l0 has shape \(12, 2\), "
-                       r"expected \(4000, 2\)"):
-        load_weights(path, lambda: LSTM(2, 1000), files.state_dict)  # 16 MB never allocated
-    with pytest.raises(ModelFileError, match="missing weight weight_ih_l1 \\(and 3 more\\)"):
-        load_weights(path, lambda: LSTM(2, 3, num_layers=2), files.state_dict)
-    with pytest.raises(ModelFileError, match=r"config\.json: describes no network .*boom"):
-        load_weights(path, lambda: (_ for _ in ()).throw(ValueError("boom")), files.state_dict)
 
 
 def test_config_schema_names_file_and_field():

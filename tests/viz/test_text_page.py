@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lstmkit.data.text import TextError
-from lstmkit.tasks.text_model import TextModel
+from lstmkit.tasks.text import TextModel
 from lstmkit.training import TrainConfig
 from lstmkit.viz.activations import TextTrace, correlated_units
 

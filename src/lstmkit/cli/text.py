@@ -30,8 +30,8 @@ CELLS = typer.Option(None, "--cells", help="LAYER:UNIT (repeatable); default: th
 
 
 def load_text_model(path: Path):
-    """The :class:`~lstmkit.tasks.text_model.TextModel` in ``path`` or ``path/model``."""
-    from ..tasks.text_model import TextModel
+    """The :class:`~lstmkit.tasks.text.TextModel` in ``path`` or ``path/model``."""
+    from ..tasks.text import TextModel
 
     if (path / "model" / "config.json").is_file():
         path = path / "model"
@@ -72,8 +72,8 @@ def train(
     from ..experiments import Experiment, ExperimentConfig, run_experiment
     from ..io import check_output_dir
     from ..tasks.registry import get_task
-    from ..tasks.text_model import TextModel
-    from ..tasks.text_task import TextOptions
+    from ..tasks.text import TextModel
+    from ..tasks.text.task import TextTaskSettings
     from ..training import TrainConfig
 
     if minutes is not None and epochs is not None:
@@ -84,10 +84,10 @@ def train(
                        "output_dir": str(target.parent)},
         "train": {**asdict(TextModel.default_train_config()), "seed": seed,
                   **({"epochs": epochs} if epochs else {})},
-        "task": {**asdict(TextOptions()), "level": level, "cell": cell,
-                 "minutes": minutes or 0.0}}, list(ctx.args))
+        "task": {**asdict(TextTaskSettings()), "level": level, "cell": cell,
+                 "minutes": minutes}}, list(ctx.args))
     parts = [build_dataclass(cls, raw.get(name), f"[{name}]") for cls, name in
-             ((ExperimentConfig, "experiment"), (TrainConfig, "train"), (TextOptions, "task"))]
+             ((ExperimentConfig, "experiment"), (TrainConfig, "train"), (TextTaskSettings, "task"))]
     resolved = {name: asdict(part) for name, part in
                 zip(("experiment", "train", "task"), parts, strict=True)}
     exp = Experiment(parts[0], parts[1], get_task("text"), parts[2], resolved)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from torch import nn
@@ -45,8 +46,9 @@ from ..errors import ConfigError, ModelFileError
 from ..settings import build_settings, to_dict
 from ..threads import torch_threads
 from ..training import Callback, TrainConfig, Trainer, load_model_dir, save_model_dir
-from ..training.model_files import load_weights
+from ..training.model_files import weights_mismatch
 from ..training.seeding import seed_everything
+from ..training.time_budget import TimeBudget
 
 RUNTIME = ("train", "progress")  # constructor arguments besides the settings' fields
 
@@ -185,6 +187,10 @@ class Estimator(BaseEstimator):
         """Train ``network`` with the engine's :class:`~lstmkit.training.Trainer`: the
         context's callbacks, checkpoints and resume, the estimator's progress bar.
 
+        Two settings fields are honoured by name: ``num_threads`` (torch threads while
+        training; the count used is kept in ``threads_``) and ``minutes`` (None or 0:
+        off; see :meth:`~lstmkit.training.time_budget.TimeBudget.apply`).
+
         Args:
             network, step, batches, val, evaluate_fn: as for the Trainer.
             context: the fit's context.
@@ -192,14 +198,18 @@ class Estimator(BaseEstimator):
                 seed for an ensemble member.
             checkpoint_dir: this network's checkpoints (default the context's).
         """
-        config = config or context.train
+        config, callbacks = config or context.train, context.callbacks
+        minutes = getattr(context.settings, "minutes", None)
+        if minutes:
+            config, batches, callbacks = TimeBudget.apply(minutes, config, batches, callbacks)
         folder = context.checkpoint_dir if checkpoint_dir is None else checkpoint_dir
         trainer = Trainer(network, step, config, checkpoint_dir=folder,
-                          callbacks=context.callbacks, evaluate_fn=evaluate_fn,
+                          callbacks=callbacks, evaluate_fn=evaluate_fn,
                           run_config=context.run_config, progress=self.progress)
         resumable = context.resume and folder is not None and (
             folder / "last.safetensors").exists()
         with torch_threads(getattr(context.settings, "num_threads", None)):
+            self.threads_ = torch.get_num_threads()
             trainer.fit(batches, val, resume=resumable)
         return trainer
 
@@ -222,7 +232,7 @@ class Estimator(BaseEstimator):
         """An estimator saved by :meth:`save`, ready to use; reads JSON and safetensors
         only (never a pickle). The weights are checked against the network config.json
         describes on the meta device (names, shapes, finite values) before the network
-        is allocated (:func:`~lstmkit.training.model_files.load_weights`).
+        is allocated (:func:`~lstmkit.training.model_files.weights_mismatch`).
 
         Raises:
             ModelFileError: naming the file and the field at fault: another task's model,
@@ -245,14 +255,21 @@ class Estimator(BaseEstimator):
         model = cls(**{f.name: getattr(settings, f.name)
                        for f in dataclasses.fields(settings)}, train=train)
 
-        def build() -> nn.Module:
+        def restore() -> nn.Module:
             try:
                 model._restore(config["fitted"], files.transforms, where)
             except (KeyError, TypeError, ValueError) as exc:
                 raise ModelFileError(f"{where}: invalid fitted state: {exc}") from None
             return model._network()
 
-        load_weights(path, build, files.state_dict)  # checked on the meta device first
+        with torch.device("meta"):  # nothing is allocated before the weights fit
+            skeleton = restore()
+        problem = weights_mismatch(skeleton.state_dict(), files.state_dict)
+        if problem:
+            raise ModelFileError(f"{path / 'model.safetensors'}: does not match the network "
+                                 f"config.json describes: {problem}")
+        restore().load_state_dict(files.state_dict)  # built for real (tied weights stay tied)
+        model._network().eval()
         return model
 
     @classmethod
@@ -279,9 +296,9 @@ class Estimator(BaseEstimator):
         :meth:`_transforms` saved, and build the untrained network (``load`` then
         reads the weights into it).
 
-        ``load`` calls it twice: first under ``torch.device("meta")``, so that the weights
-        are checked against the network before any memory is allocated, then for real;
-        it must only set attributes."""
+        ``load`` calls it twice: first inside ``torch.device("meta")``, to check the
+        weights against the network before any memory is allocated for it (so make
+        no decision on the values of tensors made here), then for real."""
         raise NotImplementedError(f"{type(self).__name__} must implement _restore")
 
     @classmethod

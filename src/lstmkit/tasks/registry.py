@@ -26,7 +26,7 @@ from ..training.callbacks import Callback
 from ..training.config import TrainConfig
 from ..training.tracking import NullTracker
 
-BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding.task", "lstmkit.tasks.text_task",
+BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding.task", "lstmkit.tasks.text.task",
                         "lstmkit.tasks.forecasting.task")
 
 

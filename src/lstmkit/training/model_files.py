@@ -12,8 +12,8 @@ pickle payload is refused without being run. A directory written by a newer form
 version is refused with a message saying so. It trusts nothing: every file must be a
 regular file inside the directory (no symbolic link out of it, no FIFO, no device), no
 larger than the caps of :mod:`lstmkit.limits`; transform names must be simple names;
-and :func:`load_weights` checks the weights against the network the config describes
-before that network is allocated.
+and :func:`weights_mismatch` says why weights do not fit the network the config
+describes (the task base checks them on the meta device before allocating it).
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from .._version import __version__
 from ..errors import ModelFileError
@@ -163,40 +162,6 @@ def check_transform_names(names: list[Any], where: Path) -> None:
                 "read it")
     if len(set(names)) < len(names):
         raise ModelFileError(f"{where}: transform names repeat: {names}")
-
-
-def load_weights(path: str | os.PathLike, build: Callable[[], nn.Module],
-                 state_dict: dict[str, Tensor]) -> nn.Module:
-    """The network ``build()`` makes, in eval mode, holding ``state_dict``.
-
-    The network is first built on the meta device (no memory), and the weights are
-    checked against it (names, shapes, finite values) before the real one is allocated,
-    so a config.json that describes a huge network or one the weights do not fit fails
-    in one line instead of running out of memory or deep inside ``load_state_dict``.
-
-    Args:
-        path: the model directory (for messages).
-        build: makes the network config.json describes.
-        state_dict: the weights read from model.safetensors.
-
-    Raises:
-        ModelFileError: naming config.json if the network cannot be built from it, or
-            model.safetensors if the weights do not fit it.
-    """
-    path = Path(path)
-    try:
-        with torch.device("meta"):
-            skeleton = build()
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path / 'config.json'}: describes no network lstmkit can "
-                             f"build ({exc})") from None
-    problem = weights_mismatch(skeleton.state_dict(), state_dict)
-    if problem:
-        raise ModelFileError(f"{path / 'model.safetensors'}: does not match the network "
-                             f"config.json describes: {problem}")
-    net = build()
-    net.load_state_dict(state_dict)
-    return net.eval()
 
 
 def weights_mismatch(expected: dict[str, Tensor], got: dict[str, Tensor]) -> str:

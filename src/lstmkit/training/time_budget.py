@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .batches import BatchSource
 from .callbacks import Callback
+from .config import TrainConfig
 
 
 class TimeBudget(Callback):
@@ -39,6 +41,19 @@ class TimeBudget(Callback):
             raise ValueError(f"TimeBudget: schedule must be cosine or constant, got {schedule!r}")
         self.seconds, self.schedule, self.warmup = 60.0 * minutes, schedule, warmup_fraction
         self.start: float | None = None
+
+    @classmethod
+    def apply(cls, minutes: float, config: TrainConfig, batches: BatchSource,
+              callbacks: Sequence[Callback]
+              ) -> tuple[TrainConfig, BatchSource, tuple[Callback, ...]]:
+        """``config``, ``batches`` and ``callbacks`` set up to train for ``minutes``: the
+        budget decides when to stop (no early stopping, as many epochs as fit) and
+        decays the rate along ``config.schedule`` to 0 at the deadline, since the last
+        epochs at a low rate often gain after a plateau."""
+        budget = cls(minutes, schedule=config.schedule)
+        config = replace(config, epochs=10_000, schedule="constant", warmup_steps=0,
+                         early_stopping=0)
+        return config, budget.wrap(batches), (budget, *callbacks)
 
     def wrap(self, batches: BatchSource) -> BatchSource:
         """``batches``, cut short when the time is up."""

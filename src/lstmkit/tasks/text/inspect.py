@@ -7,10 +7,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..data.text import TextError
-from ..io import atomic_file, atomic_write
-from ..viz.activations import correlated_units, trace_text
-from ..viz.text_page import CellView, render_html, render_png
+from ...data.text import TextError
+from ...io import atomic_file, atomic_write
+from ...viz.activations import correlated_units, trace_text
+from ...viz.text_page import CellView, render_html, render_png
 
 CellSpec = str | int | tuple[int, int]
 
@@ -42,7 +42,7 @@ def inspect_text(text_model, text: str, *, out: str | os.PathLike,
     """Write the inspect page of ``text`` to ``out`` (and ``out`` with ``.png``).
 
     Args:
-        text_model: a fitted :class:`~lstmkit.tasks.text_model.TextModel`.
+        text_model: a fitted :class:`~lstmkit.tasks.text.TextModel`.
         text: the text to look at.
         out: the HTML file to write.
         cells: ``LAYER:UNIT`` specs; by default the most feature-correlated cells.
@@ -56,7 +56,7 @@ def inspect_text(text_model, text: str, *, out: str | os.PathLike,
     """
     if not text:
         raise TextError("the text to inspect is empty")
-    trace = trace_text(text_model.model_, text_model.tokenizer_, text)
+    trace = trace_text(text_model.network_, text_model.tokenizer_, text)
     if quantity not in trace.values:
         raise TextError(f"unknown quantity {quantity!r}; choose one of "
                         f"{', '.join(trace.values)}")

@@ -9,7 +9,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..training import StreamBatches
+from ...training import StreamBatches
 
 LN2 = math.log(2.0)
 
