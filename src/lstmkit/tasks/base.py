@@ -6,31 +6,18 @@ a task whose ``fit`` takes ``(X, y)`` runs inside ``Pipeline``, ``GridSearchCV``
 settings dataclass, the :class:`~lstmkit.training.Trainer` with callbacks, checkpoints,
 resume, a time budget, threads and seeding, and the model directory (``save``/``load``).
 
-A task supplies its settings dataclass (see :mod:`lstmkit.settings`) and a few hooks::
-
-    class AddingRegressor(Estimator):
-        task = "adding"                 # written into saved model directories
-        settings_class = AddingSettings # its fields are the constructor's arguments
-
-        def _fit(self, X, y, context):  # prepare data, build the network, train
-            self.network_ = ...
-            self.history_ = self._train(self.network_, step, batches, val, context).history_
-
-        def _fitted_config(self): ...   # JSON needed to rebuild the network on load
-        def _restore(self, fitted, transforms, where): ...  # the inverse (no weights)
-
-The constructor takes the settings' fields plus ``train`` (a
-:class:`~lstmkit.training.TrainConfig`, default :meth:`default_train_config`) and
-``progress``, all keyword-only, and stores them unchanged (scikit-learn's rule); they are
-validated when the estimator is made and again by ``fit``. Learned attributes end in
-``_``; reading one before ``fit`` (or ``load``) raises scikit-learn's ``NotFittedError``
-naming the class.
+A task supplies its settings dataclass (:mod:`lstmkit.settings`) and a few hooks
+(``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``, ``contract_example``);
+``docs/tasks.md`` walks through them with the adding task
+(:mod:`lstmkit.tasks.adding`) as the worked example. The constructor takes the settings'
+fields plus ``train`` and ``progress``, keyword-only, stored unchanged
+(:mod:`lstmkit.tasks.constructor`); learned attributes end in ``_``, and reading one
+before ``fit`` or ``load`` raises scikit-learn's ``NotFittedError`` naming the class.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,8 +36,8 @@ from ..training import Callback, TrainConfig, Trainer, load_model_dir, save_mode
 from ..training.model_files import weights_mismatch
 from ..training.seeding import seed_everything
 from ..training.time_budget import TimeBudget
-
-RUNTIME = ("train", "progress")  # constructor arguments besides the settings' fields
+from .constructor import make_init
+from .saved_config import check_saved_config
 
 
 @dataclass(frozen=True)
@@ -106,7 +93,7 @@ class Estimator(BaseEstimator):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "settings_class" in vars(cls) and "__init__" not in vars(cls):
-            cls.__init__ = _make_init(cls)
+            cls.__init__ = make_init(cls)
 
     # -- settings ---------------------------------------------------------------------
     @classmethod
@@ -305,71 +292,3 @@ class Estimator(BaseEstimator):
     def contract_example(cls) -> ContractExample:
         """A tiny example of this task for the contract tests (see docs/tasks.md)."""
         raise NotImplementedError(f"{cls.__name__} must implement contract_example")
-
-
-SAVED_KEYS = ("settings", "train", "fitted")  # the layout of config.json's "config"
-
-
-def check_saved_config(cls: type[Estimator], config: dict[str, Any], where: Path
-                       ) -> dict[str, Any]:
-    """``config`` if it has today's layout: the tables of :data:`SAVED_KEYS` (JSON
-    objects) and nothing else, every setting and training setting present (``save``
-    writes them all, so a missing one means a damaged file).
-
-    Raises:
-        ModelFileError: naming ``where`` and the field; for a layout without any of
-            :data:`SAVED_KEYS`, saying that an older lstmkit wrote it.
-    """
-    if not set(SAVED_KEYS) & set(config):
-        raise ModelFileError(
-            f"{where}: written by an older lstmkit model format (its config holds "
-            f"{', '.join(sorted(config)) or 'nothing'}, not {', '.join(SAVED_KEYS)}); "
-            f"retrain the {cls.__name__} with this lstmkit")
-    unknown = sorted(set(config) - set(SAVED_KEYS))
-    if unknown:
-        raise ModelFileError(f"{where}: unknown field config.{unknown[0]}; valid: "
-                             f"{', '.join(SAVED_KEYS)}")
-    for key, table in zip(SAVED_KEYS, (cls.settings_class, TrainConfig, None), strict=True):
-        if not isinstance(config.get(key), dict):
-            raise ModelFileError(f"{where}: field config.{key} " + (
-                "is missing" if key not in config else
-                f"must be an object, got {type(config[key]).__name__}"))
-        missing = [f.name for f in dataclasses.fields(table) if f.name not in config[key]] \
-            if table else []
-        if missing:
-            raise ModelFileError(f"{where}: field config.{key}.{missing[0]} is missing")
-    return config
-
-
-def _make_init(cls: type[Estimator]) -> Callable[..., None]:
-    """An ``__init__`` whose keyword-only arguments are ``cls.settings_class``'s fields
-    plus ``train`` and ``progress``, storing each unchanged and then validating them.
-
-    scikit-learn reads the parameters from the signature, so it is set explicitly.
-    """
-    fields = dataclasses.fields(cls.settings_class)
-    defaults = {f.name: f.default for f in fields}
-    defaults.update(train=None, progress=False)
-    clash = sorted(set(f.name for f in fields) & set(RUNTIME))
-    if clash:
-        raise TypeError(f"{cls.__name__}: settings fields may not be named {clash}")
-
-    def __init__(self: Estimator, **params: Any) -> None:
-        unknown = sorted(set(params) - set(defaults))
-        if unknown:
-            raise ConfigError(f"{type(self).__name__}: unknown argument"
-                              f"{'s' * (len(unknown) > 1)} {', '.join(unknown)}; valid: "
-                              f"{', '.join(defaults)}")
-        for name, default in defaults.items():
-            setattr(self, name, params.get(name, default))
-        self.settings  # noqa: B018 -- validates now, so a bad argument fails here
-        self.train_config  # noqa: B018
-
-    __init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d)
-           for n, d in defaults.items()])
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__doc__ = f"Make a {cls.__name__}; the arguments are the fields of " \
-                       f"{cls.settings_class.__name__}, plus train and progress."
-    return __init__
