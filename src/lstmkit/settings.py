@@ -256,7 +256,13 @@ def field_help(cls: type) -> dict[str, str]:
     for base in reversed(cls.__mro__):  # the subclass's entries last: they win
         helps.update(_attribute_entries(inspect.cleandoc(vars(base).get("__doc__") or "")))
     names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else helps
-    return {name: text for name, text in helps.items() if name in names}
+    return {name: _plain(text) for name, text in helps.items() if name in names}
+
+
+def _plain(text: str) -> str:
+    """Docstring markup as plain text: ````x```` and ``:class:`~a.B``` become x and B."""
+    text = re.sub(r":\w+:`~?(?:[\w.]*\.)?([^`]+)`", r"\1", text)
+    return text.replace("``", "")
 
 
 def _attribute_entries(doc: str) -> dict[str, str]:

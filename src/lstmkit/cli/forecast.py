@@ -9,7 +9,6 @@ non-empty directory lstmkit did not write is replaced only with ``--overwrite``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import ModelFileError
+from .task_options import task_command
 from .terminal import safe
 
 app = typer.Typer(help="Forecast time series: train and evaluate beside baselines, or "
@@ -25,90 +25,40 @@ app = typer.Typer(help="Forecast time series: train and evaluate beside baseline
 DEFAULT_OUT = Path("forecast-out")
 
 
-@app.callback()
-def forecast(
-    ctx: typer.Context,
-    data: str = typer.Option("airline", "--data", help="CSV/Parquet file or dataset name "
-                             "(bundled: airline, msft, electricity)."),
-    target: Annotated[list[str] | None, typer.Option(
-        "--target", help="Column to forecast (repeatable).")] = None,
-    time_col: str | None = typer.Option(None, "--time-col", help="Time stamp column."),
-    id_col: str | None = typer.Option(None, "--id-col", help="Series id column."),
-    past: Annotated[list[str] | None, typer.Option(
-        "--past-covariate", help="Column known up to the origin only (repeatable).")] = None,
-    future: Annotated[list[str] | None, typer.Option(
-        "--future-covariate", help="Column known ahead (repeatable).")] = None,
-    horizon: int | None = typer.Option(None, "--horizon", help="Steps K to forecast."),
-    lookback: int | None = typer.Option(None, "--lookback", help="Rows L read."),
-    season: int | None = typer.Option(None, "--season",
-                                      help="Seasonal period (default: from the frequency)."),
-    cell: str = typer.Option("lstm", "--cell", help="lstm, peephole, multiplicative, "
-                             "layernorm, gru or rnn."),
-    test_size: int | None = typer.Option(None, "--test-size",
-                                         help="Rows held out per series (default 3K)."),
-    out: Annotated[Path, typer.Option("--out", help="Output directory: new, empty, or "
-                                      "written by lstmkit (replaced whole when the run "
-                                      "completes).")] = DEFAULT_OUT,
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out even if it "
-                                   "is a non-empty directory lstmkit did not write."),
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
-    fill: str | None = typer.Option(None, "--fill", help="Fill gaps and NaNs: ffill or linear."),
-    strategy: str = typer.Option("direct", "--strategy", help="direct or autoregressive."),
-    distribution: str = typer.Option("quantile", "--distribution",
-                                     help="quantile or gaussian."),
-    level: float = typer.Option(0.8, "--level", help="Interval level."),
-    hidden_size: int = typer.Option(32, "--hidden-size"),
-    num_layers: int = typer.Option(1, "--num-layers"),
-    bidirectional: bool = typer.Option(False, "--bidirectional"),
-    n_models: int = typer.Option(3, "--n-models", help="Ensemble members."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Maximum epochs."),
-    seed: int = typer.Option(0, "--seed"),
-    tracking_uri: str | None = typer.Option(None, "--tracking-uri", help="MLflow URI."),
-    no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the run."),
-) -> None:
-    """Train a forecaster, score it beside the baselines on the held-out end of the
-    data, and write forecast.csv, metrics.json, backtest.json, forecast.png and model/
-    into --out. With no --data: the bundled airline passengers."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from ..io import check_output_dir
-    from ..tasks.forecasting import Forecaster, ForecastSettings
+def _check_data(experiment):
+    """The data read and checked as ``fit`` will, before anything is staged."""
+    from ..tasks.forecasting import Forecaster
+    from ..tasks.registry import estimator_from_settings
 
-    check_output_dir(out, option="--out", overwrite=overwrite)
-    options = ForecastSettings(
-        target=tuple(target) if target else None, time_col=time_col, id_col=id_col,
-        past_covariates=tuple(past or ()), future_covariates=tuple(future or ()), fill=fill,
-        horizon=horizon, lookback=lookback, season=season, cell=cell, test_size=test_size,
-        strategy=strategy,
-        distribution=distribution, level=level, hidden_size=hidden_size,
-        num_layers=num_layers, bidirectional=bidirectional, n_models=n_models)
-    train = replace(Forecaster.default_train_config(), seed=seed,
-                    **({"epochs": epochs} if epochs is not None else {}))
-    checked = Forecaster(train=train, **asdict(options)).check(data)
-    metrics = run_staged(data, options, train, out, resume=resume, tracking=not no_tracking,
-                         tracking_uri=tracking_uri, overwrite=overwrite)
-    print_summary(metrics, checked, out)
+    return estimator_from_settings(Forecaster, experiment).check(experiment.experiment.data)
 
 
-def run_staged(data: str, options, train, out: Path, *, resume: bool, tracking: bool,
-               tracking_uri: str | None, overwrite: bool = False) -> dict:
-    """Run the forecast experiment staged beside ``out``, then swap it into ``out``
-    (:func:`lstmkit.io.staged_output`); returns the hold-out metrics."""
+def _report(record, experiment, checked) -> None:
     import json
 
-    from ..experiments import Experiment, ExperimentConfig, run_experiment
-    from ..io import check_output_dir
-    from ..tasks.registry import get_task
+    metrics = json.loads((record.run_dir / "metrics.json").read_text())
+    print_summary(metrics, checked, record.run_dir)
 
-    target = check_output_dir(out, option="--out", overwrite=overwrite)
-    experiment = ExperimentConfig(task="forecast", name=target.name, data=data,
-                                  output_dir=str(target.parent))
-    resolved = {"experiment": asdict(experiment), "train": asdict(train),
-                "task": asdict(options)}
-    exp = Experiment(experiment, train, get_task("forecast"), options, resolved)
-    record = run_experiment(exp, resume=resume, tracking=tracking, tracking_uri=tracking_uri,
-                            overwrite=overwrite, option="--out")
-    return json.loads((record.run_dir / "metrics.json").read_text())
+
+def _forecast_command():
+    from ..tasks.forecasting import Forecaster, ForecastSettings
+
+    return task_command(
+        "forecast", settings=ForecastSettings, train=Forecaster.default_train_config(),
+        train_fields=("epochs", "lr", "seed"),
+        data=("airline", "CSV/Parquet file or dataset name (bundled: airline, msft, "
+                         "electricity, nile)."),
+        out=(str(DEFAULT_OUT), "Output directory: new, empty, or written by lstmkit "
+                              "(replaced whole when the run completes)."),
+        aliases={"past_covariates": "--past-covariate",
+                 "future_covariates": "--future-covariate"},
+        prepare=_check_data, report=_report,
+        doc="""Train a forecaster, score it beside the baselines on the held-out end of
+    the data, and write forecast.csv, metrics.json, backtest.json, forecast.png and model/
+    into --out. With no --data: the bundled airline passengers.""")
+
+
+app.callback()(_forecast_command())
 
 
 def print_summary(metrics: dict, model, out: Path) -> None:

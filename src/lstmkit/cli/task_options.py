@@ -82,15 +82,15 @@ def _option_type(hint: Any) -> tuple[Any, dict[str, Any]]:
     if typing.get_origin(base) is Literal:
         return base | None, {}
     if typing.get_origin(base) in (typing.Union, types.UnionType):
-        tuples = [a for a in args if typing.get_origin(a) is tuple]
+        tuples = [a for a in args if typing.get_origin(_strip(a)) is tuple]
         if tuples:  # "a column or several": a repeatable option
-            return list[typing.get_args(tuples[0])[0]] | None, {}
+            return list[_strip(typing.get_args(_strip(tuples[0]))[0])] | None, {}
         plain = [_strip(a) for a in args]
         if len(plain) == 1:
             return _option_type(plain[0])
         return str | None, {"metavar": "|".join(getattr(a, "__name__", "?") for a in plain)}
     if typing.get_origin(base) is tuple:
-        return list[typing.get_args(base)[0]] | None, {}
+        return list[_strip(typing.get_args(base)[0])] | None, {}
     if base in (bool, int, float, str):
         return base | None, {}
     return str | None, {}
@@ -115,7 +115,7 @@ def task_command(task: str, *, settings: type, train: Any, train_fields: Iterabl
                  data: tuple[str, str], out: tuple[str, str], report: Callable[..., None],
                  doc: str, aliases: dict[str, str] | None = None,
                  check: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
-                 ) -> Callable[..., None]:
+                 prepare: Callable[[Any], Any] | None = None) -> Callable[..., None]:
     """The command that trains ``task`` from options: one per field of its settings
     dataclass and of the listed ``[train]`` fields, plus ``--data``, ``--out``,
     ``--overwrite``, ``--resume``, ``--tracking-uri`` and ``--no-tracking``; further
@@ -129,10 +129,13 @@ def task_command(task: str, *, settings: type, train: Any, train_fields: Iterabl
         train: the task's default :class:`~lstmkit.training.TrainConfig` (shown in help).
         train_fields: the ``[train]`` fields offered as options (``epochs``, ``seed``...).
         data, out: ``(default, help)`` of ``--data`` and ``--out``.
-        report: ``report(record, experiment)`` prints the outcome.
+        report: ``report(record, experiment, prepared)`` prints the outcome.
         doc: the command's help.
         aliases: ``{field: "--option"}`` for options named otherwise than the field.
         check: ``check(task_values, train_values)`` may refuse a combination of options.
+        prepare: ``prepare(experiment)`` runs before training (e.g. reads and checks the
+            data, so a bad file fails before anything is staged); what it returns is
+            passed to ``report``.
     """
     def command(ctx: typer.Context,
                 data_: str = typer.Option(data[0], "--data", help=data[1]),
@@ -164,10 +167,11 @@ def task_command(task: str, *, settings: type, train: Any, train_fields: Iterabl
                            "output_dir": str(target.parent)},
             "train": chosen_train, "task": chosen_task}, list(ctx.args))
         experiment = assemble(raw, source=f"lstmkit {task}", check_location=False)
+        prepared = prepare(experiment) if prepare is not None else None
         record = run_experiment(experiment, resume=resume, tracking=not no_tracking,
                                 tracking_uri=tracking_uri, overwrite=overwrite,
                                 option="--out")
-        report(record, experiment)
+        report(record, experiment, prepared)
 
     from ..training import TrainConfig
 

@@ -135,11 +135,12 @@ def get_task(name: str) -> TaskSpec:
     return specs[name]
 
 
-def estimator_from_settings(cls: type, run: TaskRun) -> Any:
+def estimator_from_settings(cls: type, run: Any) -> Any:
     """An unfitted ``cls`` (an :class:`~lstmkit.tasks.base.Estimator`) with the fields
-    of the run's ``[task]`` table that are its settings, the run's ``[train]`` table and
-    progress setting; the other fields of the table (how the task splits its data) are
-    the task's own."""
+    of the ``[task]`` table (``run.options``) that are its settings, the ``[train]``
+    table (``run.train``) and the progress setting (``run.progress``, if any); the other
+    fields of the table (how the task splits its data) are the task's own. ``run`` is
+    a :class:`TaskRun` or an :class:`~lstmkit.experiments.Experiment`."""
     names = [f.name for f in fields(cls.settings_class)]
     return cls(**{n: getattr(run.options, n) for n in names}, train=run.train,
-               progress=run.progress)
+               progress=getattr(run, "progress", False))
