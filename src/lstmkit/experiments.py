@@ -135,7 +135,7 @@ def assemble(raw: dict[str, Any], *, source: str, check_location: bool = True,
     if isinstance(table, dict) or table is None:
         table = {**(train_defaults or {}), **(table or {})}
     train = build_dataclass(TrainConfig, table, "[train]")
-    options = build_dataclass(spec.options, raw.get("task"), f"[task] (task {spec.name!r})")
+    options = build_dataclass(spec.options, raw.get("task"), "[task]")
     resolved = {"experiment": to_dict(experiment), "train": to_dict(train),
                 "task": to_dict(options)}
     return Experiment(experiment, train, spec, options, resolved)

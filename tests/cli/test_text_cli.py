@@ -139,5 +139,6 @@ def test_text_cli_train_bad_options_one_line(run, tmp_path, capsys):
     assert capsys.readouterr().err == "error: give --minutes or --epochs, not both\n"
     assert run(["text", "train", "--level", "byte", "--no-tracking",
                 "--out", str(tmp_path / "run")]) == 2
-    assert capsys.readouterr().err == ("error: [task] level must be one of char, word; "
-                                       "got 'byte'\n")
+    assert capsys.readouterr().err == ("error: Invalid value for '--level': Value error, "
+                                       "'byte' is not one of 'char', 'word'. (see: lstmkit "
+                                       "text train --help)\n")

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
 from ..errors import ConfigError, ModelFileError
 from ..limits import MAX_BEAM, MAX_LENGTH, MAX_TOP, check_count
+from .task_options import task_command
 from .terminal import safe, strip_controls
 
 app = typer.Typer(help="Language models of text: train, evaluate, generate, suggest, inspect.",
                   no_args_is_help=True)
 MODEL_DIR = typer.Argument(..., help="A model directory (or the run directory holding it).",
                            show_default=False)
-RUN_DIR = typer.Option("lstmkit-runs/outputs/text", "--out",
-                       help="Run directory (the model goes to OUT/model): new, empty, or "
-                       "written by lstmkit (replaced whole when the run completes).")
-OVERWRITE = typer.Option(False, "--overwrite", help="Replace --out even if it is a "
-                         "non-empty directory lstmkit did not write.")
 PAGE = typer.Option("inspect.html", "--out", help="HTML page to write (and OUT with .png), "
                     "each replaced atomically.")
 CELLS = typer.Option(None, "--cells", help="LAYER:UNIT (repeatable); default: the cells "
@@ -43,60 +38,42 @@ def load_text_model(path: Path):
     return TextModel.load(path)
 
 
-@app.command("train", context_settings={"allow_extra_args": True,
-                                         "ignore_unknown_options": True})
-def train(
-    ctx: typer.Context,
-    data: str = typer.Option("shakespeare", "--data", help="Text file or dataset name."),
-    level: str = typer.Option("char", "--level", help="char or word tokens."),
-    cell: str = typer.Option("lstm", "--cell", help="Recurrent cell (lstm, gru, layernorm...)."),
-    minutes: float | None = typer.Option(None, "--minutes", help="Train for N minutes."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Train for N epochs."),
-    out: Path = RUN_DIR,
-    overwrite: bool = OVERWRITE,
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
-    tracking_uri: str | None = typer.Option(None, "--tracking-uri", help="MLflow URI."),
-    no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the run."),
-) -> None:
-    """Train a language model; writes OUT/model and OUT/metrics.json.
-
-    The run is staged beside OUT and replaces it whole once complete; a non-empty OUT
-    that lstmkit did not write is refused unless --overwrite.
-
-    The last 10% of the text is held out and scored at the end (test_bpc, or
-    test_perplexity at word level); validation comes from the end of the rest. Any
-    other setting is an override such as --task.hidden_size=256 or --train.lr=1e-3.
-    """
-    from ..config import apply_overrides, build_dataclass
-    from ..experiments import Experiment, ExperimentConfig, run_experiment
-    from ..io import check_output_dir
-    from ..tasks.registry import get_task
-    from ..tasks.text import TextModel
-    from ..tasks.text.task import TextTaskSettings
-    from ..training import TrainConfig
-
-    if minutes is not None and epochs is not None:
+def _one_budget(task: dict, train: dict) -> None:
+    if task.get("minutes") is not None and train.get("epochs") is not None:
         raise ConfigError("give --minutes or --epochs, not both")
-    target = check_output_dir(out, option="--out", overwrite=overwrite)
-    raw = apply_overrides({
-        "experiment": {"task": "text", "name": target.name, "data": data,
-                       "output_dir": str(target.parent)},
-        "train": {**asdict(TextModel.default_train_config()), "seed": seed,
-                  **({"epochs": epochs} if epochs else {})},
-        "task": {**asdict(TextTaskSettings()), "level": level, "cell": cell,
-                 "minutes": minutes}}, list(ctx.args))
-    parts = [build_dataclass(cls, raw.get(name), f"[{name}]") for cls, name in
-             ((ExperimentConfig, "experiment"), (TrainConfig, "train"), (TextTaskSettings, "task"))]
-    resolved = {name: asdict(part) for name, part in
-                zip(("experiment", "train", "task"), parts, strict=True)}
-    exp = Experiment(parts[0], parts[1], get_task("text"), parts[2], resolved)
-    record = run_experiment(exp, resume=resume, tracking=not no_tracking,
-                            tracking_uri=tracking_uri, overwrite=overwrite, option="--out")
+
+
+def _report(record, experiment, prepared) -> None:
     for key, value in record.result.metrics.items():
         typer.echo(f"{safe(key, markup=False)}: {value:.4f}")
     typer.echo(safe(f"model: {record.result.model_dir}\nmetrics: "
                     f"{record.run_dir / 'metrics.json'}", markup=False))
+
+
+def _train_command():
+    from ..tasks.text import TextModel
+    from ..tasks.text.task import TextTaskSettings
+
+    return task_command(
+        "text", settings=TextTaskSettings, train=TextModel.default_train_config(),
+        train_fields=("epochs", "lr", "seed"),
+        data=("shakespeare", "Text file or dataset name."),
+        out=("lstmkit-runs/outputs/text", "Run directory (the model goes to OUT/model): "
+             "new, empty, or written by lstmkit (replaced whole when the run completes)."),
+        check=_one_budget, report=_report,
+        doc="""Train a language model; writes OUT/model and OUT/metrics.json.
+
+    The run is staged beside OUT and replaces it whole once complete; a non-empty OUT
+    that lstmkit did not write is refused unless --overwrite.
+
+    The last test_fraction of the text (10%) is held out and scored at the end
+    (test_bpc, or test_perplexity at word level); validation comes from the end of the
+    rest. Every setting is an option; --train.KEY=VALUE sets any other training setting.
+    """)
+
+
+app.command("train", context_settings={"allow_extra_args": True,
+                                       "ignore_unknown_options": True})(_train_command())
 
 
 @app.command("evaluate")
