@@ -13,14 +13,13 @@ then holds the counts to the caps of :mod:`lstmkit.limits`. Every failure is a
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from ..errors import ModelFileError
 
@@ -139,13 +138,3 @@ def check_bounds(value: Any, bounds: Bounds, where: str | os.PathLike, *,
 
 def _attribute(value: Any, name: str) -> Any:
     return None if value is None else getattr(value, name)
-
-
-def signature_schema(func: Callable, name: str) -> type[Schema]:
-    """A :class:`Schema` whose fields are the keyword-only arguments of ``func``, with
-    the types its signature declares, all required: for settings saved as
-    ``get_params()``, which writes every one."""
-    hints = get_type_hints(func)
-    params = inspect.signature(func).parameters.values()
-    spec = {p.name: (hints[p.name], ...) for p in params if p.kind is p.KEYWORD_ONLY}
-    return create_model(name, __base__=Schema, **spec)
