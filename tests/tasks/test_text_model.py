@@ -253,7 +253,7 @@ def test_text_model_load_checks_the_weights_before_allocating(fitted, tmp_path):
 def test_text_task_registers_the_estimator_and_documents_every_setting():
     from dataclasses import fields
 
-    from lstmkit.settings import field_help
+    from lstmkit.cli.help_text import field_help
     from lstmkit.tasks.registry import get_task
     from lstmkit.tasks.text.task import TextTaskSettings
 

@@ -20,7 +20,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from ..settings import field_help, field_types
+from ..settings import field_types
+from .help_text import field_help
 
 #: The prefix of the parameter names that :func:`given` reads back.
 PREFIXES = ("task__", "train__")
