@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from lstmkit.config import apply_overrides, build_dataclass, load_config_file
+from lstmkit.config import apply_overrides, load_config_file
 from lstmkit.errors import ConfigError
+from lstmkit.settings import build_settings
 from lstmkit.training import TrainConfig
 
 
 def test_config_toml_and_yaml_read_the_same(tmp_path):
     (tmp_path / "a.toml").write_text("[train]\nlr = 3e-4\nepochs = 2\n")
     (tmp_path / "a.yaml").write_text("train:\n  lr: 3e-4\n  epochs: 2\n")
-    toml = build_dataclass(TrainConfig, load_config_file(tmp_path / "a.toml")["train"], "[train]")
-    yaml = build_dataclass(TrainConfig, load_config_file(tmp_path / "a.yaml")["train"], "[train]")
+    toml = build_settings(TrainConfig, load_config_file(tmp_path / "a.toml")["train"], "[train]")
+    yaml = build_settings(TrainConfig, load_config_file(tmp_path / "a.yaml")["train"], "[train]")
     assert toml == yaml == TrainConfig(lr=3e-4, epochs=2)
 
 
 def test_config_unknown_key_lists_valid_keys():
     with pytest.raises(ConfigError) as info:
-        build_dataclass(TrainConfig, {"learning_rate": 0.1}, "[train]")
+        build_settings(TrainConfig, {"learning_rate": 0.1}, "[train]")
     assert str(info.value) == (
         "unknown key in [train]: learning_rate; valid keys: epochs, lr, optimizer, "
         "weight_decay, schedule, warmup_steps, grad_clip, early_stopping, monitor, "
@@ -28,7 +29,7 @@ def test_config_unknown_key_lists_valid_keys():
 
 def test_config_wrong_type_names_key_and_type():
     with pytest.raises(ConfigError, match=r"\[train\] epochs must be an integer >= 1, got 'ten'"):
-        build_dataclass(TrainConfig, {"epochs": "ten"}, "[train]")
+        build_settings(TrainConfig, {"epochs": "ten"}, "[train]")
 
 
 def test_config_overrides_parse_values_and_nest():

@@ -1,29 +1,24 @@
-"""Experiment files: TOML or YAML tables, dotted command-line overrides, and frozen
-dataclasses built from them with every key checked.
-
-Unknown keys are errors that list the valid ones; values of the wrong type are errors
-that name the key and the expected type.
+"""Experiment files: TOML or YAML tables (YAML without aliases, files capped in size) and
+dotted command-line overrides. The tables become settings dataclasses, every key and
+value checked, through :func:`lstmkit.settings.build_settings`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from .errors import ConfigError
-from .settings import build_settings as build_dataclass  # noqa: F401 -- the callers' name
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-T = TypeVar("T")
 SUFFIXES = {".toml": "TOML", ".yaml": "YAML", ".yml": "YAML"}
 
 
@@ -139,8 +134,3 @@ def apply_overrides(config: dict[str, Any], overrides: list[str]) -> dict[str, A
                 raise ConfigError(f"override {item!r}: {section!r} is a value, not a table")
         table[leaf] = parse_value(value)
     return result
-
-
-def to_dict(config: Any) -> dict[str, Any]:
-    """A dataclass as a JSON-able dict (for run records and checkpoints)."""
-    return json.loads(json.dumps(dataclasses.asdict(config)))

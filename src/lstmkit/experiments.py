@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from .config import apply_overrides, build_dataclass, load_config_file, to_dict
+from .config import apply_overrides, load_config_file
 from .data.registry import resolve
 from .errors import ConfigError
 from .io import SIMPLE_NAME_RULE, atomic_write, check_output_dir, is_simple_name, staged_output
+from .settings import Settings, build_settings, to_dict
 from .tasks.registry import TaskResult, TaskRun, TaskSpec, get_task
 from .training.checkpoint import load_checkpoint
 from .training.config import TrainConfig
@@ -38,7 +39,7 @@ SECTIONS = ("experiment", "train", "task")
 
 
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(Settings):
     """The ``[experiment]`` table.
 
     Attributes:
@@ -51,6 +52,8 @@ class ExperimentConfig:
             in an experiment file a relative path without ``..`` (under the working
             directory, where ``lstmkit-runs/`` is).
     """
+
+    label: ClassVar[str] = "[experiment]"
 
     task: str
     name: str = ""
@@ -123,7 +126,7 @@ def assemble(raw: dict[str, Any], *, source: str, check_location: bool = True,
     if unknown:
         raise ConfigError(f"{source}: unknown table{'s' * (len(unknown) > 1)} "
                           f"{', '.join(unknown)}; valid tables: {', '.join(SECTIONS)}")
-    experiment = build_dataclass(ExperimentConfig, raw.get("experiment"), "[experiment]")
+    experiment = build_settings(ExperimentConfig, raw.get("experiment"), "[experiment]")
     spec = get_task(experiment.task)
     if not experiment.name:
         experiment = ExperimentConfig(**{**to_dict(experiment), "name": spec.name})
@@ -134,8 +137,8 @@ def assemble(raw: dict[str, Any], *, source: str, check_location: bool = True,
     table = raw.get("train")
     if isinstance(table, dict) or table is None:
         table = {**(train_defaults or {}), **(table or {})}
-    train = build_dataclass(TrainConfig, table, "[train]")
-    options = build_dataclass(spec.options, raw.get("task"), "[task]")
+    train = build_settings(TrainConfig, table, "[train]")
+    options = build_settings(spec.options, raw.get("task"), "[task]")
     resolved = {"experiment": to_dict(experiment), "train": to_dict(train),
                 "task": to_dict(options)}
     return Experiment(experiment, train, spec, options, resolved)
