@@ -211,3 +211,42 @@ def test_config_schema_names_file_and_field():
                        "1 and 2, got 4"):
         check_bounds(validate(Outer, {"inner": {"size": 4}, "name": "a"}, "f.json"),
                      {"inner.size": (1, 2)}, "f.json")
+
+
+@pytest.mark.parametrize("kind", ["user-dir", "file", "home", "cwd"])
+def test_save_model_dir_never_replaces_what_lstmkit_did_not_write(tmp_path, monkeypatch, kind):
+    from lstmkit.training import save_model_dir
+
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "target"
+    if kind == "user-dir":
+        target.mkdir()
+        (target / "notes.txt").write_text("important")
+        message = "not an lstmkit model directory"
+    elif kind == "file":
+        target.write_text("important")
+        message = "exists and is not a directory"
+    elif kind == "home":
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        target = tmp_path / "home"
+        target.mkdir()
+        message = "refusing to write into the home directory"
+    else:
+        target = tmp_path
+        message = "refusing to write into the working directory"
+    before = sorted(p.name for p in target.iterdir()) if target.is_dir() else None
+    with pytest.raises(ModelFileError, match=message):
+        save_model_dir(target, {"w": torch.zeros(2)}, {})
+    if before is not None:
+        assert sorted(p.name for p in target.iterdir()) == before
+    else:
+        assert target.read_text() == "important"
+
+
+def test_save_model_dir_replaces_an_lstmkit_model_directory(tmp_path):
+    from lstmkit.training import load_model_dir, save_model_dir
+
+    save_model_dir(tmp_path / "m", {"w": torch.zeros(2)}, {"a": 1})
+    save_model_dir(tmp_path / "m", {"w": torch.ones(3)}, {"a": 2})
+    files = load_model_dir(tmp_path / "m")
+    assert files.config == {"a": 2} and files.state_dict["w"].shape == (3,)

@@ -8,6 +8,7 @@ from .output_dirs import (
     OVERWRITE_HINT,
     SIMPLE_NAME_RULE,
     STAGING,
+    check_not_protected,
     check_output_dir,
     check_output_file,
     is_lstmkit_dir,
@@ -19,6 +20,6 @@ from .output_dirs import (
 )
 
 __all__ = ["MARKER", "OVERWRITE_HINT", "SIMPLE_NAME_RULE", "STAGING", "atomic_file",
-           "atomic_write", "check_output_dir", "check_output_file", "fsync_dir",
-           "is_lstmkit_dir", "is_simple_name", "read_bounded", "remove_staged",
+           "atomic_write", "check_not_protected", "check_output_dir", "check_output_file",
+           "fsync_dir", "is_lstmkit_dir", "is_simple_name", "read_bounded", "remove_staged",
            "replace_dir", "staged_output", "write_marker"]

@@ -80,7 +80,7 @@ def check_output_dir(path: str | os.PathLike, *, option: str = "--out",
             (unless ``overwrite``).
     """
     given = f"{option} {path}"
-    target = _check_not_protected(path, given)
+    target = check_not_protected(path, given)
     if target.exists() and not target.is_dir():
         raise ConfigError(f"{given}: is a file, not a directory; give a directory path")
     _check_parents(target, given)
@@ -120,7 +120,11 @@ def write_marker(folder: Path) -> None:
                  "this directory as a whole\n".encode())
 
 
-def _check_not_protected(path: str | os.PathLike, given: str) -> Path:
+def check_not_protected(path: str | os.PathLike, given: str, *,
+                        staging_ok: bool = False) -> Path:
+    """``path`` resolved, unless it is ``/``, the working or home directory, a parent of
+    either, or (unless ``staging_ok``) inside lstmkit's staging folder: a
+    :class:`~lstmkit.errors.ConfigError` naming ``given`` then."""
     target = Path(path).expanduser().resolve()
     cwd, home = Path.cwd().resolve(), Path.home().resolve()
     if target == target.parent:
@@ -133,7 +137,7 @@ def _check_not_protected(path: str | os.PathLike, given: str) -> Path:
         what = "the home directory"
     elif home.is_relative_to(target):
         what = "a parent of the home directory"
-    elif STAGING in target.parts:
+    elif STAGING in target.parts and not staging_ok:
         what = f"inside lstmkit's staging folder {STAGING}"
     else:
         return target

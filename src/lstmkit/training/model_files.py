@@ -31,8 +31,8 @@ import torch
 from torch import Tensor
 
 from .._version import __version__
-from ..errors import ModelFileError
-from ..io import read_bounded, replace_dir
+from ..errors import ConfigError, ModelFileError
+from ..io import check_not_protected, read_bounded, replace_dir
 from ..limits import MAX_JSON_BYTES, MAX_TRANSFORMS
 from .safetensors_io import PICKLE_PREFIXES, read_tensors, write_tensors
 
@@ -69,6 +69,9 @@ def save_model_dir(path: str | os.PathLike, state_dict: dict[str, Tensor],
                    *, task: str = "") -> Path:
     """Write a model directory, replacing ``path`` only once everything is on disk.
 
+    ``path`` must be new, an empty directory, or a model directory lstmkit wrote
+    (:func:`check_save_target`): saving never replaces anything else.
+
     Args:
         path: the directory to create (or replace).
         state_dict: ``model.state_dict()``.
@@ -84,6 +87,7 @@ def save_model_dir(path: str | os.PathLike, state_dict: dict[str, Tensor],
     if bad:
         raise ValueError(f"save_model_dir: transform names must be identifiers other than "
                          f"{RESERVED_NAMES}, got {bad}")
+    check_save_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
@@ -99,6 +103,37 @@ def save_model_dir(path: str | os.PathLike, state_dict: dict[str, Tensor],
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def check_save_target(path: Path) -> None:
+    """Refuse to save a model over anything but a new path, an empty directory or an
+    lstmkit model directory (saving replaces the directory whole), and into ``/``, the
+    working or home directory or a parent of them.
+
+    Raises:
+        ModelFileError: naming ``path`` and what it is.
+    """
+    try:
+        check_not_protected(path, f"saving a model to {path}", staging_ok=True)
+    except ConfigError as exc:
+        raise ModelFileError(str(exc)) from None
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise ModelFileError(f"{path}: exists and is not a directory; refusing to replace "
+                             "it with a model directory")
+    if path.is_dir() and any(path.iterdir()) and not is_model_dir(path):
+        raise ModelFileError(f"{path}: a non-empty directory that is not an lstmkit model "
+                             "directory; refusing to replace it (saving replaces the "
+                             "directory whole): save into a new or empty directory")
+
+
+def is_model_dir(path: Path) -> bool:
+    """Whether ``path`` holds a config.json of lstmkit's model format."""
+    try:
+        header = json.loads(read_bounded(path / "config.json", limit=MAX_JSON_BYTES,
+                                         error=ModelFileError, inside=path))
+    except (ModelFileError, ValueError):
+        return False
+    return isinstance(header, dict) and header.get("format") == MODEL_FORMAT
 
 
 def load_model_dir(path: str | os.PathLike) -> ModelFiles:
