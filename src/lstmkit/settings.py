@@ -47,8 +47,6 @@ NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 DropProbability = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
 #: A share of a data set held out: 0 <= share < 0.5.
 Fraction = Annotated[float, Field(ge=0, lt=0.5, allow_inf_nan=False)]
-#: A finite float.
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 #: A strict boolean (``1`` and ``"yes"`` are not booleans).
 Flag = Annotated[bool, Strict()]
 
@@ -220,11 +218,6 @@ def _number(x: float) -> str:
 def to_dict(settings: Any) -> dict[str, Any]:
     """A settings dataclass as a JSON-able dict (tuples become lists)."""
     return json.loads(json.dumps(dataclasses.asdict(settings)))
-
-
-def defaults(cls: type) -> dict[str, Any]:
-    """``{field: default}`` of a settings dataclass whose fields all have defaults."""
-    return {f.name: f.default for f in dataclasses.fields(cls)}
 
 
 def choices(annotation: Any) -> tuple[Any, ...] | None:

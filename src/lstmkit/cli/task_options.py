@@ -23,9 +23,6 @@ import typer
 from ..settings import field_types
 from .help_text import field_help
 
-#: The prefix of the parameter names that :func:`given` reads back.
-PREFIXES = ("task__", "train__")
-
 
 def settings_options(cls: type, prefix: str, *, only: Iterable[str] | None = None,
                      skip: Iterable[str] = (), defaults: dict[str, Any] | None = None,

@@ -1,10 +1,9 @@
 """``Estimator``: the one base every task's estimator is built on.
 
-It is a scikit-learn estimator (``get_params``/``set_params``/``clone``/``repr`` work, and
-a task whose ``fit`` takes ``(X, y)`` runs inside ``Pipeline``, ``GridSearchCV`` and
-``cross_val_score``), and it is the one place that wires what every task needs: the
-settings dataclass, the :class:`~lstmkit.training.Trainer` with callbacks, checkpoints,
-resume, a time budget, threads and seeding, and the model directory (``save``/``load``).
+A scikit-learn estimator (``clone``, ``Pipeline``, ``cross_val_score`` work) and the one
+place that wires what every task needs: the settings dataclass, the
+:class:`~lstmkit.training.Trainer` (callbacks, checkpoints, resume, a time budget,
+threads, seeding) and the model directory (``save``/``load``).
 
 A task supplies its settings dataclass (:mod:`lstmkit.settings`) and a few hooks
 (``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``, ``contract_example``);
@@ -20,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,6 +36,7 @@ from ..training.model_files import weights_mismatch
 from ..training.seeding import seed_everything
 from ..training.time_budget import TimeBudget
 from .constructor import make_init
+from .contract import ContractExample
 from .saved_config import check_saved_config
 
 
@@ -51,6 +51,7 @@ class FitContext:
         checkpoint_dir: where the trainer keeps checkpoints (None: in memory only).
         resume: continue the interrupted run saved in ``checkpoint_dir``.
         run_config: the configuration stored in checkpoints (resuming checks it).
+        fit_params: the task's own keyword arguments of ``fit`` (its ``fit_params``).
     """
 
     settings: Any
@@ -59,23 +60,7 @@ class FitContext:
     checkpoint_dir: Path | None = None
     resume: bool = False
     run_config: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class ContractExample:
-    """A tiny, fast instance of a task for the contract tests every task must pass.
-
-    Attributes:
-        estimator: an unfitted estimator with tiny settings.
-        X, y: data ``fit(X, y)`` accepts.
-        output: what a fitted estimator produces (predictions), compared after
-            ``save``/``load`` and between two fits with the same seed.
-    """
-
-    estimator: Estimator
-    X: Any
-    y: Any = None
-    output: Callable[[Estimator], Any] = lambda est: None
+    fit_params: dict[str, Any] = field(default_factory=dict)
 
 
 class Estimator(BaseEstimator):
@@ -89,6 +74,7 @@ class Estimator(BaseEstimator):
 
     task: ClassVar[str] = ""
     settings_class: ClassVar[type]
+    fit_params: ClassVar[tuple[str, ...]] = ()  # the task's own keyword arguments of fit
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -123,7 +109,7 @@ class Estimator(BaseEstimator):
         return self.train
 
     def __getattr__(self, name: str) -> Any:
-        if name.endswith("_") and not name.startswith("_"):
+        if _is_learned(name):
             raise NotFittedError(self._not_fitted())
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -133,13 +119,13 @@ class Estimator(BaseEstimator):
                 "first")
 
     def _check_fitted(self) -> None:
-        if not any(k.endswith("_") and not k.startswith("_") for k in vars(self)):
+        if not any(map(_is_learned, vars(self))):
             raise NotFittedError(self._not_fitted())
 
     # -- fit --------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, callbacks: Sequence[Callback] = (),
             checkpoint_dir: str | os.PathLike | None = None, resume: bool = False,
-            run_config: dict[str, Any] | None = None) -> Estimator:
+            run_config: dict[str, Any] | None = None, **fit_params: Any) -> Estimator:
         """Train on ``X`` (and ``y``, for tasks with targets apart from the inputs).
 
         Args:
@@ -149,17 +135,24 @@ class Estimator(BaseEstimator):
             resume: continue the interrupted run saved in ``checkpoint_dir``.
             run_config: the configuration stored in checkpoints (default: this
                 estimator's settings and training settings).
+            **fit_params: the task's own arguments (those its ``fit_params`` names,
+                e.g. the text model's ``val_text``), passed to ``_fit`` in the context.
 
         Returns:
             self.
         """
+        unknown = sorted(set(fit_params) - set(self.fit_params))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.fit() got an unexpected keyword argument "
+                            f"{unknown[0]!r}")
         settings, train = self.settings, self.train_config
-        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+        for key in [k for k in vars(self) if _is_learned(k)]:
             delattr(self, key)  # a second fit starts from nothing
         context = FitContext(
             settings, train, tuple(callbacks),
             Path(checkpoint_dir) if checkpoint_dir is not None else None, resume,
-            run_config or {"settings": to_dict(settings), "train": to_dict(train)})
+            run_config or {"settings": to_dict(settings), "train": to_dict(train)},
+            fit_params)
         seed_everything(train.seed)
         self._fit(X, y, context)
         return self
@@ -292,3 +285,8 @@ class Estimator(BaseEstimator):
     def contract_example(cls) -> ContractExample:
         """A tiny example of this task for the contract tests (see docs/tasks.md)."""
         raise NotImplementedError(f"{cls.__name__} must implement contract_example")
+
+
+def _is_learned(name: str) -> bool:
+    """scikit-learn's convention: learned attributes end in ``_`` (and are not private)."""
+    return name.endswith("_") and not name.startswith("_")

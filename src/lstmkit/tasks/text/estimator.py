@@ -69,6 +69,7 @@ class TextModel(PromptMixin, Estimator):
 
     task = "text"
     settings_class = TextSettings
+    fit_params = ("val_text",)
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
@@ -91,14 +92,10 @@ class TextModel(PromptMixin, Estimator):
         Returns:
             self.
         """
-        self._val_text = val_text  # read (and dropped) by _fit
-        try:
-            return super().fit(X, y, **options)
-        finally:
-            self.__dict__.pop("_val_text", None)
+        return super().fit(X, y, val_text=val_text, **options)
 
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
-        s, val_text = context.settings, self._val_text
+        s, val_text = context.settings, context.fit_params["val_text"]
         if not isinstance(X, str):
             raise TextError(f"TextModel: expected the training text as a str, got "
                             f"{type(X).__name__}")
