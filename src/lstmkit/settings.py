@@ -85,7 +85,9 @@ class SettingError(ConfigError):
 
 def _got(problem: str, value: Any) -> str:
     """``, got 3`` (``; got 3`` after a list of choices)."""
-    return f"{';' if 'one of' in problem else ','} got {value!r}"
+    if problem == "is missing":
+        return ""
+    return f"{';' if 'one of' in problem or 'valid keys' in problem else ','} got {value!r}"
 
 
 class Settings:
@@ -102,6 +104,7 @@ class Settings:
     """
 
     label: ClassVar[str] = ""
+    __pydantic_config__: ClassVar[ConfigDict] = PYDANTIC_CONFIG
 
     def __post_init__(self) -> None:
         cls = type(self)
@@ -110,15 +113,21 @@ class Settings:
             try:
                 checked = _field_adapter(cls, f.name).validate_python(value)
             except ValidationError as exc:
-                raise SettingError(cls.label or f"{cls.__name__}:", f.name,
-                                   _problem(exc, field_types(cls)[f.name]), value) from None
+                error = _first(exc)
+                path, annotation = _inside(field_types(cls)[f.name], error["loc"])
+                raise SettingError(cls.label or f"{cls.__name__}:", ".".join([f.name, *path]),
+                                   _problem(error, annotation),
+                                   error["input"] if path else value) from None
             if checked is not value:
                 object.__setattr__(self, f.name, checked)
 
 
 @functools.cache
 def _field_adapter(cls: type, name: str) -> TypeAdapter:
-    return TypeAdapter(field_types(cls)[name], config=PYDANTIC_CONFIG)
+    annotation = field_types(cls)[name]
+    if dataclasses.is_dataclass(annotation):  # a nested table brings its own config
+        return TypeAdapter(annotation)
+    return TypeAdapter(annotation, config=PYDANTIC_CONFIG)
 
 
 def build_settings(cls: type[T], values: Mapping[str, Any] | None, where: str) -> T:
@@ -155,11 +164,51 @@ def build_settings(cls: type[T], values: Mapping[str, Any] | None, where: str) -
         raise ConfigError(f"{where} {exc}") from None
 
 
-def _problem(exc: ValidationError, annotation: Any) -> str:
+def _first(exc: ValidationError) -> dict[str, Any]:
+    errors = exc.errors(include_url=False)
+    return next((e for e in errors if e["type"] != "none_required"), errors[0])
+
+
+def _inside(annotation: Any, loc: tuple) -> tuple[list[str], Any]:
+    """The path of an error's location through nested settings tables, and the annotation
+    of the field it reaches (``(["horizon"], count(...))`` for ``resolved.horizon``)."""
+    path: list[str] = []
+    for part in loc:
+        annotation = _unwrap_optional(annotation)
+        if typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif not dataclasses.is_dataclass(annotation):
+            break  # inside a union or a list: the field's own annotation says it all
+        elif part in _names(annotation):
+            annotation = field_types(annotation)[part]
+        else:
+            return [*path, str(part)], annotation  # a key the table does not have
+        path.append(str(part))
+    return path, annotation
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    """``X`` for ``X | None``; any other annotation unchanged."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return annotation
+    members = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return members[0] if len(members) == 1 else annotation
+
+
+def _names(annotation: Any) -> list[str]:
+    """The field names of a settings table ([] for any other annotation)."""
+    if not dataclasses.is_dataclass(annotation):
+        return []
+    return [f.name for f in dataclasses.fields(annotation)]
+
+
+def _problem(error: Mapping[str, Any], annotation: Any) -> str:
     """What the value must be: the whole requirement the annotation states (``"must be an
     integer >= 1"``), or the message of the field's own validator."""
-    errors = exc.errors(include_url=False)
-    error = next((e for e in errors if e["type"] != "none_required"), errors[0])
+    if error["type"] in ("missing", "missing_argument"):
+        return "is missing"
+    if error["type"] == "unexpected_keyword_argument":
+        return f"is not a key of the table; valid keys: {', '.join(_names(annotation))}"
     if error["type"] == "value_error":  # our own validators say what the value must be
         return str((error.get("ctx") or {}).get("error", error["msg"]))
     return "must be " + requirement(annotation)
@@ -179,18 +228,25 @@ def requirement(annotation: Any) -> str:
         base, *metadata = typing.get_args(base)
         for item in metadata:
             for meta in [item, *getattr(item, "metadata", ())]:
-                bounds.update({k: getattr(meta, k) for k in ("ge", "gt", "le", "lt")
+                bounds.update({k: getattr(meta, k) for k in ("ge", "gt", "le", "lt",
+                                                             "min_length", "max_length")
                                if getattr(meta, k, None) is not None})
     origin = typing.get_origin(base)
     if origin is typing.Literal:
         return "one of " + ", ".join(map(str, typing.get_args(base)))
     if origin in (typing.Union, types.UnionType):
         parts = [requirement(a) for a in typing.get_args(base) if a is not type(None)]
-        parts = [part if part != f"a list, each {parts[0]}" else "a list of them"
-                 for part in parts]
+        parts = [part.replace(f"a list, each {parts[0]}", "a list of them") for part in parts]
         return " or ".join(parts)
     if origin is tuple:
-        return f"a list, each {requirement(typing.get_args(base)[0])}"
+        sizes = [f"{word} {bounds[k]}" for word, k in (("at least", "min_length"),
+                                                        ("at most", "max_length")) if k in bounds]
+        return f"a list, each {requirement(typing.get_args(base)[0])}" + (
+            f" ({' and '.join(sizes)})" if sizes else "")
+    if origin is dict:
+        return f"a table, each value {requirement(typing.get_args(base)[1])}"
+    if dataclasses.is_dataclass(base):
+        return "a table of " + ", ".join(_names(base))
     noun = {bool: "true or false", int: "an integer", float: "a finite number",
             str: "a string"}.get(base, getattr(base, "__name__", str(base)))
     return noun + _interval(bounds)

@@ -11,7 +11,7 @@ from lstmkit.data.frequency import calendar_features, calendar_names, infer_freq
 from lstmkit.data.scaling import SeriesScaler
 from lstmkit.data.timeseries import prepare_series, read_table
 from lstmkit.data.windows import make_windows, split_series, train_origins, validation_origins
-from lstmkit.errors import DatasetError
+from lstmkit.errors import ConfigError, DatasetError
 
 
 def monthly(n: int = 24, **extra) -> pd.DataFrame:
@@ -118,7 +118,7 @@ def test_series_scaler_uses_given_rows_only_and_round_trips():
     scaler = SeriesScaler().fit(["a"], [values[:6]])
     assert scaler.mean_[0, 0] == pytest.approx(values[:6].mean())
     assert scaler.std_[0, 0] == pytest.approx(values[:6].std())
-    again = SeriesScaler.from_dict(scaler.to_dict())
+    again = SeriesScaler.from_dict(scaler.to_dict(), columns=1)
     np.testing.assert_allclose(again.inverse("a", again.transform("a", values)), values)
 
 
@@ -173,3 +173,13 @@ def test_spreadsheet_safe_escapes_text_cells_only():
     assert safe["series"].tolist() == ["'=cmd|x", "'+1", "'@a", "'\tb", "ok", "'-2"]
     assert safe["forecast"].tolist() == frame["forecast"].tolist()
     assert frame["series"].iloc[0] == "=cmd|x"  # the input is left alone
+
+
+def test_series_scaler_from_dict_refuses_a_wrong_width_naming_it():
+    state = SeriesScaler().fit(["a"], [np.arange(6.0).reshape(3, 2)]).to_dict()
+    with pytest.raises(ConfigError, match=r"^target: expected mean and std of 1 column\(s\) per "
+                                          r"series, one row per id; got 1 ids, 1 and 1 rows of "
+                                          r"widths \[2\]$"):
+        SeriesScaler.from_dict(state, columns=1, where="target")
+    with pytest.raises(ConfigError, match=r"^target std must be a list"):
+        SeriesScaler.from_dict({**state, "std": [[0.0, 1.0]]}, columns=2, where="target")

@@ -76,9 +76,11 @@ def test_cache_inplace_steps_equal_one_pass():
 
 
 def test_neural_cache_rejects_bad_settings():
-    with pytest.raises(ValueError, match=r"NeuralCache: expected size >= 1.*got 0, 1.0, 0.1"):
+    with pytest.raises(ValueError, match=r"NeuralCache: size must be an integer in "
+                                         r"\[1, 1000000\], got 0"):
         NeuralCache(0, 1.0, 0.1)
-    with pytest.raises(ValueError, match="NeuralCache"):
+    with pytest.raises(ValueError, match=r"NeuralCache: lam must be a finite number in "
+                                         r"\[0, 1\], got 1.5"):
         NeuralCache(10, 1.0, 1.5)
 
 

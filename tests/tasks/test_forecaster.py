@@ -218,9 +218,10 @@ def test_forecaster_resume_ends_with_the_uninterrupted_weights(tmp_path):
     ({"hidden_size": 0}, r"hidden_size must be an integer in \[1, 65536\], got 0"),
     ({"cell": "nope"}, "cell must be one of lstm, peephole, multiplicative, layernorm, gru, "
                        "rnn(, [a-z-]+)*; got 'nope'"),  # and any cell a test registered
-    ({"level": 1.5}, r"level must be a finite number in \(0, 1\) or a list of them, got 1.5"),
-    ({"level": float("nan")}, r"level must be a finite number in \(0, 1\) or a list of them, "
-                              "got nan"),
+    ({"level": 1.5}, r"level must be a finite number in \(0, 1\) or a list of them "
+                     r"\(at least 1\), got 1.5"),
+    ({"level": float("nan")}, r"level must be a finite number in \(0, 1\) or a list of them "
+                              r"\(at least 1\), got nan"),
     ({"dropout": 1.0}, r"dropout must be a finite number in \[0, 1\), got 1.0"),
     ({"test_size": -1}, r"test_size must be an integer in \[0, 1000000\], got -1"),
     ({"n_models": True}, r"n_models must be an integer in \[1, 1000\], got True"),

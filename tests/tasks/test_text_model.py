@@ -139,8 +139,8 @@ def test_text_model_load_refuses_bad_cache_settings(fitted, tmp_path):
     config = json.loads(path.read_text())
     config["config"]["fitted"]["cache"] = {"size": -5, "theta": 1.0, "lam": 0.2}
     path.write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match=r"config\.json: field config\.fitted\.cache: "
-                       r"NeuralCache: expected size >= 1"):
+    with pytest.raises(ModelFileError, match=r"config\.json: config\.fitted cache\.size must "
+                       r"be an integer in \[1, 1000000\], got -5"):
         TextModel.load(tmp_path / "m")
 
 

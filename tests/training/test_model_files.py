@@ -183,36 +183,6 @@ def test_checkpoint_fifo_and_bad_version_are_one_error(tmp_path):
         load_checkpoint(path)
 
 
-def test_config_schema_names_file_and_field():
-    from dataclasses import dataclass
-
-    from lstmkit.training.config_schema import Schema, check_bounds, validate
-
-    @dataclass
-    class Inner:
-        size: int = 3
-
-    class Outer(Schema):
-        inner: Inner
-        name: str
-
-    assert validate(Outer, {"inner": {"size": 4}, "name": "a"}, "f.json").inner == Inner(4)
-    for content, message in [
-            ({"inner": {}, "name": "a"}, "f.json: field config.inner.size is missing"),
-            ({"inner": {"size": 1.5}, "name": "a"}, "field config.inner.size: Input should "
-                                                     "be a valid integer"),
-            ({"inner": {"size": 1, "x": 0}, "name": "a"}, "unknown field config.inner.x; "
-                                                          "valid: size"),
-            ({"inner": {"size": 1}, "name": None}, "field config.name: Input should be a "
-                                                   "valid string \\(got null\\)")]:
-        with pytest.raises(ModelFileError, match=message):
-            validate(Outer, content, "f.json", prefix="config")
-    with pytest.raises(ModelFileError, match=r"f\.json: field inner\.size must be between "
-                       "1 and 2, got 4"):
-        check_bounds(validate(Outer, {"inner": {"size": 4}, "name": "a"}, "f.json"),
-                     {"inner.size": (1, 2)}, "f.json")
-
-
 @pytest.mark.parametrize("kind", ["user-dir", "file", "home", "cwd"])
 def test_save_model_dir_never_replaces_what_lstmkit_did_not_write(tmp_path, monkeypatch, kind):
     from lstmkit.training import save_model_dir

@@ -7,11 +7,13 @@ to :meth:`SeriesScaler.fit` are looked at: pass the training part, never the tes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..errors import DatasetError
+from ..errors import ConfigError, DatasetError
+from ..settings import Flag, PositiveFloat, Settings, build_settings
 
 MIN_STD = 1e-8
 
@@ -88,11 +90,32 @@ class SeriesScaler:
                 "std": self.std_.tolist()}
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any]) -> SeriesScaler:
-        """The scaler saved by :meth:`to_dict`."""
-        scaler = cls(log=state["log"])
-        scaler.ids_ = list(state["ids"])
-        shape = (len(state["ids"]), len(state["mean"][0]) if state["mean"] else 0)  # (S, C)
-        scaler.mean_ = np.asarray(state["mean"], dtype=np.float64).reshape(shape)
-        scaler.std_ = np.asarray(state["std"], dtype=np.float64).reshape(shape)
+    def from_dict(cls, state: Any, *, columns: int, where: str = "SeriesScaler") -> SeriesScaler:
+        """The scaler saved by :meth:`to_dict`, checked: ``columns`` statistics per series.
+
+        Raises:
+            ConfigError: naming ``where`` and the field at fault.
+        """
+        saved = build_settings(ScalerState, state, where)
+        shape = (len(saved.ids), columns)  # (S, C)
+        widths = {len(row) for row in saved.mean + saved.std}
+        if len(saved.mean) != shape[0] or len(saved.std) != shape[0] or widths - {columns}:
+            raise ConfigError(
+                f"{where}: expected mean and std of {columns} column(s) per series, one row "
+                f"per id; got {shape[0]} ids, {len(saved.mean)} and {len(saved.std)} rows of "
+                f"widths {sorted(widths)}")
+        scaler = cls(log=saved.log)
+        scaler.ids_ = list(saved.ids)
+        scaler.mean_ = np.asarray(saved.mean, dtype=np.float64).reshape(shape)
+        scaler.std_ = np.asarray(saved.std, dtype=np.float64).reshape(shape)
         return scaler
+
+
+@dataclass(frozen=True)
+class ScalerState(Settings):
+    """A saved :class:`SeriesScaler` (each std > 0)."""
+
+    log: Flag
+    ids: tuple[str, ...]
+    mean: tuple[tuple[float, ...], ...]
+    std: tuple[tuple[PositiveFloat, ...], ...]

@@ -121,7 +121,8 @@ def read_file(path_or_name: str | os.PathLike, *, text_columns: Sequence[str] = 
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path), str(path)
         return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",
-                           dtype={c: str for c in text_columns}), str(path)
+                           dtype={c: str for c in text_columns},
+                           float_precision="round_trip"), str(path)  # exact, on pandas 2 too
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
         raise DatasetError(f"{path}: cannot read it as a table ({exc})") from None
 
@@ -175,6 +176,7 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
     if time_col is not None:
         frame[time_col] = parse_times(frame[time_col], time_col, where)
     groups = [("0", frame)] if id_col is None else series_groups(frame, id_col, where)
+    groups = [(name, _sorted_unique(group, name, time_col, where)) for name, group in groups]
     freq = freq or _common_frequency(groups, time_col)
     data = TimeSeriesData([], [], [], [], [], targets, list(past_covariates),
                           list(future_covariates), freq, time_col)
@@ -228,11 +230,21 @@ def to_numeric(column: pd.Series, name: str, where: str) -> pd.Series:
         return column.astype(np.float64)
     values = pd.to_numeric(column, errors="coerce")
     bad = values.isna() & column.notna()
+    if bad.any():  # pandas 2 leaves numbers past float's range (1e400) unparsed: inf here
+        values = values.astype(np.float64).mask(bad, column[bad].map(_as_float))
+        bad = values.isna() & column.notna()
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise DatasetError(f"column {name!r} in {where} is not numeric: row {row} holds "
                            f"{column.iloc[row]!r}")
     return values.astype(np.float64)
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        return np.nan
 
 
 def finite_or_missing(column: pd.Series, name: str, where: str, fill: str | None
@@ -317,15 +329,9 @@ def _common_frequency(groups: list[tuple[str, pd.DataFrame]], time_col: str | No
 
 def _regularise(group: pd.DataFrame, name: str, time_col: str | None, freq: str | None,
                 numeric: list[str], fill: str | None, where: str) -> pd.DataFrame:
-    """Sort by time, refuse duplicates, then report or fill missing stamps and NaNs."""
+    """Report or fill missing stamps and NaNs (``group`` sorted by time)."""
     label = "" if name == "0" else f" (series {name!r})"
     if time_col is not None:
-        group = group.sort_values(time_col, kind="stable")
-        dup = group[time_col].duplicated()
-        if dup.any():
-            row = int(group[SOURCE_ROW].to_numpy()[dup.to_numpy().argmax()])
-            raise DatasetError(f"duplicate time stamp in {where}{label}: row {row} repeats "
-                               f"{group[time_col].iloc[int(dup.to_numpy().argmax())]}")
         group = _insert_missing_stamps(group, label, time_col, freq, fill, where)
     nan = group[numeric].isna()
     if nan.to_numpy().any() and fill is None:
@@ -343,6 +349,21 @@ def _regularise(group: pd.DataFrame, name: str, time_col: str | None, freq: str 
             raise DatasetError(f"column {empty[0]!r} in {where}{label} has no values to fill "
                                "from")
     return group.reset_index(drop=True)
+
+
+def _sorted_unique(group: pd.DataFrame, name: str, time_col: str | None, where: str
+                   ) -> pd.DataFrame:
+    """``group`` sorted by time; a repeated time stamp is an error naming its row."""
+    if time_col is None:
+        return group
+    group = group.sort_values(time_col, kind="stable")
+    dup = group[time_col].duplicated().to_numpy()
+    if dup.any():
+        label = "" if name == "0" else f" (series {name!r})"
+        row = int(group[SOURCE_ROW].to_numpy()[dup.argmax()])
+        raise DatasetError(f"duplicate time stamp in {where}{label}: row {row} repeats "
+                           f"{group[time_col].iloc[int(dup.argmax())]}")
+    return group
 
 
 def _describe_row(row: pd.Series, time_col: str | None) -> str:

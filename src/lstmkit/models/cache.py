@@ -29,11 +29,15 @@ recurrent state (so generation can select and detach it like one):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
+from pydantic import Field
 from torch import Tensor
 
 from ..kernels import build
+from ..limits import MAX_CACHE_SIZE
+from ..settings import NonNegativeFloat, Settings, count
 
 Memory = tuple[Tensor, Tensor, Tensor, Tensor]
 MEMORY_TENSORS = 4  # keys, values, pending, seen: the last tensors of a model's state
@@ -44,8 +48,8 @@ _CHUNK_ELEMENTS = 1 << 23  # scores per chunk of queries, to bound the working m
 
 
 @dataclass(frozen=True)
-class NeuralCache:
-    """The settings of a continuous cache.
+class NeuralCache(Settings):
+    """The settings of a continuous cache (each field checked when it is made).
 
     Attributes:
         size: how many past positions the cache holds.
@@ -57,18 +61,11 @@ class NeuralCache:
             keys (0: at once): a few keys make a poor distribution.
     """
 
-    size: int
-    theta: float
-    lam: float
+    size: count(MAX_CACHE_SIZE)
+    theta: NonNegativeFloat
+    lam: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
     threshold: float | None = None
-    warmup: int = 0
-
-    def __post_init__(self) -> None:
-        if (self.size < 1 or self.theta < 0 or not 0.0 <= self.lam <= 1.0
-                or self.warmup < 0):
-            raise ValueError(f"NeuralCache: expected size >= 1, theta >= 0, 0 <= lam <= 1 and "
-                             f"warmup >= 0, got {self.size}, {self.theta}, {self.lam}, "
-                             f"{self.warmup}")
+    warmup: count(MAX_CACHE_SIZE, 0) = 0
 
 
 def as_keys(hidden: Tensor) -> Tensor:

@@ -5,8 +5,10 @@ place that wires what every task needs: the settings dataclass, the
 :class:`~lstmkit.training.Trainer` (callbacks, checkpoints, resume, a time budget,
 threads, seeding) and the model directory (``save``/``load``).
 
-A task supplies its settings dataclass (:mod:`lstmkit.settings`) and a few hooks
-(``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``, ``contract_example``);
+A task supplies its settings dataclass and the dataclass of its fitted state (both
+:mod:`lstmkit.settings` dataclasses, so what ``load`` reads back is validated like the
+settings) and a few hooks (``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``,
+``contract_example``);
 ``docs/tasks.md`` walks through them with the adding task
 (:mod:`lstmkit.tasks.adding`) as the worked example. The constructor takes the settings'
 fields plus ``train`` and ``progress``, keyword-only, stored unchanged
@@ -70,10 +72,14 @@ class Estimator(BaseEstimator):
         task: the task name written into model directories and checked on load.
         settings_class: the task's settings dataclass; its fields are constructor
             arguments.
+        fitted_class: the settings dataclass of what ``fit`` learns besides the weights
+            and the transforms (sizes, names, metrics...): ``_fitted_config`` returns one,
+            ``save`` writes it into config.json and ``load`` validates it from there.
     """
 
     task: ClassVar[str] = ""
     settings_class: ClassVar[type]
+    fitted_class: ClassVar[type]
     fit_params: ClassVar[tuple[str, ...]] = ()  # the task's own keyword arguments of fit
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -203,7 +209,7 @@ class Estimator(BaseEstimator):
         """
         self._check_fitted()
         config = {"settings": to_dict(self.settings), "train": to_dict(self.train_config),
-                  "fitted": self._fitted_config()}
+                  "fitted": to_dict(self._fitted_config())}
         return save_model_dir(path, self._network().state_dict(), config, self._transforms(),
                               task=self.task)
 
@@ -230,6 +236,8 @@ class Estimator(BaseEstimator):
             settings = build_settings(cls.settings_class, config["settings"],
                                       f"{where}: settings")
             train = build_settings(TrainConfig, config["train"], f"{where}: train")
+            fitted = build_settings(cls.fitted_class, config["fitted"],
+                                    f"{where}: config.fitted")
         except ConfigError as exc:
             raise ModelFileError(str(exc)) from None
         model = cls(**{f.name: getattr(settings, f.name)
@@ -237,7 +245,7 @@ class Estimator(BaseEstimator):
 
         def restore() -> nn.Module:
             try:
-                model._restore(config["fitted"], files.transforms, where)
+                model._restore(fitted, files.transforms, where)
             except (KeyError, TypeError, ValueError) as exc:
                 raise ModelFileError(f"{where}: invalid fitted state: {exc}") from None
             return model._network()
@@ -262,19 +270,20 @@ class Estimator(BaseEstimator):
         """The fitted network whose weights are saved (default ``network_``)."""
         return self.network_
 
-    def _fitted_config(self) -> dict[str, Any]:
-        """JSON-able state learned by ``fit`` besides the weights (sizes, metrics...)."""
-        return {}
+    def _fitted_config(self) -> Any:
+        """What ``fit`` learned besides the weights and transforms, as a
+        :attr:`fitted_class`."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _fitted_config")
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         """``{name: JSON dict}`` of learned data transforms (scalers, tokenizer...)."""
         return {}
 
-    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+    def _restore(self, fitted: Any, transforms: dict[str, dict[str, Any]],
                  where: Path) -> None:
-        """Set the learned attributes from what :meth:`_fitted_config` and
-        :meth:`_transforms` saved, and build the untrained network (``load`` then
-        reads the weights into it).
+        """Set the learned attributes from what :meth:`_fitted_config` (``fitted``, a
+        validated :attr:`fitted_class`) and :meth:`_transforms` saved, and build the
+        untrained network (``load`` then reads the weights into it).
 
         ``load`` calls it twice: first inside ``torch.device("meta")``, to check the
         weights against the network before any memory is allocated for it (so make

@@ -15,8 +15,9 @@ import torch.nn.functional as F
 from sklearn.base import RegressorMixin
 
 from ...errors import DatasetError
+from ...limits import MAX_FEATURES
 from ...models.last_step import LastStepRegressor
-from ...settings import CellName, Count, DropProbability, Settings
+from ...settings import CellName, Count, DropProbability, Settings, count
 from ...training import TensorBatches, TrainConfig, supervised_step
 from ..base import ContractExample, Estimator, FitContext
 
@@ -40,6 +41,19 @@ class RegressorSettings(Settings):
     num_layers: Count = 1
     batch_size: Count = 64
     val_fraction: DropProbability = 0.2
+
+
+@dataclass(frozen=True)
+class RegressorFitted(Settings):
+    """What a :class:`SequenceRegressor` learns besides its weights (saved in config.json).
+
+    Attributes:
+        n_features_in: I, the features per step.
+        n_outputs: K, the outputs (0 when ``y`` was one-dimensional).
+    """
+
+    n_features_in: count(MAX_FEATURES)
+    n_outputs: count(MAX_FEATURES, 0)
 
 
 class SequenceRegressor(RegressorMixin, Estimator):
@@ -71,6 +85,7 @@ class SequenceRegressor(RegressorMixin, Estimator):
 
     task = "adding"
     settings_class = RegressorSettings
+    fitted_class = RegressorFitted
 
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
         s = context.settings
@@ -108,12 +123,11 @@ class SequenceRegressor(RegressorMixin, Estimator):
             out = self.network_(x).numpy()  # (N, K)
         return out[:, 0] if self.n_outputs_ == 0 else out
 
-    def _fitted_config(self) -> dict[str, Any]:
-        return {"n_features_in": self.n_features_in_, "n_outputs": self.n_outputs_}
+    def _fitted_config(self) -> RegressorFitted:
+        return RegressorFitted(self.n_features_in_, self.n_outputs_)
 
-    def _restore(self, fitted: dict[str, Any], transforms: dict, where) -> None:
-        self.n_features_in_ = _count(fitted["n_features_in"], "n_features_in")
-        self.n_outputs_ = _count(fitted["n_outputs"], "n_outputs", minimum=0)
+    def _restore(self, fitted: RegressorFitted, transforms: dict, where) -> None:
+        self.n_features_in_, self.n_outputs_ = fitted.n_features_in, fitted.n_outputs
         self.network_ = self._build()
 
     @classmethod
@@ -144,9 +158,3 @@ def _as_tensor(value: Any, name: str, dims: int | None) -> torch.Tensor:
     if not torch.isfinite(tensor).all():
         raise DatasetError(f"SequenceRegressor: {name} holds NaN or infinite values")
     return tensor
-
-
-def _count(value: Any, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= 1 << 20:
-        raise ValueError(f"{name} must be an integer in [{minimum}, {1 << 20}], got {value!r}")
-    return value

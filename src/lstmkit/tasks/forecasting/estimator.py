@@ -11,7 +11,6 @@ of any data; ``save``/``load`` (the base's) write and read the lstmkit model dir
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,11 @@ from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series,
 from ...errors import ConfigError, DatasetError
 from ...limits import MAX_STEPS, check_count
 from ...models.forecast_net import ForecastEnsemble, ForecastNet
+from ...settings import to_dict
 from ...training import TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
+from .persistence import ForecastFitted, Roles, check_layout, read_scalers
 from .prediction import forecast_after, future_values
 from .resolve import resolve, split_all
 from .settings import ForecastSettings
@@ -63,6 +64,7 @@ class Forecaster(Estimator):
 
     task = "forecast"
     settings_class = ForecastSettings
+    fitted_class = ForecastFitted
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
@@ -181,28 +183,25 @@ class Forecaster(Estimator):
         return evaluate_backtest(self, step=step)
 
     # -- persistence: the hooks of Estimator.save / Estimator.load -------------------------
-    def _fitted_config(self) -> dict[str, Any]:
+    def _fitted_config(self) -> ForecastFitted:
         first = self.network_.members[0]
-        return {"resolved": asdict(self.resolved_), "input_size": first.encoder.input_size,
-                "n_known": first.n_known, "target_names": list(self.target_names_),
-                "roles": self.roles_}
+        return ForecastFitted(self.resolved_, first.encoder.input_size, first.n_known,
+                              tuple(self.target_names_), Roles(**self.roles_))
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         return {"scalers": self.scalers_.to_dict()}
 
-    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+    def _restore(self, fitted: ForecastFitted, transforms: dict[str, dict[str, Any]],
                  where: Path) -> None:
         """Check ``fitted`` and scalers.json against the settings (see
         :mod:`~lstmkit.tasks.forecasting.persistence`), then build the ensemble."""
-        from .persistence import read_fitted, read_scalers
-
-        saved = read_fitted(fitted, self.settings, where)
-        self.scalers_ = read_scalers(transforms.get("scalers"), self.settings, saved,
+        check_layout(fitted, self.settings, where)
+        self.scalers_ = read_scalers(transforms.get("scalers"), self.settings, fitted,
                                      where.with_name("scalers.json"))
-        self.resolved_, self.roles_ = saved.resolved, saved.roles.model_dump()
-        self.target_names_ = saved.target_names
+        self.resolved_, self.roles_ = fitted.resolved, to_dict(fitted.roles)
+        self.target_names_ = list(fitted.target_names)
         self.network_ = ForecastEnsemble(
-            [self.build_net(saved.input_size, len(saved.target_names), saved.n_known)
+            [self.build_net(fitted.input_size, len(fitted.target_names), fitted.n_known)
              for _ in range(self.settings.n_models)])
 
     @classmethod

@@ -29,11 +29,6 @@ class Scalers:
         """JSON-able state, one entry per scaler."""
         return {"target": self.target.to_dict(), "covariate": self.covariate.to_dict()}
 
-    @classmethod
-    def from_dict(cls, state: dict) -> Scalers:
-        """The scalers saved by :meth:`to_dict`."""
-        return cls(SeriesScaler.from_dict(state["target"]),
-                   SeriesScaler.from_dict(state["covariate"]))
 
 
 def fit_scalers(data: TimeSeriesData, splits: list[Split], *, log: bool) -> Scalers:

@@ -3,27 +3,36 @@ their defaults (:class:`Resolved`) and each series' chronological split."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
-from ...data.frequency import calendar_names, season_length
+from ...data.frequency import CALENDAR_FIELDS, calendar_names, season_length
 from ...data.timeseries import TimeSeriesData
 from ...data.windows import Split, split_series
 from ...errors import ConfigError, DatasetError
+from ...limits import MAX_LOOKBACK, MAX_STEPS
+from ...settings import Flag, Settings, count
 from .settings import ForecastSettings
 
+Rows = count(MAX_LOOKBACK, 0)
+#: The calendar features a model can use (``month_sin``, ...).
+CalendarFeature = Literal[tuple(f"{name}_{fn}" for name in CALENDAR_FIELDS
+                                for fn in ("sin", "cos"))]
 
-@dataclass
-class Resolved:
-    """Settings that ``fit`` derives from the data (frequency, season, sizes...)."""
+
+@dataclass(frozen=True)
+class Resolved(Settings):
+    """Settings that ``fit`` derives from the data (frequency, season, sizes...), saved
+    with the model and checked when it is loaded."""
 
     freq: str | None
-    season: int
-    horizon: int
-    lookback: int
-    test_size: int
-    val_size: int
-    log: bool
-    calendar: list[str] = field(default_factory=list)
+    season: count(MAX_LOOKBACK)
+    horizon: count(MAX_STEPS)
+    lookback: count(MAX_LOOKBACK)
+    test_size: Rows
+    val_size: Rows
+    log: Flag
+    calendar: tuple[CalendarFeature, ...] = ()
 
 
 def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:
@@ -51,7 +60,7 @@ def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:
     lookback = p.lookback or default_lookback(season, horizon, room)
     return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
                     test_size=test_size, val_size=val_size, log=p.log,
-                    calendar=calendar_names(data.freq) if p.calendar else [])
+                    calendar=tuple(calendar_names(data.freq)) if p.calendar else ())
 
 
 def split_all(r: Resolved, model_horizon: int, data: TimeSeriesData) -> list[Split]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from ...progress import progress_bar
 from ...threads import torch_threads
 from ...training import StreamBatches, TrainConfig
 from ..base import ContractExample, Estimator, FitContext
-from .files import read_fitted, read_tokenizer
+from .files import TextFitted, read_tokenizer
 from .inspect import inspect_text
 from .scoring import cache_rows, score_stream, scores, scoring_stream
 from .settings import TextSettings
@@ -69,6 +69,7 @@ class TextModel(PromptMixin, Estimator):
 
     task = "text"
     settings_class = TextSettings
+    fitted_class = TextFitted
     fit_params = ("val_text",)
 
     @classmethod
@@ -211,20 +212,18 @@ class TextModel(PromptMixin, Estimator):
                             png=png)
 
     # -- persistence ------------------------------------------------------------------
-    def _fitted_config(self) -> dict[str, Any]:
-        return {"metrics": self.metrics_,
-                "cache": asdict(self.cache_) if self.cache_ is not None else None}
+    def _fitted_config(self) -> TextFitted:
+        return TextFitted(self.metrics_, self.cache_)
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         return {"tokenizer": self.tokenizer_.to_dict()}
 
-    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+    def _restore(self, fitted: TextFitted, transforms: dict[str, dict[str, Any]],
                  where: Path) -> None:
-        state = read_fitted(fitted, where)
         self.tokenizer_ = read_tokenizer(transforms.get("tokenizer"),
                                          where.parent / "tokenizer.json")
-        self.metrics_, self.network_ = state.metrics, self._build()
-        self.cache_ = self.network_.cache = state.cache
+        self.metrics_, self.network_ = dict(fitted.metrics), self._build()
+        self.cache_ = self.network_.cache = fitted.cache
 
     @classmethod
     def contract_example(cls) -> ContractExample:

@@ -1,40 +1,39 @@
 """What a saved :class:`~lstmkit.tasks.text.TextModel` adds to the model directory of
 :class:`~lstmkit.tasks.base.Estimator` (see :meth:`~lstmkit.tasks.base.Estimator.load`,
-which checks the settings against their caps and the weights on the meta device): the
-fitted ``metrics`` and ``cache`` settings in config.json, and tokenizer.json. Each is
-checked before it is used; a failure is one :class:`~lstmkit.errors.ModelFileError`
-naming the file and the field.
+which checks the settings, the fitted state and the weights): the fitted ``metrics`` and
+``cache`` in config.json (:class:`TextFitted`), and tokenizer.json. Each is checked before
+it is used; a failure is one :class:`~lstmkit.errors.ModelFileError` naming the file and
+the field.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AllowInfNan
+from pydantic import Field
 
 from ...data.text import tokenizer_from_dict
 from ...errors import ModelFileError
-from ...limits import MAX_CACHE_SIZE, MAX_VOCAB_SIZE
+from ...limits import MAX_VOCAB_SIZE
 from ...models.cache import NeuralCache
-from ...training.config_schema import Schema, check_bounds, validate
+from ...settings import Settings
 
-Metric = Annotated[float, AllowInfNan()]  # a diverged run's metrics may be NaN
-BOUNDS = {"cache.size": (1, MAX_CACHE_SIZE), "cache.warmup": (0, MAX_CACHE_SIZE)}
+Metric = Annotated[float, Field(allow_inf_nan=True)]  # a diverged run's metrics may be NaN
 
 
-class TextFitted(Schema):
-    """The ``fitted`` part of a text model's config.json."""
+@dataclass(frozen=True)
+class TextFitted(Settings):
+    """What ``TextModel.fit`` learns besides the weights and the tokeniser.
+
+    Attributes:
+        metrics: the validation metrics of the fit.
+        cache: the fitted continuous cache, or None.
+    """
 
     metrics: dict[str, Metric]
     cache: NeuralCache | None
-
-
-def read_fitted(content: Any, where: Path) -> TextFitted:
-    """``content`` (config.json's ``config.fitted``), checked."""
-    fitted = validate(TextFitted, content, where, prefix="config.fitted")
-    check_bounds(fitted, BOUNDS, where, prefix="config.fitted")
-    return fitted
 
 
 def read_tokenizer(content: dict | None, where: Path):
