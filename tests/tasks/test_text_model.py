@@ -185,8 +185,8 @@ def test_text_model_minutes_budget_runs_to_the_deadline_without_early_stopping()
     # stopping were on; with a budget the run uses the whole time
     train = TrainConfig(early_stopping=1, monitor="val_loss", monitor_mode="max")
     start = time.monotonic()
-    tm = TextModel(**TINY, minutes=1.5 / 60, train=train).fit(TEXT * 10)
-    assert time.monotonic() - start >= 1.5
+    tm = TextModel(**TINY, minutes=3 / 60, train=train).fit(TEXT * 4)  # short epochs: >2
+    assert time.monotonic() - start >= 3                                # even on a busy machine
     assert len(tm.history_) > 2
 
 
