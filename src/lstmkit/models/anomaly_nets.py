@@ -55,9 +55,11 @@ class WindowAutoencoder(nn.Module):
     detector (Malhotra et al. 2016, "EncDec-AD").
 
     The encoder reads the window; its final state (both directions concatenated when
-    bidirectional) starts a decoder that reconstructs the window in reverse order, fed
-    its own previous reconstruction (zeros at the first step), as in the paper's
-    inference mode; training uses the same mode, so nothing is copied from the input.
+    bidirectional) starts a decoder that reconstructs the window in reverse order, as
+    in the paper. The decoder is unconditioned (its input is zeros; Srivastava et al.
+    2015) rather than fed its previous output as in the paper: the whole decoder is then
+    one call of the fused layer instead of T single-step calls (about 10x faster to
+    train on 2 cores), and nothing of the input reaches it but the encoding.
 
     Args:
         input_size: channels C per step.
@@ -86,14 +88,8 @@ class WindowAutoencoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _, state = self.encoder(x)
-        state = self._bridge(state)
-        previous = torch.zeros_like(x[:, :1])  # (B, 1, C)
-        steps = []
-        for _ in range(x.shape[1]):
-            output, state = self.decoder(previous, state)  # (B, 1, D*H)
-            previous = self.head(output)  # (B, 1, C)
-            steps.append(previous)
-        return torch.cat(steps[::-1], dim=1)  # reversed back: (B, T, C)
+        output, _ = self.decoder(torch.zeros_like(x), self._bridge(state))  # (B, T, D*H)
+        return self.head(output).flip(1)  # (B, T, C), reversed back to the input's order
 
     def _bridge(self, state: Tensor | tuple[Tensor, ...]) -> Tensor | tuple[Tensor, ...]:
         """The encoder's final state in the decoder's layout: (L*D, B, H) -> (L, B, D*H)."""

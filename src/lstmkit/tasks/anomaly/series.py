@@ -69,7 +69,8 @@ def read_anomaly_data(source: Any, settings: Any) -> AnomalyData:
     if label_col is not None:
         frame[LABEL] = check_labels(frame[label_col], label_col, where)
         covariates.append(LABEL)
-    columns = list(s.columns) or _value_columns(frame, {label_col, time_col, id_col}, where)
+    columns = list(s.columns) or _value_columns(frame, {label_col, time_col, id_col, LABEL},
+                                                 where)
     data = prepare_series(frame.drop(columns=[label_col] if label_col else []),
                           target=columns, time_col=time_col, id_col=id_col,
                           past_covariates=covariates, fill=s.fill, freq=s.freq, where=where)
