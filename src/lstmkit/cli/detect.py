@@ -120,7 +120,8 @@ def _detect_command():
             values["data_"] = _materialise(values["data_"], values)
         base(ctx, **values)
 
-    command.__signature__ = base.__signature__
+    command.__signature__ = base.__signature__  # typer reads the options from these
+    command.__annotations__ = dict(base.__annotations__)
     command.__doc__, command.__name__ = base.__doc__, base.__name__
     return command
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ...viz.forecast import plain_text
@@ -30,22 +29,22 @@ def _draw(axes, frame: pd.DataFrame, channels: list[str], events: pd.DataFrame,
           threshold: float | None) -> None:
     """The series (columns ``v0, v1, ...`` named ``channels``) above, the score below."""
     top, bottom = axes
-    x = np.arange(len(frame))
+    x = frame["step"].to_numpy()
     for k, channel in enumerate(channels):
         top.plot(x, frame[f"v{k}"].to_numpy(), lw=0.8, label=plain_text(channel))
     bottom.plot(x, frame["score"].to_numpy(), lw=0.8, color="black")
     if threshold is not None:
         bottom.axhline(threshold, color="tab:red", ls="--", lw=0.8)
-    first = int(frame["step"].iloc[0])
     for e in events.itertuples():
         for ax in axes:
-            ax.axvspan(e.start - first, e.end - first + 1, color="tab:red", alpha=0.25)
+            ax.axvspan(e.start, e.end + 1, color="tab:red", alpha=0.25)
     if "label" in frame:
         marked = frame["label"].to_numpy() == 1
         top.scatter(x[marked], frame["v0"].to_numpy()[marked], s=4, color="tab:orange",
                     label="labelled anomaly", zorder=3)
     top.legend(loc="upper left", fontsize=7)
     bottom.set_ylabel("score")
+    bottom.set_xlabel("step")
 
 
 def plot_overview(table: pd.DataFrame, channels: list[str], events: pd.DataFrame,

@@ -81,12 +81,13 @@ def read_anomaly_data(source: Any, settings: Any) -> AnomalyData:
 
 
 def _value_columns(frame: pd.DataFrame, used: set, where: str) -> list[str]:
-    columns = [c for c in frame.columns if c not in used and c != ROW and
-               pd.api.types.is_numeric_dtype(frame[c])]
-    if not columns:
-        raise DatasetError(f"no numeric value column in {where}; columns are: "
-                           f"{', '.join(map(str, frame.columns[:-1]))}")
-    return columns
+    """The numeric columns not used otherwise; without one, every column left (so that
+    reading it names the first value that is not a number)."""
+    left = [c for c in frame.columns if c not in used and c != ROW]
+    numeric = [c for c in left if pd.api.types.is_numeric_dtype(frame[c])]
+    if not left:
+        raise DatasetError(f"no value column in {where}: every column has another role")
+    return numeric or left
 
 
 def check_labels(column: pd.Series, name: str, where: str) -> np.ndarray:
@@ -96,7 +97,7 @@ def check_labels(column: pd.Series, name: str, where: str) -> np.ndarray:
     if bad.any():
         row = int(bad.argmax())
         raise DatasetError(f"label column {name!r} in {where} must hold 0 (normal) or 1 "
-                           f"(anomaly): row {row} holds {column.iloc[row]!r}")
+                           f"(anomaly): row {row} holds {column.tolist()[row]!r}")
     return values.to_numpy(np.float64)
 
 
