@@ -26,13 +26,27 @@ from ..errors import ModelFileError
 from .task_options import task_command
 from .terminal import safe
 
-app = typer.Typer(help="Detect anomalies in time series: train and evaluate beside a "
-                  "random detector and baselines, or flag new data with a saved detector.",
+app = typer.Typer(help="""Detect anomalies in time series: train an LSTM detector on the
+first part of every series, flag the rest, score it beside a random detector and
+baselines when there are labels; or flag new data with a saved detector (predict).
+
+Examples:
+
+  lstmkit detect   (the bundled synthetic example)
+
+  lstmkit detect --data sensors.csv --label-col is_anomaly --id-col machine
+
+  lstmkit detect --data ucr-internal-bleeding16 --detector reconstruction
+
+  lstmkit detect predict detect-out --data new.csv --out watch-out""",
                   invoke_without_command=True)
 DEFAULT_OUT = Path("detect-out")
 FILES = "scores.csv, events.csv, metrics.json, anomalies.png, events/, model/"
-SHOWN = ("vus_pr", "pr_auc", "event_precision", "event_recall", "event_f1", "f1",
-         "pa20_f1", "pa_f1", "ucr_hit")
+SHOWN = {"vus_pr": "VUS-PR", "pr_auc": "PR-AUC", "event_precision": "ev P",
+         "event_recall": "ev R", "event_f1": "ev F1", "f1": "F1", "pa20_f1": "PA%20 F1",
+         "pa_f1": "PA F1*", "ucr_hit": "UCR"}
+NAMES = {"model": "LSTM", "random": "random", "diff_zscore": "diff z", "seasonal_naive":
+         "s-naive", "pca": "PCA", "isolation_forest": "IForest"}
 
 
 def _check_data(experiment):
@@ -60,14 +74,14 @@ def print_summary(metrics: dict, out: Path) -> None:
         table = Table(title="Test part (after train_part), mean over series with a labelled "
                       "anomaly; higher is better")
         table.add_column("detector")
-        for key in SHOWN:
-            table.add_column(key, justify="right")
+        for header in SHOWN.values():
+            table.add_column(header, justify="right")
         for name in names:
             cells = [_cell(metrics[name].get(key)) for key in SHOWN]
-            table.add_row("LSTM detector" if name == "model" else safe(name), *cells,
+            table.add_row(NAMES.get(name, safe(name)), *cells,
                           style="bold" if name == "model" else None)
         console.print(table)
-        console.print(f"warning: {safe(metrics['warning'])}", highlight=False)
+        console.print(f"* warning: {safe(metrics['warning'])}", highlight=False)
     console.print(f"wrote {safe(out)}/: {FILES}", highlight=False)
 
 

@@ -77,10 +77,11 @@ class AnomalyDetector(Estimator):
                            grad_clip=1.0)
 
     # -- fit -------------------------------------------------------------------------------
-    def read(self, data: Any) -> AnomalyData:
+    def read(self, data: Any, *, labels_optional: bool = False) -> AnomalyData:
         """Read and check ``data`` with this detector's column roles (and, after fit, the
-        value columns it was trained on)."""
-        data = read_anomaly_data(data, self.settings)
+        value columns it was trained on); with ``labels_optional``, data without the
+        label column is read without labels."""
+        data = read_anomaly_data(data, self.settings, labels_optional=labels_optional)
         if "channels_" in vars(self) and data.channels != self.channels_:
             raise DatasetError(f"{data.where}: expected the value columns "
                                f"{', '.join(self.channels_)} the detector was trained on, "
@@ -163,7 +164,8 @@ class AnomalyDetector(Estimator):
                 raise DatasetError("AnomalyDetector: this detector was loaded from disk; "
                                    "pass the data to score")
             return self.data_
-        return data if isinstance(data, AnomalyData) else self.read(data)
+        return data if isinstance(data, AnomalyData) else self.read(
+            data, labels_optional=True)
 
     def score(self, data: Any = None) -> pd.DataFrame:
         """Scores of every step of ``data`` (default: the data given to fit): one row per

@@ -45,9 +45,11 @@ class AnomalyData:
     train_part: float = 0.3
 
 
-def read_anomaly_data(source: Any, settings: Any) -> AnomalyData:
+def read_anomaly_data(source: Any, settings: Any, *, labels_optional: bool = False
+                      ) -> AnomalyData:
     """Read and check ``source`` (path, dataset name, frame or array) with the column
-    roles of ``settings`` (an :class:`AnomalySettings`).
+    roles of ``settings`` (an :class:`AnomalySettings`); with ``labels_optional``, data
+    without the label column is read without labels (new data to watch).
 
     Raises:
         DatasetError: unknown columns, non-numeric values, NaNs without ``fill``,
@@ -58,6 +60,8 @@ def read_anomaly_data(source: Any, settings: Any) -> AnomalyData:
     source, roles = named_dataset(source)
     frame, where = read_table(source, text_columns=[s.id_col] if s.id_col else [])
     label_col = s.label_col or roles.get("label_col")
+    if labels_optional and label_col not in frame.columns:
+        label_col = None
     time_col = s.time_col or roles.get("time_col")
     id_col = s.id_col or roles.get("id_col")
     for column in [c for c in (label_col, time_col, id_col, *s.columns) if c is not None]:

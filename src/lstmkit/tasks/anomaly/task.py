@@ -88,7 +88,7 @@ def plot_table(data: AnomalyData, results: list[detection.SeriesResult]) -> pd.D
 def score_with_model(model: AnomalyDetector, source: Any, out: Path) -> dict[str, Any]:
     """``lstmkit detect predict``: flag every step of ``source`` with a saved detector
     and write the same files as a run (metrics when it has labels)."""
-    data = model.read(source)
+    data = model.read(source, labels_optional=True)
     if any(len(v) <= model.settings.window for v in data.values):
         raise DatasetError(f"{data.where}: every series needs more than window="
                            f"{model.settings.window} rows to be scored")
