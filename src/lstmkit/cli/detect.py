@@ -67,7 +67,7 @@ def _report(record, experiment, checked) -> None:
 def print_summary(metrics: dict, out: Path) -> None:
     """Every detector on the test part, one row each; the point-adjustment warning."""
     console = Console()
-    names = [k for k, v in metrics.items() if isinstance(v, dict)]
+    names = [k for k, v in metrics.items() if isinstance(v, dict) and k != "per_series"]
     if not names:
         console.print(safe(metrics.get("note", "nothing was evaluated")), highlight=False)
     else:

@@ -28,8 +28,8 @@ RANDOM_DRAWS = 5
 
 
 def evaluate_detector(model, data: AnomalyData) -> dict[str, Any]:
-    """``{"model": {...}, "random": {...}, "<baseline>": {...}, "series": [...],
-    "warning": PA_WARNING}``; see the module docstring."""
+    """``{"model": {...}, "random": {...}, "<baseline>": {...}, "warning": PA_WARNING,
+    "per_series": {id: {"model": {...}, ...}}}``; see the module docstring."""
     if data.labels is None:
         raise DatasetError(f"evaluate needs labels: {data.where} has no label column; "
                            "name it with label_col= (--label-col)")
@@ -46,8 +46,9 @@ def evaluate_detector(model, data: AnomalyData) -> dict[str, Any]:
         for name in BASELINES:
             table[name].append(_baseline(model, name, r, labels, data.train_part))
     out: dict[str, Any] = {name: mean_metrics(rows) for name, rows in table.items()}
-    out["series"] = [data.ids[i] for i, _ in scored]
     out["warning"] = PA_WARNING
+    out["per_series"] = {data.ids[i]: {name: rows[k] for name, rows in table.items()}
+                         for k, (i, _) in enumerate(scored)}
     return out
 
 

@@ -40,13 +40,21 @@ def extend_labels(labels: np.ndarray, buffer: int) -> tuple[np.ndarray, list[tup
     return cont, list(zip(starts.tolist(), (ends - 1).tolist(), strict=True))
 
 
-def range_pr_auc(labels: np.ndarray, scores: np.ndarray, buffer: int) -> float:
-    """The area under the range-based PR curve for one buffer size."""
-    cont, ranges = extend_labels(labels, buffer)
+def _ranking(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What every buffer size shares: the sampled thresholds (descending), the count of
+    scores at or above each, and the order of the scores (descending)."""
     ascending = np.sort(scores)
     thresholds = ascending[::-1][np.linspace(0, len(scores) - 1, N_THRESHOLDS, dtype=np.int_)]
     flagged = len(scores) - np.searchsorted(ascending, thresholds, side="left")  # (N,)
-    order = np.argsort(-scores, kind="stable")
+    return thresholds, flagged, np.argsort(-scores, kind="stable")
+
+
+def range_pr_auc(labels: np.ndarray, scores: np.ndarray, buffer: int,
+                 ranking: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
+    """The area under the range-based PR curve for one buffer size (``ranking``: the
+    scores' :func:`_ranking`, computed once for many buffer sizes)."""
+    cont, ranges = extend_labels(labels, buffer)
+    thresholds, flagged, order = ranking if ranking is not None else _ranking(scores)
     tp = np.r_[0.0, np.cumsum(cont[order])][flagged]  # the top `flagged` scores
     peaks = np.array([scores[s:e + 1].max() for s, e in ranges])
     existence = (peaks[None, :] >= thresholds[:, None]).mean(axis=1)  # (N, R) -> (N,)
@@ -70,4 +78,6 @@ def vus_pr(labels: np.ndarray, scores: np.ndarray, max_buffer: int = 100) -> flo
         return float("nan")
     if np.ptp(scores) == 0:
         return 0.0
-    return float(np.mean([range_pr_auc(labels, scores, b) for b in range(max_buffer + 1)]))
+    ranking = _ranking(scores)
+    return float(np.mean([range_pr_auc(labels, scores, b, ranking)
+                          for b in range(max_buffer + 1)]))
