@@ -61,8 +61,8 @@ def prediction_errors(network: nn.Module, values: np.ndarray, window: int) -> np
 def reconstruction_errors(network: nn.Module, values: np.ndarray, window: int
                           ) -> np.ndarray:
     """|x[t] - reconstruction of x[t]| per step and channel, (T, C), averaged over the
-    windows (every ``window // 4`` steps) that hold the step."""
-    starts = window_starts(len(values), window, max(window // 4, 1))
+    windows (every ``window // 2`` steps) that hold the step."""
+    starts = window_starts(len(values), window, max(window // 2, 1))
     windows = np.stack([values[s:s + window] for s in starts])  # (N, W, C)
     errors = np.abs(_run(network, windows) - windows)
     total, count = np.zeros_like(values), np.zeros((len(values), 1))
