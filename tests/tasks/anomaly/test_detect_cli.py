@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from lstmkit.cli.main import main
 from lstmkit.tasks.anomaly.datasets import synthetic_anomalies
@@ -57,3 +58,17 @@ def test_detect_help_shows_examples_and_the_settings(capsys, monkeypatch):
     for text in ("--label-col", "--id-col", "--detector", "--threshold", "--train-part",
                  "Examples", "synthetic-anomalies"):
         assert text in out
+
+
+def test_detect_reads_an_aeon_series_once_as_csv_with_its_roles(tmp_path, monkeypatch):
+    pytest.importorskip("aeon")
+    from lstmkit.cli.detect import _materialise
+
+    monkeypatch.setenv("LSTMKIT_HOME", str(tmp_path / "home"))
+    values = {"task__label_col": None, "task__train_part": 500.0}
+    path = _materialise("ucr-internal-bleeding16", values)
+    frame = pd.read_csv(path)
+    assert list(frame.columns) == ["value", "is_anomaly"] and len(frame) == 7501
+    assert values["task__label_col"] == "is_anomaly" and values["task__columns"] == ["value"]
+    assert values["task__train_part"] == 500.0  # given options win
+    assert _materialise("data.csv", {}) == "data.csv"
