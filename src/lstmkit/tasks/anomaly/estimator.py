@@ -1,0 +1,241 @@
+"""``AnomalyDetector``: LSTM anomaly detection in time series, in the scikit-learn style.
+
+``fit`` learns from the start of each series (``train_part``, assumed mostly normal):
+the per-series scaler and the network from its first part, the error statistics that
+normalise the scores (and the quantile threshold) from its last ``val_fraction``.
+``score`` gives a score per step, ``predict`` adds the flags, ``events`` the flagged
+stretches, ``evaluate`` scores the test part beside a random detector and baselines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from ...data.scaling import SeriesScaler
+from ...errors import DatasetError
+from ...models.anomaly_nets import NextStepNet, WindowAutoencoder
+from ...training import TensorBatches, TrainConfig, supervised_step
+from ..base import ContractExample, Estimator, FitContext
+from . import detection
+from .errors_per_step import step_errors, training_windows
+from .scoring import ErrorStats, ewma, step_scores
+from .series import (
+    AnomalyData,
+    check_label_sanity,
+    check_lengths,
+    read_anomaly_data,
+    train_rows,
+)
+from .settings import AnomalySettings
+
+
+class AnomalyDetector(Estimator):
+    """Find anomalies in one or many series, uni- or multivariate, with an LSTM.
+
+    ``fit(data)`` takes a path, a dataset name, a DataFrame, a Series or an array (no
+    ``y``: labels, if any, are the ``label_col`` column and are only read by
+    ``evaluate``). Two detectors share one scorer and threshold pipeline:
+    ``detector="prediction"`` (Hundman et al. 2018, LSTM-DT: one-step-ahead prediction
+    errors, EWMA-smoothed) and ``detector="reconstruction"`` (Malhotra et al. 2016,
+    EncDec-AD: window reconstruction errors). Scores are the errors in standard
+    deviations of the validation errors of their series and channel, so they compare
+    across series.
+
+    Args:
+        columns, label_col, ..., batch_size: the fields of :class:`AnomalySettings`.
+        train: the training settings (default :meth:`default_train_config`).
+        progress: show a progress bar while training.
+
+    Attributes:
+        network_: the trained network. scaler_: per-series scalers (training part).
+        stats_: the validation error statistics. threshold_: the quantile or fixed
+            threshold (None for the dynamic one). channels_: the value columns.
+        data_: the series given to fit. history_: the trainer's per-epoch metrics.
+
+    Example:
+        >>> from lstmkit.tasks.anomaly.datasets import synthetic_anomalies
+        >>> frame = synthetic_anomalies(1, 600)
+        >>> model = AnomalyDetector(label_col="label", id_col="series", window=16,
+        ...                         hidden_size=8, train=TrainConfig(epochs=1)).fit(frame)
+        >>> len(model.score(frame)) == len(frame)
+        True
+    """
+
+    task = "detect"
+    settings_class = AnomalySettings
+
+    @classmethod
+    def default_train_config(cls) -> TrainConfig:
+        """AdamW at 3e-3 for up to 40 epochs, early stopping after 8 without progress."""
+        return TrainConfig(epochs=40, lr=3e-3, weight_decay=1e-4, early_stopping=8,
+                           grad_clip=1.0)
+
+    # -- fit -------------------------------------------------------------------------------
+    def read(self, data: Any, *, labels_optional: bool = False) -> AnomalyData:
+        """Read and check ``data`` with this detector's column roles (and, after fit, the
+        value columns it was trained on); with ``labels_optional``, data without the
+        label column is read without labels."""
+        data = read_anomaly_data(data, self.settings, labels_optional=labels_optional)
+        if "channels_" in vars(self) and data.channels != self.channels_:
+            raise DatasetError(f"{data.where}: expected the value columns "
+                               f"{', '.join(self.channels_)} the detector was trained on, "
+                               f"got {', '.join(data.channels)}")
+        return data
+
+    def check(self, data: Any) -> AnomalyData:
+        """Read and check ``data`` as ``fit`` would, without training."""
+        s = self.settings
+        data = read_anomaly_data(data, s)
+        check_lengths(data, data.train_part, s.window, s.val_fraction)
+        _check_not_constant(data, data.train_part)
+        return data
+
+    def _fit(self, X: Any, y: Any, context: FitContext) -> None:
+        s = context.settings
+        data = self.check(X)
+        check_label_sanity(data, data.train_part, s.max_density)
+        self.data_, self.channels_ = data, list(data.channels)
+        cuts = [_cuts(len(v), data.train_part, s.val_fraction) for v in data.values]
+        self.scaler_ = SeriesScaler().fit(data.ids, [v[:n] for v, (_, n) in
+                                                      zip(data.values, cuts, strict=True)])
+        scaled = [self.scaler_.transform(n, v) for n, v in zip(data.ids, data.values,
+                                                                 strict=True)]
+        self.network_ = self._build(len(self.channels_))
+        self.history_ = self._train_network(scaled, cuts, context)
+        self.network_.eval()
+        self._fit_statistics(data.ids, scaled, cuts)
+
+    def _train_network(self, scaled: list[np.ndarray], cuts: list[tuple[int, int]],
+                       context: FitContext) -> list[dict]:
+        s = context.settings
+        span = s.window + 1 if s.detector == "prediction" else s.window
+        stride = max(s.window // 4, 1)
+        fit = np.concatenate([training_windows(v[:f], span, stride) for v, (f, _) in
+                              zip(scaled, cuts, strict=True)])
+        val = [v[max(f - span // 2, 0):n] for v, (f, n) in zip(scaled, cuts, strict=True)]
+        val = [training_windows(v, span, stride) for v in val if len(v) >= span]
+        batches = [self._pairs(w) for w in (fit, np.concatenate(val) if val else None)]
+        train = TensorBatches(*batches[0], batch_size=s.batch_size)
+        held = TensorBatches(*batches[1], batch_size=512, shuffle=False) if val else None
+        return self._train(self.network_, supervised_step(F.mse_loss), train, held,
+                           context).history_
+
+    def _pairs(self, windows: np.ndarray | None) -> tuple[torch.Tensor, torch.Tensor] | None:
+        if windows is None:
+            return None
+        w = torch.as_tensor(windows, dtype=torch.float32)
+        return (w[:, :-1], w[:, 1:]) if self.settings.detector == "prediction" else (w, w)
+
+    def _fit_statistics(self, ids: list[str], scaled: list[np.ndarray],
+                        cuts: list[tuple[int, int]]) -> None:
+        """Error statistics and the quantile threshold from the validation rows."""
+        s, smoothed = self.settings, []
+        for v, (f, n) in zip(scaled, cuts, strict=True):
+            errors = ewma(step_errors(self.network_, v[:n], s.window, s.detector),
+                          s.smoothing)
+            smoothed.append(errors[f:n] if n - f >= 2 else errors[:n])
+        self.stats_ = ErrorStats.fit(ids, smoothed)
+        val_scores = np.concatenate([step_scores(self.stats_.channel_scores(i, e))
+                                     for i, e in zip(ids, smoothed, strict=True)])
+        self.threshold_ = {"dynamic": None, "fixed": s.fixed_threshold,
+                           "quantile": float(np.quantile(val_scores, 1 - s.contamination))
+                           }[s.threshold]
+
+    def _build(self, channels: int) -> torch.nn.Module:
+        s = self.settings
+        if s.detector == "prediction":
+            return NextStepNet(channels, s.hidden_size, num_layers=s.num_layers, cell=s.cell,
+                               dropout=s.dropout)
+        return WindowAutoencoder(channels, s.hidden_size, num_layers=s.num_layers,
+                                 cell=s.cell, bidirectional=s.bidirectional,
+                                 dropout=s.dropout)
+
+    # -- use -------------------------------------------------------------------------------
+    def _series(self, data: Any) -> AnomalyData:
+        self._check_fitted()
+        if data is None:
+            if "data_" not in vars(self):
+                raise DatasetError("AnomalyDetector: this detector was loaded from disk; "
+                                   "pass the data to score")
+            return self.data_
+        return data if isinstance(data, AnomalyData) else self.read(
+            data, labels_optional=True)
+
+    def score(self, data: Any = None) -> pd.DataFrame:
+        """Scores of every step of ``data`` (default: the data given to fit): one row per
+        input row, in input order, with ``row, series, time, part, score, flag`` (flags
+        of the test part only), ``score_<channel>`` and ``label`` if there are labels."""
+        series = self._series(data)
+        return detection.scores_frame(series, detection.detect(self, series,
+                                                                 test_only=True))
+
+    def predict(self, data: Any = None) -> pd.DataFrame:
+        """Like :meth:`score`, but every step of ``data`` is flagged, not only the test
+        part: the data is taken as new data to watch."""
+        series = self._series(data)
+        return detection.scores_frame(series, detection.detect(self, series,
+                                                                 test_only=False))
+
+    def events(self, data: Any = None, *, test_only: bool = False) -> pd.DataFrame:
+        """The flagged events of ``data``: series, start, end, peak, channels involved."""
+        series = self._series(data)
+        results = detection.detect(self, series, test_only=test_only)
+        return detection.events_frame(detection.events(self, series, results), series)
+
+    def evaluate(self, data: Any = None) -> dict[str, Any]:
+        """Metrics on the test part of ``data`` (default: the data given to fit), beside
+        the random detector and the baselines (see :mod:`.evaluation`)."""
+        from .evaluation import evaluate_detector
+
+        return evaluate_detector(self, self._series(data))
+
+    # -- persistence -----------------------------------------------------------------------
+    def _fitted_config(self) -> dict[str, Any]:
+        return {"channels": list(self.channels_), "threshold": self.threshold_}
+
+    def _transforms(self) -> dict[str, dict[str, Any]]:
+        return {"scaler": self.scaler_.to_dict(), "error_stats": self.stats_.to_dict()}
+
+    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+                 where: Path) -> None:
+        channels = fitted["channels"]
+        if not channels or not all(isinstance(c, str) for c in channels):
+            raise ValueError("channels must be a non-empty list of column names")
+        threshold = fitted["threshold"]
+        if threshold is not None and not np.isfinite(float(threshold)):
+            raise ValueError(f"threshold must be a finite number or null, got {threshold!r}")
+        self.channels_ = list(channels)
+        self.threshold_ = None if threshold is None else float(threshold)
+        self.scaler_ = SeriesScaler.from_dict(transforms["scaler"])
+        self.stats_ = ErrorStats.from_dict(transforms["error_stats"], len(channels))
+        self.network_ = self._build(len(channels))
+
+    @classmethod
+    def contract_example(cls) -> ContractExample:
+        """A tiny detector of one short synthetic series (4 units, 1 epoch)."""
+        from .datasets import synthetic_anomalies
+
+        frame = synthetic_anomalies(1, 400)[["value"]]
+        model = cls(window=8, hidden_size=4, train=TrainConfig(epochs=1))
+        return ContractExample(model, frame, output=lambda est: est.score(frame)["score"])
+
+
+def _cuts(length: int, train_part: float, val_fraction: float) -> tuple[int, int]:
+    """(rows the network learns from, rows of the training part)."""
+    n_train = train_rows(length, train_part)
+    return n_train - int(n_train * val_fraction), n_train
+
+
+def _check_not_constant(data: AnomalyData, train_part: float) -> None:
+    for c, channel in enumerate(data.channels):
+        parts = [v[:train_rows(len(v), train_part), c] for v in data.values]
+        if all(np.ptp(p) == 0 for p in parts):
+            raise DatasetError(f"column {channel!r} in {data.where} is constant in the "
+                               "training part of every series: there is nothing to learn "
+                               "what normal looks like from; drop it with columns=")
