@@ -32,7 +32,7 @@ from .series import (
     read_anomaly_data,
     train_rows,
 )
-from .settings import AnomalySettings
+from .settings import AnomalyFitted, AnomalySettings
 
 
 class AnomalyDetector(Estimator):
@@ -69,6 +69,7 @@ class AnomalyDetector(Estimator):
 
     task = "detect"
     settings_class = AnomalySettings
+    fitted_class = AnomalyFitted
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
@@ -196,23 +197,18 @@ class AnomalyDetector(Estimator):
         return evaluate_detector(self, self._series(data))
 
     # -- persistence -----------------------------------------------------------------------
-    def _fitted_config(self) -> dict[str, Any]:
-        return {"channels": list(self.channels_), "threshold": self.threshold_}
+    def _fitted_config(self) -> AnomalyFitted:
+        return AnomalyFitted(tuple(self.channels_), self.threshold_)
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         return {"scaler": self.scaler_.to_dict(), "error_stats": self.stats_.to_dict()}
 
-    def _restore(self, fitted: dict[str, Any], transforms: dict[str, dict[str, Any]],
+    def _restore(self, fitted: AnomalyFitted, transforms: dict[str, dict[str, Any]],
                  where: Path) -> None:
-        channels = fitted["channels"]
-        if not channels or not all(isinstance(c, str) for c in channels):
-            raise ValueError("channels must be a non-empty list of column names")
-        threshold = fitted["threshold"]
-        if threshold is not None and not np.isfinite(float(threshold)):
-            raise ValueError(f"threshold must be a finite number or null, got {threshold!r}")
-        self.channels_ = list(channels)
-        self.threshold_ = None if threshold is None else float(threshold)
-        self.scaler_ = SeriesScaler.from_dict(transforms["scaler"])
+        channels = list(fitted.channels)
+        self.channels_, self.threshold_ = channels, fitted.threshold
+        self.scaler_ = SeriesScaler.from_dict(transforms["scaler"], columns=len(channels),
+                                              where="scaler")
         self.stats_ = ErrorStats.from_dict(transforms["error_stats"], len(channels))
         self.network_ = self._build(len(channels))
 

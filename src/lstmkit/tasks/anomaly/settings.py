@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from ...limits import MAX_BATCH, MAX_HIDDEN_SIZE, MAX_LOOKBACK, MAX_NUM_LAYERS
+from ...limits import MAX_BATCH, MAX_FEATURES, MAX_HIDDEN_SIZE, MAX_LOOKBACK, MAX_NUM_LAYERS
 from ...settings import CellName, DropProbability, Flag, Fraction, Settings, count
 
 #: A share of the points: 0 < share < 0.5.
@@ -85,3 +85,17 @@ class AnomalySettings(Settings):
     dropout: DropProbability = 0.0
     bidirectional: Flag = False
     batch_size: count(MAX_BATCH) = 64
+
+
+@dataclass(frozen=True)
+class AnomalyFitted(Settings):
+    """What ``AnomalyDetector.fit`` learns besides the weights, scaler and error statistics.
+
+    Attributes:
+        channels: the columns scored, in order.
+        threshold: the score threshold fitted on the training part (None for the
+            dynamic threshold, which is set per series when scoring).
+    """
+
+    channels: Annotated[tuple[str, ...], Field(min_length=1, max_length=MAX_FEATURES)]
+    threshold: float | None
