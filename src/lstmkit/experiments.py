@@ -1,6 +1,7 @@
 """Experiments: an experiment file in, a trained, evaluated, tracked model out.
 
-An experiment file has three tables::
+An experiment file has three tables (and ``[sweep]``, the search space of ``lstmkit sweep``,
+see :mod:`lstmkit.training.sweeps.space`)::
 
     [experiment]            # ExperimentConfig: task, name, data, ...
     task = "adding"
@@ -32,10 +33,11 @@ from .settings import Settings, build_settings, to_dict
 from .tasks.registry import TaskResult, TaskRun, TaskSpec, get_task
 from .training.checkpoint import load_checkpoint
 from .training.config import TrainConfig
+from .training.sweeps import SweepSettings, parse_sweep
 from .training.tracking import TrackingCallback, default_tracking_uri, make_tracker
 from .training.tracking_store import check_tracking_uri
 
-SECTIONS = ("experiment", "train", "task")
+SECTIONS = ("experiment", "train", "task", "sweep")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Experiment:
     task: TaskSpec
     options: Any
     resolved: dict[str, Any]
+    sweep: SweepSettings | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -141,7 +144,10 @@ def assemble(raw: dict[str, Any], *, source: str, check_location: bool = True,
     options = build_settings(spec.options, raw.get("task"), "[task]")
     resolved = {"experiment": to_dict(experiment), "train": to_dict(train),
                 "task": to_dict(options)}
-    return Experiment(experiment, train, spec, options, resolved)
+    sweep = None if raw.get("sweep") is None else parse_sweep(
+        raw["sweep"], valid={"train": list(resolved["train"]), "task": list(resolved["task"])},
+        monitor=train.monitor, monitor_mode=train.monitor_mode, seed=train.seed)
+    return Experiment(experiment, train, spec, options, resolved, sweep)
 
 
 def check_run_location(experiment: ExperimentConfig, path: str | Path) -> None:
