@@ -190,6 +190,6 @@ def _parse_params(table: Any, section: str, valid: list[str]) -> dict[str, Param
             params[f"{section}.{key}"] = build_settings(ParamRange, spec, where)
         except ConfigError as exc:
             message = str(exc)
-            raise ConfigError(message if message.startswith(where) else f"{where} {message}"
+            raise ConfigError(message if where in message else f"{where} {message}"
                               ) from None
     return params
