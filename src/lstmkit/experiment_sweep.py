@@ -33,7 +33,8 @@ from .tasks.registry import TaskRun
 from .training.sweeps import report, storage
 from .training.sweeps.trial import TrialFinished, TrialReporter
 from .training.sweeps.workers import optimize, run_workers
-from .training.tracking import TrackingCallback, make_tracker
+from .training.tracking import TrackingCallback, default_tracking_uri, make_tracker
+from .training.tracking_store import check_tracking_uri
 
 PARENT_ATTR = "mlflow_parent_run_id"
 PARENT_TAG = "mlflow.parentRunId"
@@ -270,6 +271,10 @@ def run_sweep(raw: dict[str, Any], source: str, *, trials: int, jobs: int = 1,
     exp = assemble(raw, source=source)
     check_space(raw, exp, source)
     folder = sweep_dir_of(exp)
+    if tracking:  # an unreachable store or storage fails before anything is written
+        check_tracking_uri(tracking_uri or default_tracking_uri())
+    if storage_url is not None:
+        storage.open_storage(storage_url)
     prepare_sweep_dir(folder, resume=resume, overwrite=overwrite,
                       external_storage=storage_url is not None)
     url = storage_url or storage.default_storage(folder, jobs)

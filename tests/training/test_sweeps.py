@@ -104,7 +104,7 @@ def test_sweep_range_end_that_is_not_a_valid_setting_is_refused(tmp_path, monkey
 def test_sweep_without_a_sweep_table_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     raw = {k: v for k, v in ADDING.items() if k != "sweep"}
-    with pytest.raises(ConfigError, match="exp.toml: no \\[sweep\\] table"):
+    with pytest.raises(ConfigError, match=r"exp.toml: no \[sweep\] table"):
         sweep(raw, 1)
 
 
@@ -149,8 +149,8 @@ def test_pruning_stops_a_bad_trial_early(quadratic):
 
 def test_sweep_trial_metric_not_in_the_epoch_metrics_lists_them(quadratic):
     raw = quadratic.experiment({"type": "float", "low": 0.0, "high": 1.0}, metric="val_acc")
-    with pytest.raises(ConfigError, match="metric 'val_acc' is not an epoch metric of this "
-                       "task; available: .*val_loss"):
+    with pytest.raises(ConfigError, match=r"metric 'val_acc' is not an epoch metric of "
+                       r"this task; available: .*val_loss"):
         sweep(raw, 1)
 
 
