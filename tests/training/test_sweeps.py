@@ -254,3 +254,21 @@ def test_two_worker_processes_share_one_journal_study(tmp_path, monkeypatch):
     trials = record.study.trials
     assert 3 <= len(trials) <= 4  # at most jobs - 1 more than asked
     assert all(t.state.name == "COMPLETE" for t in trials)
+
+
+# -------------------------------------------------------------- docs/sweeps.md
+
+
+def test_docs_sweep_example_runs(tmp_path, monkeypatch):
+    import re
+    import tomllib
+
+    page = (HERE.parents[1] / "docs" / "sweeps.md").read_text()
+    raw = tomllib.loads(re.findall(r"```toml\n(.*?)```", page, flags=re.S)[0])
+    assert set(assemble(raw, source="doc", check_location=False).sweep.params) == {
+        "train.lr", "task.hidden_size", "task.cell"}
+    monkeypatch.chdir(tmp_path)
+    raw["train"]["epochs"] = 1  # the example, shrunk to seconds
+    raw["task"].update(seq_len=5, n_train=64, n_test=32)
+    record = sweep(raw, 2)
+    assert (record.sweep_dir / "best.yaml").exists() and "test_mse" in record.final.result.metrics
