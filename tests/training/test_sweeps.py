@@ -261,6 +261,7 @@ def test_two_worker_processes_share_one_journal_study(tmp_path, monkeypatch):
 
 def test_docs_sweep_example_runs(tmp_path, monkeypatch):
     import re
+
     import tomllib
 
     page = (HERE.parents[1] / "docs" / "sweeps.md").read_text()
