@@ -4,7 +4,9 @@ processes."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -86,5 +88,27 @@ def test_checkpoint_resumes_on_another_number_of_processes(tmp_path, first, seco
             weights = run_ranks(tmp_path, world_size, resume=resume, stop_at=stop_at)[0]
         if stop_at:
             assert (tmp_path / "ckpt" / "last.safetensors").exists()
+    for name, value in reference.items():
+        torch.testing.assert_close(weights[name], value, rtol=0, atol=1e-10)
+
+
+def test_torchrun_restart_after_a_worker_dies_resumes_from_the_checkpoint(tmp_path):
+    """Rank 1 exits at step 9 (epoch 2); torchrun restarts both ranks, which resume from
+    the epoch-1 checkpoint and end with the weights of one uninterrupted process."""
+    reference, _ = ddp_job.train(None)
+    (tmp_path / "ckpt").mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1",
+           "GLOO_SOCKET_IFNAME": "lo"}
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+         "--max-restarts", "1", "--rdzv-backend", "c10d", "--rdzv-endpoint",
+         f"127.0.0.1:{free_port()}", str(Path(ddp_job.__file__)), str(tmp_path), "9"],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "crashed").exists()
+    assert (tmp_path / "started-rank1.txt").read_text().split() == ["new", "resumed"]
+    # after the restart each rank trained epochs 2 and 3 only: half of 2 x 48 rows
+    assert (tmp_path / "rows-rank1.txt").read_text() == str(48 * 2 // 2)
+    weights = safetensors.torch.load_file(str(tmp_path / "weights.safetensors"))
     for name, value in reference.items():
         torch.testing.assert_close(weights[name], value, rtol=0, atol=1e-10)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import torch
@@ -53,15 +54,36 @@ def init_from_env(backend: str | None = None) -> bool:
     """Join the process group torchrun describes (``WORLD_SIZE`` > 1 in the
     environment, with ``RANK``, ``MASTER_ADDR``, ``MASTER_PORT``); True if joined.
 
+    The group's keys in torchrun's store are prefixed with the restart count
+    (``TORCHELASTIC_RESTART_COUNT``): the store outlives a restart, and ranks of a
+    restarted group must not read the addresses the failed attempt left there (gloo
+    then tries to connect to a dead process and times out).
+
     Args:
         backend: ``"gloo"`` (CPU) or ``"nccl"`` (GPU); default: nccl when CUDA is
             available, else gloo.
     """
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available():
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size <= 1 or not dist.is_available():
         return False
-    if not dist.is_initialized():
-        dist.init_process_group(backend or ("nccl" if torch.cuda.is_available() else "gloo"))
+    if dist.is_initialized():
+        return True
+    rank = int(os.environ["RANK"])
+    agent_store = os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() == "true"
+    store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]),
+                          world_size, is_master=rank == 0 and not agent_store,
+                          timeout=timedelta(minutes=5))
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    dist.init_process_group(backend or ("nccl" if torch.cuda.is_available() else "gloo"),
+                            store=dist.PrefixStore(f"lstmkit/attempt-{attempt}", store),
+                            rank=rank, world_size=world_size)
     return True
+
+
+def barrier() -> None:
+    """Wait for every rank (nothing without a process group)."""
+    if world()[1] > 1:
+        dist.barrier()
 
 
 class DistributedModel(DistributedDataParallel):
