@@ -1,6 +1,7 @@
 """Experiments: an experiment file in, a trained, evaluated, tracked model out.
 
-An experiment file has three tables::
+An experiment file has three tables (and ``[sweep]``, the search space of ``lstmkit sweep``,
+see :mod:`lstmkit.training.sweeps.space`)::
 
     [experiment]            # ExperimentConfig: task, name, data, ...
     task = "adding"
@@ -20,6 +21,7 @@ write is replaced only with ``overwrite``.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,14 +30,22 @@ from .config import apply_overrides, load_config_file
 from .data.registry import resolve
 from .errors import ConfigError
 from .io import SIMPLE_NAME_RULE, atomic_write, check_output_dir, is_simple_name, staged_output
+from .io.output_dirs import STAGING
 from .settings import Settings, build_settings, to_dict
 from .tasks.registry import TaskResult, TaskRun, TaskSpec, get_task
 from .training.checkpoint import load_checkpoint
 from .training.config import TrainConfig
-from .training.tracking import TrackingCallback, default_tracking_uri, make_tracker
+from .training.distributed import barrier, init_from_env, is_main_process, world
+from .training.sweeps import SweepSettings, parse_sweep
+from .training.tracking import (
+    NullTracker,
+    TrackingCallback,
+    default_tracking_uri,
+    make_tracker,
+)
 from .training.tracking_store import check_tracking_uri
 
-SECTIONS = ("experiment", "train", "task")
+SECTIONS = ("experiment", "train", "task", "sweep")
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Experiment:
     task: TaskSpec
     options: Any
     resolved: dict[str, Any]
+    sweep: SweepSettings | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -141,7 +152,10 @@ def assemble(raw: dict[str, Any], *, source: str, check_location: bool = True,
     options = build_settings(spec.options, raw.get("task"), "[task]")
     resolved = {"experiment": to_dict(experiment), "train": to_dict(train),
                 "task": to_dict(options)}
-    return Experiment(experiment, train, spec, options, resolved)
+    sweep = None if raw.get("sweep") is None else parse_sweep(
+        raw["sweep"], valid={"train": list(resolved["train"]), "task": list(resolved["task"])},
+        monitor=train.monitor, monitor_mode=train.monitor_mode, seed=train.seed)
+    return Experiment(experiment, train, spec, options, resolved, sweep)
 
 
 def check_run_location(experiment: ExperimentConfig, path: str | Path) -> None:
@@ -183,6 +197,8 @@ def run_experiment(exp: Experiment, *, resume: bool = False, tracking: bool = Tr
     if not name or name in (".", "..") or Path(name).name != name:
         raise ConfigError(f"{option}: the run name {name!r} must be a single directory "
                           "name (no '/', not '.' or '..')")
+    if init_from_env() and not is_main_process():  # under torchrun: rank 0 writes
+        return follow(exp, resume=resume)
     check_output_dir(exp.run_dir, option=option, overwrite=overwrite)
     data = check_data(exp)
     if tracking:  # an unreachable or malformed store fails before anything is written
@@ -203,6 +219,9 @@ def _run_in(exp: Experiment, run_dir: Path, data, *, resume: bool, tracking: boo
     config = json.dumps(exp.resolved, indent=2).encode()
     if not resume:  # a refused --resume keeps the staged run's own config
         atomic_write(run_dir / "config.json", config)
+    if world()[1] > 1:  # data-parallel: the other ranks read checkpoints from here
+        (run_dir / "checkpoints").mkdir(exist_ok=True)
+        barrier()
     tracker = make_tracker(tracking, tracking_uri, experiment=exp.experiment.tracking_experiment,
                            run_name=exp.experiment.name,
                            run_id=previous_run_id(run_dir) if resume else None)
@@ -219,6 +238,24 @@ def _run_in(exp: Experiment, run_dir: Path, data, *, resume: bool, tracking: boo
         tracker.log_metrics(result.metrics, step=len(result.history))
         log_artifacts(tracker, run_dir, result)
     return result, tracker.run_id
+
+
+def follow(exp: Experiment, *, resume: bool) -> RunRecord:
+    """Rank > 0 of a data-parallel ``lstmkit train`` (see
+    :mod:`lstmkit.training.distributed`): train this rank's share of every batch and write
+    nothing; the task's outputs go to a temporary directory that is removed, and the
+    checkpoints are read (on resume) from rank 0's staging directory."""
+    data = check_data(exp)
+    barrier()  # rank 0 has made its staging directory
+    staging = exp.run_dir.resolve().parent / STAGING / exp.run_dir.name
+    with tempfile.TemporaryDirectory(prefix="lstmkit-rank-") as scratch:
+        (Path(scratch) / "checkpoints").symlink_to(staging / "checkpoints",
+                                                   target_is_directory=True)
+        result = exp.task.run(TaskRun(
+            options=exp.options, train=exp.train, data=data, run_dir=Path(scratch),
+            resume=resume, tracker=NullTracker(), callbacks=[], run_config=exp.resolved,
+            progress=False))
+    return RunRecord(exp.run_dir, replace(result, model_dir=None), None)
 
 
 def check_data(exp: Experiment):

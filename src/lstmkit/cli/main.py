@@ -17,7 +17,7 @@ from typer import Abort, Exit
 
 from .._version import __version__
 from ..errors import LstmkitError
-from . import bench, data, demo, detect, forecast, runs, text, train
+from . import bench, compare, data, demo, detect, forecast, runs, sweep, text, train
 from .terminal import one_line
 
 try:  # typer 0.2x carries its own copy of click
@@ -34,11 +34,13 @@ app = typer.Typer(
 )
 app.command("demo")(demo.demo)
 app.command("train", context_settings=train.CONTEXT)(train.train)
+app.command("sweep", context_settings=sweep.CONTEXT)(sweep.sweep)
 app.add_typer(data.app, name="data")
 app.add_typer(text.app, name="text")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(detect.app, name="detect")
 app.command("runs")(runs.runs)
+app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)
 OPTIONS = {"debug": False}
 INTERNAL_HINT = "(run with --debug for the traceback)"

@@ -40,13 +40,19 @@ def train(
 
     Checkpoints, the model and the resolved config go to lstmkit-runs/outputs/NAME/
     (output_dir/name), staged beside it and swapped in whole once the run completes.
-    Ctrl-C saves a checkpoint; --resume continues from it.
+    Ctrl-C saves a checkpoint; --resume continues from it. Under torchrun
+    (torchrun --nproc-per-node N -m lstmkit.cli.main train CONFIG) the N processes train
+    data-parallel; see docs/distributed.md.
     """
     from ..experiments import load_experiment, run_experiment
+    from ..training.distributed import is_main_process
 
     exp = load_experiment(config, list(ctx.args), data=data)
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
                             tracking_uri=tracking_uri, overwrite=overwrite)
+    if record.result.model_dir is None and record.tracking_run_id is None and \
+            not is_main_process():
+        return  # rank > 0 of a data-parallel run: rank 0 reports
     console = Console()
     table = Table(title=safe(f"{exp.experiment.name} ({exp.task.name})"))
     table.add_column("metric")

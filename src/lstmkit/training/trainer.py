@@ -26,6 +26,7 @@ from .batches import BatchSource, as_batch_source
 from .callbacks import Callback, ProgressBar
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
+from .distributed import data_parallel
 from .interrupt import deferred_sigint
 from .optim import make_optimizer, make_scheduler
 from .seeding import capture_rng, restore_rng, seed_everything
@@ -56,7 +57,10 @@ class Trainer:
             default the mean ``step_fn`` loss as ``val_loss``.
         run_config: the resolved experiment config stored in every checkpoint
             (default: ``{"train": asdict(config)}``); resuming checks it is unchanged.
-        progress: show a progress bar (only drawn on a terminal).
+        progress: show a progress bar (only drawn on a terminal; rank 0 only).
+
+    Under ``torchrun`` (a process group of N > 1 processes) the trainer trains data-
+    parallel: see :mod:`lstmkit.training.distributed`.
 
     Attributes:
         history_: one dict of metrics per finished epoch.
@@ -82,7 +86,10 @@ class Trainer:
         self.model, self.step_fn = model, step_fn
         self.config = config or TrainConfig()
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
-        self.callbacks = ([ProgressBar()] if progress else []) + list(callbacks)
+        self.parallel = data_parallel()  # None unless run by torchrun with N > 1
+        self.train_model = model if self.parallel is None else self.parallel.wrap(model)
+        main = self.parallel is None or self.parallel.is_main
+        self.callbacks = ([ProgressBar()] if progress and main else []) + list(callbacks)
         self.evaluate_fn = evaluate_fn or self.evaluate_loss
         self.run_config = run_config or {"train": asdict(self.config)}
         self.optimizer = make_optimizer(self.config, model.parameters())
@@ -123,6 +130,8 @@ class Trainer:
             CheckpointError: if ``resume`` finds no usable checkpoint.
         """
         train = as_batch_source(train)
+        if self.parallel is not None:
+            train = self.parallel.shard(train)
         val = None if val is None else as_batch_source(val)
         self.total_steps = self.config.epochs * len(train)
         self.scheduler = make_scheduler(self.config, self.optimizer, self.total_steps)
@@ -202,8 +211,9 @@ class Trainer:
     def _train_step(self, batch: Any) -> float:
         state = self.carried_state if self.config.tbptt else None
         with self._autocast():
-            loss, state = self.step_fn(self.model, batch, state)
-        finite = bool(torch.isfinite(loss))
+            loss, state = self.step_fn(self.train_model, batch, state)
+        finite = bool(torch.isfinite(loss)) if self.parallel is None else \
+            self.parallel.all_finite(loss)
         if finite:
             loss.backward()
             norm = nn.utils.clip_grad_norm_(self.model.parameters(),
@@ -236,6 +246,9 @@ class Trainer:
                 None if self.last_checkpoint is None else str(self.last_checkpoint))
 
     def _end_epoch(self, val: BatchSource | None) -> None:
+        if self.parallel is not None:
+            self.loss_sum, self.loss_count = self.parallel.epoch_loss(self.loss_sum,
+                                                                      self.loss_count)
         metrics = {"epoch": self.epoch,
                    "train_loss": self.loss_sum / self.loss_count if self.loss_count else math.nan,
                    "lr": self.optimizer.param_groups[0]["lr"], "skipped_steps": self.skipped}
@@ -271,6 +284,10 @@ class Trainer:
 
     def _save(self, kind: str) -> None:
         if self.checkpoint_dir is None:
+            return
+        if self.parallel is not None and not self.parallel.is_main:  # rank 0 writes
+            if kind == "last":
+                self.last_checkpoint = self.checkpoint_dir / "last.safetensors"
             return
         ckpt = Checkpoint(model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
                           scheduler=self.scheduler.state_dict(), rng=capture_rng(),

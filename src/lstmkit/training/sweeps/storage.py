@@ -1,0 +1,118 @@
+"""Where a study lives: a local SQLite file by default, Optuna's journal file for several
+processes on one machine (SQLite's locking breaks under parallel writers, optuna#820), or
+a database server (``postgresql://``, ``mysql://``) that workers on several machines share.
+
+A study is resumable: :func:`requeue_interrupted` marks a trial a killed process left
+RUNNING as failed and enqueues its parameters again, so ``--resume`` finishes the study
+with every completed trial kept and the interrupted one re-run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ...errors import ConfigError, LstmkitError
+
+JOURNAL_PREFIX = "journal:"
+RETRY_OF = "retry_of"
+INTERRUPTED = "interrupted"
+
+
+class StorageError(LstmkitError):
+    """A study storage that cannot be reached or opened (exit 1)."""
+
+
+def default_storage(sweep_dir: Path, jobs: int) -> str:
+    """``sqlite:///SWEEP_DIR/study.db`` for one worker, a journal file for several; an
+    existing study file of either kind wins (so ``--resume`` finds it)."""
+    db, journal = sweep_dir / "study.db", sweep_dir / "study.journal"
+    if journal.exists() or (jobs > 1 and not db.exists()):
+        return f"{JOURNAL_PREFIX}{journal.resolve()}"
+    return f"sqlite:///{db.resolve()}"
+
+
+def masked(url: str) -> str:
+    """``url`` with its password replaced by ``***``.
+
+    Example:
+        >>> masked("postgresql://me:secret@db:5432/optuna")
+        'postgresql://me:***@db:5432/optuna'
+    """
+    return re.sub(r"^([a-z0-9+]+://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def open_storage(url: str) -> Any:
+    """An Optuna storage for ``url``: ``journal:PATH`` (a journal file), else an RDB URL
+    (``sqlite:///...``, ``postgresql://...``, ``mysql://...``).
+
+    Raises:
+        ConfigError: for a URL of no known kind.
+        StorageError: naming the (masked) URL when the storage cannot be opened.
+    """
+    import optuna
+
+    if url.startswith(JOURNAL_PREFIX):
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        path = Path(url[len(JOURNAL_PREFIX):])
+        if not path.parent.is_dir():
+            raise StorageError(f"--storage {url}: the directory {path.parent} does not exist")
+        return JournalStorage(JournalFileBackend(str(path)))
+    if not re.match(r"^(sqlite|postgresql|mysql)(\+\w+)?://", url):
+        raise ConfigError(f"--storage {masked(url)}: expected journal:PATH, sqlite:///PATH, "
+                          "postgresql://... or mysql://...")
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+    except Exception as exc:  # SQLAlchemy, the driver, or a missing driver module
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise StorageError(f"--storage {masked(url)}: cannot open the study storage: "
+                           f"{masked(first)}") from None
+
+
+def _engine_kwargs(url: str) -> dict[str, Any]:
+    """Fail fast on an unreachable server instead of hanging."""
+    if url.startswith("postgresql"):
+        return {"connect_args": {"connect_timeout": 10}}
+    if url.startswith("mysql"):
+        return {"connect_args": {"connect_timeout": 10}}
+    return {}
+
+
+def finished(study: Any) -> int:
+    """Trials that count towards ``--trials``: complete or pruned."""
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False,
+                                states=(TrialState.COMPLETE, TrialState.PRUNED)))
+
+
+def running(study: Any) -> int:
+    """Trials being run (by any worker) now."""
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+
+
+def requeue_interrupted(study: Any) -> list[int]:
+    """Mark RUNNING trials (left by a killed process) failed and enqueue the parameters
+    of those and of trials stopped by Ctrl-C again, once each; returns their numbers.
+
+    Only for a study no other worker is running (``--resume``).
+    """
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    retried = {t.user_attrs.get(RETRY_OF) for t in trials}
+    again = []
+    for t in trials:
+        if t.state == TrialState.RUNNING:
+            study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        elif not (t.state == TrialState.FAIL and t.user_attrs.get(INTERRUPTED)):
+            continue
+        if t.number not in retried and t.params:
+            study.enqueue_trial(t.params, user_attrs={RETRY_OF: t.number})
+            again.append(t.number)
+    return again
