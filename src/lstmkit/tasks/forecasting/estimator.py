@@ -25,6 +25,7 @@ from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...training import TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
+from .intervals import KEY as CONFORMAL, calibrate
 from .prediction import forecast_after, future_values
 from .resolve import resolve, split_all
 from .settings import ForecastSettings
@@ -49,6 +50,8 @@ class Forecaster(Estimator):
     Attributes:
         network_: the trained :class:`~lstmkit.models.forecast_net.ForecastEnsemble`.
         scalers_: per-series scalers, fitted on the training part only.
+        conformal_: the conformal calibration of the intervals
+            (:mod:`~lstmkit.tasks.forecasting.intervals`), or None.
         data_: the series given to ``fit``. resolved_: derived settings.
         history_: per ensemble member, the trainer's per-epoch metrics.
 
@@ -121,6 +124,7 @@ class Forecaster(Estimator):
         self.splits_ = split_all(self.resolved_, self.model_horizon, series)
         self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log)
         self.network_, self.history_ = train_members(self, series, context)
+        self.conformal_ = calibrate(self)
 
     @property
     def model_horizon(self) -> int:
@@ -185,7 +189,7 @@ class Forecaster(Estimator):
         first = self.network_.members[0]
         return {"resolved": asdict(self.resolved_), "input_size": first.encoder.input_size,
                 "n_known": first.n_known, "target_names": list(self.target_names_),
-                "roles": self.roles_}
+                "roles": self.roles_, CONFORMAL: self.conformal_}
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         return {"scalers": self.scalers_.to_dict()}
@@ -201,6 +205,7 @@ class Forecaster(Estimator):
                                      where.with_name("scalers.json"))
         self.resolved_, self.roles_ = saved.resolved, saved.roles.model_dump()
         self.target_names_ = saved.target_names
+        self.conformal_ = saved.conformal.model_dump() if saved.conformal else None
         self.network_ = ForecastEnsemble(
             [self.build_net(saved.input_size, len(saved.target_names), saved.n_known)
              for _ in range(self.settings.n_models)])

@@ -20,6 +20,7 @@ from ...errors import ModelFileError
 from ...limits import MAX_FEATURES, MAX_LOOKBACK, MAX_STEPS
 from ...training.config_schema import Schema, check_bounds, validate
 from .features import Scalers
+from .intervals import ConformalState
 from .resolve import Resolved
 from .settings import ForecastSettings
 
@@ -43,6 +44,7 @@ class FittedConfig(Schema):
     n_known: int
     target_names: list[str]
     roles: Roles
+    conformal: ConformalState | None = None
 
 
 class ScalerState(Schema):
