@@ -25,7 +25,7 @@ from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...training import TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
-from .intervals import KEY as CONFORMAL, calibrate
+from .intervals import calibrate
 from .prediction import forecast_after, future_values
 from .resolve import resolve, split_all
 from .settings import ForecastSettings
@@ -189,7 +189,7 @@ class Forecaster(Estimator):
         first = self.network_.members[0]
         return {"resolved": asdict(self.resolved_), "input_size": first.encoder.input_size,
                 "n_known": first.n_known, "target_names": list(self.target_names_),
-                "roles": self.roles_, CONFORMAL: self.conformal_}
+                "roles": self.roles_, "conformal": self.conformal_}
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         return {"scalers": self.scalers_.to_dict()}

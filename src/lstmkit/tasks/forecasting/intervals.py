@@ -43,8 +43,6 @@ from .prediction import forecast_after, level_name
 if TYPE_CHECKING:
     from .estimator import Forecaster
 
-KEY = "conformal"
-"""The key of the calibration in the ``fitted`` part of a saved model's config.json."""
 METHOD = "split-conformal, normalised, per step"
 MAX_WINDOWS = 512
 """At most this many calibration windows over all series (at most 48 per series)."""
@@ -55,7 +53,8 @@ CHUNK = 64
 
 
 class ConformalState(Schema):
-    """The calibration saved with a model: per level (``"80"``), one factor per step."""
+    """The calibration saved with a model (key ``conformal`` of config.json's ``fitted``
+    part): per level (``"80"``), one factor per step."""
 
     method: Literal["split-conformal, normalised, per step"]
     scores: int
