@@ -5,8 +5,8 @@
   Without statsforecast, statsmodels' Holt-Winters stands in (:func:`skipped_baselines`
   says so in one line).
 * The simple ones, written here because they are a few lines and need nothing: naive,
-  seasonal naive, drift, and M4's **Naive2** (naive on the seasonally adjusted series,
-  Makridakis et al. 2020, *The M4 Competition*, section 2.3), the reference of OWA.
+  seasonal naive, drift, and M4's **Naive2** (naive on the seasonally adjusted series;
+  the M4 Competitor's Guide, 2018, and its benchmark code), the reference of OWA.
 
 Each baseline maps a 1-D history to ``steps`` point forecasts and an interval at a
 stated level. With ``fit_on=n`` the statsforecast models keep the parameters fitted on

@@ -25,7 +25,7 @@ from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...training import TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
-from .intervals import calibrate
+from .intervals import calibrate, read_calibration
 from .prediction import forecast_after, future_values
 from .resolve import resolve, split_all
 from .settings import ForecastSettings
@@ -205,7 +205,7 @@ class Forecaster(Estimator):
                                      where.with_name("scalers.json"))
         self.resolved_, self.roles_ = saved.resolved, saved.roles.model_dump()
         self.target_names_ = saved.target_names
-        self.conformal_ = saved.conformal.model_dump() if saved.conformal else None
+        self.conformal_ = read_calibration(saved.conformal, self.levels, where)
         self.network_ = ForecastEnsemble(
             [self.build_net(saved.input_size, len(saved.target_names), saved.n_known)
              for _ in range(self.settings.n_models)])

@@ -14,8 +14,9 @@ so that ``y`` lies inside ``[forecast - f (forecast - lower), forecast + f (uppe
 forecast)]`` exactly when ``s <= f``. The factor ``f_h`` is the ``ceil((n + 1) level)``-th
 smallest of the ``n`` scores of step ``h``: the split-conformal quantile (Vovk, Gammerman
 & Shafer 2005, *Algorithmic Learning in a Random World*; Lei, G'Sell, Rinaldo, Tibshirani
-& Wasserman 2018, *Distribution-Free Predictive Inference for Regression*, JASA 113,
-sections 2.2 and 5.2 for the scores normalised by a local spread), calibrated per
+& Wasserman 2018, *Distribution-Free Predictive Inference for Regression*, JASA 113:
+split conformal, and its bands of locally varying length from scores divided by a local
+spread, as in Papadopoulos et al. 2008's normalised nonconformity), calibrated per
 horizon step as in Stankeviciute, Alaa & van der Schaar 2021, *Conformal Time-series
 Forecasting*, NeurIPS). Every later forecast (hold-out, backtest, ``predict``) has its
 interval widened (``f > 1``) or narrowed (``f < 1``) by ``f_h``, keeping its shape and
@@ -32,11 +33,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
+from ...errors import ModelFileError
+from ...limits import MAX_STEPS
 from ...training.config_schema import Schema
 from .prediction import forecast_after, level_name
 
@@ -59,6 +63,27 @@ class ConformalState(Schema):
     method: Literal["split-conformal, normalised, per step"]
     scores: int
     factors: dict[str, list[float]]
+
+
+def read_calibration(state: ConformalState | None, levels: tuple[float, ...], where: Path
+                     ) -> dict | None:
+    """The checked calibration of a saved model (config.json ``where``), or None.
+
+    Raises:
+        ModelFileError: not one list of finite factors >= 0 per level of the settings.
+    """
+    if state is None:
+        return None
+    names = sorted(level_name(lv) for lv in levels)
+    lists = state.factors.values()
+    if sorted(state.factors) != names or any(
+            not 0 < len(f) <= MAX_STEPS or not all(0 <= v < math.inf for v in f) for f in lists):
+        raise ModelFileError(
+            f"{where}: field config.fitted.conformal.factors: expected, for each level "
+            f"({', '.join(names)}), 1 to {MAX_STEPS} finite factors >= 0; got levels "
+            f"{', '.join(sorted(state.factors)) or 'none'} with {sorted(map(len, lists))} "
+            "factors")
+    return state.model_dump()
 
 
 def calibrate(model: Forecaster) -> dict | None:

@@ -3,8 +3,9 @@
 Each function takes 1-D arrays of actual values and forecasts for one series and target.
 :func:`score` computes them all but OWA, which M4 defines on the averages over all series
 (:func:`owa`); scores over many series are averaged by the caller. MASE, OWA and MSIS
-follow the M4 competition (Makridakis, Spiliotis & Assimakopoulos 2020, *The M4
-Competition: 100,000 time series and 61 forecasting methods*, IJF 36(1), section 2.3).
+follow the M4 competition (the M4 Competitor's Guide, 2018; Makridakis, Spiliotis &
+Assimakopoulos 2020, *The M4 Competition: 100,000 time series and 61 forecasting
+methods*, IJF 36(1)); MSIS is Gneiting & Raftery's (2007) interval score, scaled.
 """
 
 from __future__ import annotations
