@@ -119,3 +119,19 @@ def test_summary_prints_the_skip_line_without_statsforecast(monkeypatch, capsys)
     lines = capsys.readouterr().out.splitlines()
     assert sum("baselines skipped: AutoETS, AutoARIMA, AutoTheta" in ln for ln in lines) == 1
     assert "LSTM model ranks 1 of 2 by MASE (1 = best)" in "\n".join(lines)
+
+
+def test_summary_table_fits_80_columns_with_every_baseline(monkeypatch, capsys):
+    from lstmkit.cli.forecast import print_summary
+
+    monkeypatch.setenv("COLUMNS", "80")
+    names = ["model", "naive", "seasonal_naive", "drift", "naive2", *base.STATSFORECAST]
+    metrics = {name: {"MAE": 1234.5, "RMSE": 2345.6, "MAPE": 12.34, "sMAPE": 12.34,
+                      "MASE": 1.0 + k / 10, "OWA": 0.95, "MSIS": 12.34, "coverage_80": 0.8}
+               for k, name in enumerate(names)}
+    model = SimpleNamespace(resolved_=SimpleNamespace(test_size=36, horizon=12, season=12))
+    print_summary(metrics, model, Path("out"))
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("│")]
+    shown = ["LSTM model", "naive", "seasonal naive", "drift", "naive2", *base.STATSFORECAST]
+    assert [row.split("│")[1].strip() for row in rows] == shown  # one line per forecaster
+    assert all("12.34" in row and "80" in row for row in rows)

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstmkit.data.windows import Split
 from lstmkit.errors import ModelFileError
 from lstmkit.tasks.forecasting import Forecaster
 from lstmkit.tasks.forecasting.intervals import (
+    _actuals,
     apply_calibration,
     conformal_quantile,
     score_rows,
@@ -78,6 +80,16 @@ def test_apply_calibration_scales_about_the_point_keeps_nesting_and_extends():
     assert apply_calibration(frame, None) is frame
 
 
+def test_calibration_actuals_keep_to_their_part_and_never_read_the_test_part():
+    targets = np.arange(20.0)[:, None]
+    targets[15:] = np.inf  # the test part: reading it would show
+    split = Split(n_train=10, origin=15, n=20)
+    np.testing.assert_array_equal(_actuals(targets, split, 8, 4, "validation"),
+                                  [[np.nan, np.nan, 10.0, 11.0]])
+    np.testing.assert_array_equal(_actuals(targets, split, 12, 4, "training"),
+                                  [[12.0, 13.0, 14.0, np.nan]])
+
+
 def known_noise_series(n_series: int = 8, n: int = 108) -> pd.DataFrame:
     rng, t = np.random.default_rng(3), np.arange(n)
     return pd.concat([pd.DataFrame({
@@ -96,7 +108,8 @@ def calibrated():
 def test_forecaster_calibrates_on_the_part_before_the_test_part(calibrated):
     state = calibrated.conformal_
     assert state["method"] == "split-conformal, normalised, per step"
-    assert len(state["factors"]["80"]) == 12 and state["scores"] >= 8 * 4
+    assert state["part"] == "validation"  # 6 validation rows x 8 series per step
+    assert len(state["factors"]["80"]) == 12 and state["scores"] == 8 * 6
     assert all(f > 0 for f in state["factors"]["80"])
 
 

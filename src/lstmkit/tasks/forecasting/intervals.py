@@ -2,10 +2,12 @@
 
 **Method** (normalised split-conformal prediction, one calibration per forecast step).
 After ``fit`` the model forecasts ``H = max(test_size, K)`` steps from origins rolled
-through the part of every series before its test part (training and validation: the
-test part is never read), up to :data:`MAX_WINDOWS` windows in all. For each step ``h``
-and level, an actual value ``y`` scores against the model's interval
-``(lower, forecast, upper)``::
+through every series before its test part (the test part is never read), up to
+:data:`MAX_WINDOWS` windows in all. The scores come from the actual values of the
+validation part, which no weight was fitted to, when every step has at least
+:data:`MIN_SCORES` of them; otherwise (no or a short validation part) from every row
+before the test part, the training rows included. For each step ``h`` and level, an
+actual value ``y`` scores against the model's interval ``(lower, forecast, upper)``::
 
     s = (forecast - y) / (forecast - lower)   if y < forecast
     s = (y - forecast) / (upper - forecast)   otherwise
@@ -20,13 +22,15 @@ spread, as in Papadopoulos et al. 2008's normalised nonconformity), calibrated p
 horizon step as in Stankeviciute, Alaa & van der Schaar 2021, *Conformal Time-series
 Forecasting*, NeurIPS). Every later forecast (hold-out, backtest, ``predict``) has its
 interval widened (``f > 1``) or narrowed (``f < 1``) by ``f_h``, keeping its shape and
-asymmetry; steps beyond ``H`` use ``f_H``. Normalised scores are unitless, so series of
-any scale share one calibration.
+asymmetry; steps beyond the last calibrated one use its factor. Normalised scores are
+unitless, so series of any scale share one calibration.
 
-**Caveat.** The guarantee holds for exchangeable scores; these are the fitted network's
-errors on windows it was trained on (the validation windows excepted), which tend to be
-smaller than on new data, so the calibrated intervals can still fall short of the level.
-The hold-out ``coverage_<level>`` says how far.
+**Caveat.** The guarantee holds for exchangeable scores. Errors on the validation part
+come closest (early stopping looked at it, nothing was fitted to it); errors on training
+rows are smaller than on new data, so intervals calibrated on them can still fall short
+of the level; and a series' errors drift over time. With one series the validation part
+gives few scores per step (12 for the airline default), so the factors are noisy. The
+hold-out ``coverage_<level>`` and MSIS say how it went.
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ METHOD = "split-conformal, normalised, per step"
 MAX_WINDOWS = 512
 """At most this many calibration windows over all series (at most 48 per series)."""
 MIN_ORIGINS = 4
-"""Fewer origins per series than this and the intervals stay uncalibrated."""
+"""Origins per series at least (when the series leave room for them)."""
+MIN_SCORES = 10
+"""Scores per step at least; steps with fewer take the factor of the step before."""
 CHUNK = 64
 """Windows forecast per call (each rolled forward with ``n_paths`` sampled paths)."""
 
@@ -61,6 +67,7 @@ class ConformalState(Schema):
     part): per level (``"80"``), one factor per step."""
 
     method: Literal["split-conformal, normalised, per step"]
+    part: Literal["validation", "training"]
     scores: int
     factors: dict[str, list[float]]
 
@@ -87,53 +94,79 @@ def read_calibration(state: ConformalState | None, levels: tuple[float, ...], wh
 
 
 def calibrate(model: Forecaster) -> dict | None:
-    """The calibration of a just-fitted ``model`` (a JSON-ready :class:`ConformalState`),
-    or None when its series leave fewer than :data:`MIN_ORIGINS` origins.
+    """The calibration of a just-fitted ``model`` (a JSON-ready :class:`ConformalState`):
+    from the validation part's actual values if every step has :data:`MIN_SCORES` of
+    them, else from all rows before the test part; None if not even step 1 has enough.
 
     Example (see the module docstring for the method):
         >>> calibrate.__name__
         'calibrate'
     """
     model.__dict__.pop("conformal_", None)  # score the network's own intervals
-    r, data = model.resolved_, model.data_
-    wanted = max(r.test_size, r.horizon)
-    room = min(s.origin for s in model.splits_) - r.lookback
-    steps = min(wanted, room - MIN_ORIGINS + 1)
-    if steps < 1:
-        return None
-    per_series = max(MIN_ORIGINS, min(48, MAX_WINDOWS // len(data.ids)))
-    ids, ends = [], []
+    steps = max(model.resolved_.test_size, model.resolved_.horizon)
+    for part in ("validation", "training"):
+        ids, ends = _origins(model, part, steps)
+        if not ends:
+            continue
+        scores = _scores(model, ids, ends, steps, part)
+        counts = np.isfinite(scores[model.levels[0]]).sum(axis=0)  # (steps,)
+        enough = int(np.argmin(counts >= MIN_SCORES)) if counts.min() < MIN_SCORES else steps
+        if enough == steps or (part == "training" and enough > 0):
+            factors = {level_name(lv): [conformal_quantile(scores[lv][:, h], lv)
+                                        for h in range(enough)] for lv in model.levels}
+            return {"method": METHOD, "part": part, "scores": int(counts[:enough].min()),
+                    "factors": factors}
+    return None
+
+
+def _origins(model: Forecaster, part: str, steps: int) -> tuple[list[int], list[int]]:
+    """Series indices and origins (rows where the forecasts start) to score: those whose
+    forecasts reach the validation part, or any after the first lookback; at most
+    :data:`MAX_WINDOWS` in all, evenly spaced, and none reading a test-part value."""
+    r, ids, ends = model.resolved_, [], []
+    per_series = max(MIN_ORIGINS, min(48, MAX_WINDOWS // len(model.splits_)))
     for i, split in enumerate(model.splits_):
-        last = split.origin - steps
-        count = min(per_series, last - r.lookback + 1)
-        for end in np.unique(np.linspace(r.lookback, last, count).round().astype(int)):
-            ids.append(i)
-            ends.append(int(end))
-    scores = _scores(model, ids, ends, steps)
-    factors = {level_name(lv): [conformal_quantile(scores[lv][:, h], lv) for h in range(steps)]
-               for lv in model.levels}
-    return {"method": METHOD, "scores": int(scores[model.levels[0]].shape[0]),
-            "factors": factors}
+        first = r.lookback if part == "training" else max(r.lookback, split.n_train - steps + 1)
+        last = min(split.origin, split.n - max(steps, model.model_horizon)) - 1
+        if (part == "validation" and split.n_train == split.origin) or last < first:
+            continue
+        count = min(per_series, last - first + 1)
+        chosen = np.unique(np.linspace(first, last, count).round().astype(int))
+        ids.extend([i] * len(chosen))
+        ends.extend(int(e) for e in chosen)
+    return ids, ends
 
 
-def _scores(model: Forecaster, ids: list[int], ends: list[int], steps: int
+def _scores(model: Forecaster, ids: list[int], ends: list[int], steps: int, part: str
             ) -> dict[float, np.ndarray]:
-    """Per level, the (windows * targets, steps) scores of the windows ending at
-    ``ends[j]`` of series ``ids[j]``, forecast in chunks of :data:`CHUNK`."""
+    """Per level, the (windows * targets, steps) scores of the windows starting at
+    ``ends[j]`` of series ``ids[j]`` (NaN where the actual value lies outside ``part`` or
+    in the test part), forecast in chunks of :data:`CHUNK`."""
     data, parts = model.data_, {lv: [] for lv in model.levels}
     for start in range(0, len(ends), CHUNK):
-        pick = ids[start:start + CHUNK]
+        pick, at = ids[start:start + CHUNK], ends[start:start + CHUNK]
         copies = replace(data, ids=[data.ids[i] for i in pick],
                          times=[data.times[i] for i in pick],
                          targets=[data.targets[i] for i in pick],
                          past=[data.past[i] for i in pick], future=[data.future[i] for i in pick])
         future = [np.zeros((max(steps, model.model_horizon), f.shape[1])) for f in copies.future]
-        frame = forecast_after(model, copies, ends[start:start + CHUNK], steps, future)
-        actual = np.concatenate([copies.targets[j][e:e + steps].T for j, e in
-                                 enumerate(ends[start:start + CHUNK])])  # (W*C, H)
+        frame = forecast_after(model, copies, at, steps, future)
+        actual = np.concatenate([_actuals(data.targets[i], model.splits_[i], e, steps, part)
+                                 for i, e in zip(pick, at, strict=True)])  # (W*C, H)
         for lv in model.levels:
             parts[lv].append(score_rows(frame, actual, lv, steps))
     return {lv: np.concatenate(rows) for lv, rows in parts.items()}
+
+
+def _actuals(targets: np.ndarray, split, end: int, steps: int, part: str) -> np.ndarray:
+    """(C, steps): the actual values after ``end`` inside ``part``, NaN elsewhere; rows
+    of the test part are never read."""
+    first = split.n_train if part == "validation" else 0
+    out = np.full((targets.shape[1], steps), np.nan)
+    for h in range(steps):
+        if first <= end + h < split.origin:
+            out[:, h] = targets[end + h]
+    return out
 
 
 def score_rows(frame: pd.DataFrame, actual: np.ndarray, level: float, steps: int
