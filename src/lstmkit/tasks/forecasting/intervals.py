@@ -36,7 +36,7 @@ hold-out ``coverage_<level>`` and MSIS say how it went.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -45,7 +45,7 @@ import pandas as pd
 
 from ...errors import ModelFileError
 from ...limits import MAX_STEPS
-from ...training.config_schema import Schema
+from ...settings import Settings
 from .prediction import forecast_after, level_name
 
 if TYPE_CHECKING:
@@ -62,14 +62,15 @@ CHUNK = 64
 """Windows forecast per call (each rolled forward with ``n_paths`` sampled paths)."""
 
 
-class ConformalState(Schema):
+@dataclass(frozen=True)
+class ConformalState(Settings):
     """The calibration saved with a model (key ``conformal`` of config.json's ``fitted``
     part): per level (``"80"``), one factor per step."""
 
     method: Literal["split-conformal, normalised, per step"]
     part: Literal["validation", "training"]
     scores: int
-    factors: dict[str, list[float]]
+    factors: dict[str, tuple[float, ...]]
 
 
 def read_calibration(state: ConformalState | None, levels: tuple[float, ...], where: Path
@@ -90,7 +91,8 @@ def read_calibration(state: ConformalState | None, levels: tuple[float, ...], wh
             f"({', '.join(names)}), 1 to {MAX_STEPS} finite factors >= 0; got levels "
             f"{', '.join(sorted(state.factors)) or 'none'} with {sorted(map(len, lists))} "
             "factors")
-    return state.model_dump()
+    content = asdict(state)
+    return {**content, "factors": {k: list(v) for k, v in content["factors"].items()}}
 
 
 def calibrate(model: Forecaster) -> dict | None:
