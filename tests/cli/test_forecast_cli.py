@@ -35,7 +35,8 @@ def test_forecast_cli_writes_every_output(outputs):
         assert (out / name).is_file(), name
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"model", "naive", "seasonal_naive", "drift"} <= set(metrics)
-    assert set(metrics["model"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage_80"}
+    assert set(metrics["model"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE", "OWA", "MSIS",
+                                     "coverage_80"}
     table = pd.read_csv(out / "forecast.csv")
     assert list(table.columns[:5]) == ["series", "time", "target", "part", "forecast"]
     assert (table["part"] == "test").sum() == 18 and (table["part"] == "future").sum() == 6

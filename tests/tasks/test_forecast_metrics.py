@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmkit.tasks.forecasting.baselines import baselines, drift, naive, seasonal_naive
+from lstmkit.tasks.forecasting.baselines import (
+    baselines,
+    drift,
+    exponential_smoothing,
+    naive,
+    seasonal_naive,
+)
 from lstmkit.tasks.forecasting.metrics import mase_scale, score
 
 
@@ -40,7 +46,7 @@ def test_exponential_smoothing_baseline_when_statsmodels_is_installed():
     pytest.importorskip("statsmodels")
     t = np.arange(48)
     history = 100 + t + 10 * np.sin(2 * np.pi * t / 12)
-    point, lower, upper = baselines()["exponential_smoothing"](history, 12, 12, 0.8)
+    point, lower, upper = exponential_smoothing(history, 12, 12, 0.8)
     expected = 148 + np.arange(1, 13) + 10 * np.sin(2 * np.pi * (48 + np.arange(12)) / 12)
     np.testing.assert_allclose(point, expected, rtol=0.02)
     assert (lower <= point).all() and (point <= upper).all()

@@ -182,7 +182,8 @@ def test_forecaster_evaluate_reports_model_and_baselines(fitted):
     forecasts, metrics = fitted.evaluate()
     assert len(forecasts) == 12 and forecasts["actual"].notna().all()
     assert {"model", "naive", "seasonal_naive", "drift"} <= set(metrics)
-    assert set(metrics["model"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage_80"}
+    assert set(metrics["model"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE", "OWA", "MSIS",
+                                     "coverage_80"}
 
 
 def test_forecaster_backtest_rolls_the_origin_through_the_test_part(fitted):

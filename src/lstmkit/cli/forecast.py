@@ -62,7 +62,11 @@ app.callback()(_forecast_command())
 
 
 def print_summary(metrics: dict, model, out: Path) -> None:
-    """The model beside the baselines, one row each, on the test part."""
+    """The model beside the baselines, one row each, on the test part; the model's rank
+    by MASE; a line naming the baselines skipped for want of statsforecast."""
+    from ..tasks.forecasting.baselines import skipped_baselines
+    from ..tasks.forecasting.evaluation import rank
+
     r = model.resolved_
     console = Console()
     if r.test_size == 0:
@@ -71,23 +75,41 @@ def print_summary(metrics: dict, model, out: Path) -> None:
         console.print(f"wrote {safe(out)}/: forecast.csv, metrics.json, backtest.json, "
                       "forecast.png, model/", highlight=False)
         return
-    columns = list(next(iter(metrics.values())))
+    console.print(_table(metrics, r))
+    place = rank(metrics, by="MASE")
+    if place is not None:
+        console.print(f"LSTM model ranks {place[0]} of {place[1]} by MASE (1 = best); OWA "
+                      "is relative to Naive2, MSIS is M4's interval score", highlight=False)
+    skipped = skipped_baselines()
+    if skipped:
+        console.print(skipped, highlight=False, markup=False)
+    console.print(f"wrote {safe(out)}/: forecast.csv, metrics.json, backtest.json, "
+                  "forecast.png, model/", highlight=False)
+
+
+TABLE_SKIPS = ("MAE", "RMSE")
+"""Metrics left out of the printed table (in the units of the data; metrics.json has
+them), so that it fits 80 columns."""
+
+
+def _table(metrics: dict, r) -> Table:
+    columns = [c for c in next(iter(metrics.values())) if c not in TABLE_SKIPS]
     table = Table(title=f"Test part: last {r.test_size} rows per series, forecast from its "
                   f"start (horizon {r.horizon}, season {r.season}); lower is better, "
-                  f"coverage should be near its nominal level")
+                  f"coverage should be near its nominal level; MAE and RMSE are in "
+                  f"metrics.json")
     table.add_column("forecaster")
     for column in columns:
         table.add_column(safe(column.replace("coverage_", "coverage ") + (
             "%" if column.startswith("coverage") else "")), justify="right")
-    best = min((v["MASE"] for v in metrics.values() if v["MASE"] is not None), default=None)
+    best = min((v["MASE"] for v in metrics.values() if v.get("MASE") is not None),
+               default=None)
     for name, scores in metrics.items():
-        cells = [_cell(k, v) for k, v in scores.items()]
-        style = "bold green" if best is not None and scores["MASE"] == best else None
+        cells = [_cell(k, scores.get(k)) for k in columns]
+        style = "bold green" if best is not None and scores.get("MASE") == best else None
         table.add_row("LSTM model" if name == "model" else safe(name.replace("_", " ")),
                       *cells, style=style)
-    console.print(table)
-    console.print(f"wrote {safe(out)}/: forecast.csv, metrics.json, backtest.json, "
-                  "forecast.png, model/", highlight=False)
+    return table
 
 
 def _cell(key: str, value: float | None) -> str:
@@ -95,7 +117,7 @@ def _cell(key: str, value: float | None) -> str:
         return "-"
     if key.startswith("coverage"):
         return f"{100 * value:.0f}"
-    return f"{value:.2f}" if key in ("MAPE", "sMAPE", "MASE") else f"{value:.4g}"
+    return f"{value:.2f}" if key in ("MAPE", "sMAPE", "MASE", "OWA", "MSIS") else f"{value:.4g}"
 
 
 @app.command("predict")

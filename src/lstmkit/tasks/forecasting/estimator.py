@@ -25,6 +25,7 @@ from ...settings import to_dict
 from ...training import TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .features import fit_scalers
+from .intervals import calibrate, read_calibration
 from .persistence import ForecastFitted, Roles, check_layout, read_scalers
 from .prediction import forecast_after, future_values
 from .resolve import resolve, split_all
@@ -50,6 +51,8 @@ class Forecaster(Estimator):
     Attributes:
         network_: the trained :class:`~lstmkit.models.forecast_net.ForecastEnsemble`.
         scalers_: per-series scalers, fitted on the training part only.
+        conformal_: the conformal calibration of the intervals
+            (:mod:`~lstmkit.tasks.forecasting.intervals`), or None.
         data_: the series given to ``fit``. resolved_: derived settings.
         history_: per ensemble member, the trainer's per-epoch metrics.
 
@@ -123,6 +126,7 @@ class Forecaster(Estimator):
         self.splits_ = split_all(self.resolved_, self.model_horizon, series)
         self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log)
         self.network_, self.history_ = train_members(self, series, context)
+        self.conformal_ = calibrate(self)
 
     @property
     def model_horizon(self) -> int:
@@ -186,7 +190,8 @@ class Forecaster(Estimator):
     def _fitted_config(self) -> ForecastFitted:
         first = self.network_.members[0]
         return ForecastFitted(self.resolved_, first.encoder.input_size, first.n_known,
-                              tuple(self.target_names_), Roles(**self.roles_))
+                              tuple(self.target_names_), Roles(**self.roles_),
+                              self.conformal_)
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
         return {"scalers": self.scalers_.to_dict()}
@@ -200,6 +205,7 @@ class Forecaster(Estimator):
                                      where.with_name("scalers.json"))
         self.resolved_, self.roles_ = fitted.resolved, to_dict(fitted.roles)
         self.target_names_ = list(fitted.target_names)
+        self.conformal_ = read_calibration(fitted.conformal, self.levels, where)
         self.network_ = ForecastEnsemble(
             [self.build_net(fitted.input_size, len(fitted.target_names), fitted.n_known)
              for _ in range(self.settings.n_models)])

@@ -3,7 +3,8 @@ beside the baselines fitted on exactly the same history.
 
 Hold-out: one forecast of the whole test part from its origin. Backtest: K-step
 forecasts from origins rolled through the test part, each conditioned on the actual
-values before it (weights and scalers stay those of ``fit``: no test value is trained on).
+values before it (weights and scalers stay those of ``fit``: no test value is trained on;
+the statsforecast baselines likewise keep the parameters fitted at the test origin).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ...errors import ConfigError
 from .baselines import baselines
-from .metrics import METRICS, mase_scale, score
+from .metrics import METRICS, mase_scale, owa, score
 from .prediction import forecast_after
 
 if TYPE_CHECKING:
@@ -78,27 +79,55 @@ def _with_actuals(frame: pd.DataFrame, data, ends: list[int]) -> pd.DataFrame:
 
 def _metrics(model: Forecaster, forecasts: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Every metric for the model and each baseline, averaged over series, targets and
-    origins; coverage is named after its level (``coverage_80``)."""
+    origins; OWA against Naive2 from those averages; coverage is named after its level
+    (``coverage_80``). The statsforecast baselines keep the parameters fitted at the test
+    origin (``fit_on``), like the network its weights."""
     data, r = model.data_, model.resolved_
     level = max(model.levels)
     lower, upper = f"lower_{level * 100:g}", f"upper_{level * 100:g}"
     scores: dict[str, list[dict[str, float]]] = {"model": []}
+    found = baselines()
     for (name, target, origin), part in forecasts.groupby(["series", "target", "origin"],
                                                          sort=False):
         i, c = data.ids.index(name), data.target_names.index(target)
-        end = data.times[i].get_loc(origin) + 1
+        end, fit_on = data.times[i].get_loc(origin) + 1, model.splits_[i].origin
         history, actual = data.targets[i][:end, c], part["actual"].to_numpy()
-        scale = mase_scale(data.targets[i][:model.splits_[i].origin, c], r.season)
+        scale = mase_scale(data.targets[i][:fit_on, c], r.season)
         scores["model"].append(score(actual, part["forecast"].to_numpy(), scale=scale,
                                      lower=part[lower].to_numpy(),
-                                     upper=part[upper].to_numpy()))
-        for base, fn in baselines().items():
-            point, lo, hi = fn(history, len(actual), r.season, level)
-            scores.setdefault(base, []).append(score(actual, point, scale=scale,
-                                                     lower=lo, upper=hi))
+                                     upper=part[upper].to_numpy(), level=level))
+        for base, fn in found.items():
+            point, lo, hi = fn(history, len(actual), r.season, level, fit_on=fit_on)
+            scores.setdefault(base, []).append(score(actual, point, scale=scale, lower=lo,
+                                                     upper=hi, level=level))
+    means = {name: {m: _mean([s[m] for s in rows]) for m in METRICS if m != "OWA"}
+             for name, rows in scores.items()}
+    return {name: _named(mean, means.get("naive2"), level) for name, mean in means.items()}
+
+
+def _named(mean: dict[str, float | None], naive2: dict | None, level: float) -> dict:
+    """The metrics of one forecaster in :data:`METRICS` order, with OWA against Naive2
+    and coverage named after its level."""
+    ref = naive2 or {}
+    mean["OWA"] = owa(mean["sMAPE"], mean["MASE"], ref.get("sMAPE"), ref.get("MASE"))
     coverage = f"coverage_{level * 100:g}"
-    return {name: {coverage if m == "coverage" else m: _mean([s[m] for s in rows])
-                   for m in METRICS} for name, rows in scores.items()}
+    return {coverage if m == "coverage" else m: mean[m] for m in METRICS}
+
+
+def rank(metrics: dict[str, dict[str, float | None]], *, by: str = "MASE",
+         who: str = "model") -> tuple[int, int] | None:
+    """``who``'s rank (1 = best, ties share the better rank) among every forecaster of
+    ``metrics`` with a value of ``by``, and their number; None if ``who`` has none.
+
+    Example:
+        >>> rank({"model": {"MASE": 0.9}, "naive": {"MASE": 1.2}, "ets": {"MASE": 0.7}})
+        (2, 3)
+    """
+    values = {k: v.get(by) for k, v in metrics.items() if isinstance(v, dict)}
+    scored = [v for v in values.values() if v is not None]
+    if values.get(who) is None:
+        return None
+    return 1 + sum(v < values[who] for v in scored), len(scored)
 
 
 def _mean(values: list[float]) -> float | None:

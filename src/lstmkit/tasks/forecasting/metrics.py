@@ -1,14 +1,18 @@
-"""Forecast accuracy metrics: MAE, RMSE, MAPE, sMAPE, MASE and interval coverage.
+"""Forecast accuracy metrics: MAE, RMSE, MAPE, sMAPE, MASE, OWA, MSIS and coverage.
 
 Each function takes 1-D arrays of actual values and forecasts for one series and target.
-:func:`score` computes them all; scores over many series are averaged by the caller.
+:func:`score` computes them all but OWA, which M4 defines on the averages over all series
+(:func:`owa`); scores over many series are averaged by the caller. MASE, OWA and MSIS
+follow the M4 competition (the M4 Competitor's Guide, 2018; Makridakis, Spiliotis &
+Assimakopoulos 2020, *The M4 Competition: 100,000 time series and 61 forecasting
+methods*, IJF 36(1)); MSIS is Gneiting & Raftery's (2007) interval score, scaled.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-METRICS = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage")
+METRICS = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE", "OWA", "MSIS", "coverage")
 """The metric names, in the order reports show them."""
 
 
@@ -64,6 +68,40 @@ def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
     return mae(actual, forecast) / scale if scale > 0 else float("nan")
 
 
+def msis(actual: np.ndarray, lower: np.ndarray | None, upper: np.ndarray | None, *,
+         scale: float, level: float) -> float:
+    """M4's mean scaled interval score of the ``level`` interval (M4 used 95%): the mean of
+    ``(U - L) + 2/a * (L - y) [y < L] + 2/a * (y - U) [y > U]`` with ``a = 1 - level``,
+    divided by ``scale`` (see :func:`mase_scale`); NaN without an interval.
+
+    Example:
+        >>> round(msis(np.array([1.0, 5.0]), np.array([0.0, 0.0]), np.array([2.0, 2.0]),
+        ...            scale=1.0, level=0.8), 6)
+        17.0
+    """
+    if lower is None or upper is None or not scale > 0:
+        return float("nan")
+    alpha = 1 - level
+    penalty = (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0)) * 2 / alpha
+    return float(np.mean(upper - lower + penalty) / scale)
+
+
+def owa(smape_: float | None, mase_: float | None, smape_naive2: float | None,
+        mase_naive2: float | None) -> float | None:
+    """M4's overall weighted average: the mean of sMAPE / sMAPE(Naive2) and
+    MASE / MASE(Naive2), each averaged over all series first; None if undefined.
+
+    Example:
+        >>> owa(10.0, 0.8, 20.0, 1.0)
+        0.65
+    """
+    values = (smape_, mase_, smape_naive2, mase_naive2)
+    if any(v is None or not np.isfinite(v) for v in values) or not (
+            smape_naive2 > 0 and mase_naive2 > 0):
+        return None
+    return 0.5 * (smape_ / smape_naive2 + mase_ / mase_naive2)
+
+
 def coverage(actual: np.ndarray, lower: np.ndarray | None, upper: np.ndarray | None) -> float:
     """Fraction of actual values inside ``[lower, upper]`` (NaN without an interval).
 
@@ -77,8 +115,12 @@ def coverage(actual: np.ndarray, lower: np.ndarray | None, upper: np.ndarray | N
 
 
 def score(actual: np.ndarray, forecast: np.ndarray, *, scale: float,
-          lower: np.ndarray | None = None, upper: np.ndarray | None = None) -> dict[str, float]:
-    """Every metric of :data:`METRICS` for one series and target."""
+          lower: np.ndarray | None = None, upper: np.ndarray | None = None,
+          level: float = 0.8) -> dict[str, float]:
+    """Every metric of :data:`METRICS` but OWA for one series and target; ``lower`` and
+    ``upper`` bound the ``level`` interval."""
     return {"MAE": mae(actual, forecast), "RMSE": rmse(actual, forecast),
             "MAPE": mape(actual, forecast), "sMAPE": smape(actual, forecast),
-            "MASE": mase(actual, forecast, scale), "coverage": coverage(actual, lower, upper)}
+            "MASE": mase(actual, forecast, scale),
+            "MSIS": msis(actual, lower, upper, scale=scale, level=level),
+            "coverage": coverage(actual, lower, upper)}

@@ -18,6 +18,7 @@ from ...errors import ConfigError, ModelFileError
 from ...limits import MAX_FEATURES
 from ...settings import Settings, count
 from .features import Scalers
+from .intervals import ConformalState
 from .resolve import Resolved
 from .settings import ForecastSettings
 
@@ -42,6 +43,7 @@ class ForecastFitted(Settings):
         n_known: the inputs known ahead: ``[future | calendar]``.
         target_names: the target columns.
         roles: the column roles of the training data.
+        conformal: the interval calibration (:mod:`.intervals`), or None.
     """
 
     resolved: Resolved
@@ -49,6 +51,7 @@ class ForecastFitted(Settings):
     n_known: count(MAX_FEATURES, 0)
     target_names: Annotated[tuple[str, ...], Field(min_length=1, max_length=MAX_FEATURES)]
     roles: Roles
+    conformal: ConformalState | None = None
 
 
 def check_layout(fitted: ForecastFitted, settings: ForecastSettings, where: Path) -> None:

@@ -46,7 +46,9 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     ``ends[i]`` on are never read as targets); one tidy row per series, step and target.
 
     Inside the data the known features of the forecast rows are the data's own; after
-    its end they come from ``future`` and the calendar."""
+    its end they come from ``future`` and the calendar. The intervals are those of the
+    network, scaled by the model's conformal calibration if it has one
+    (:mod:`~lstmkit.tasks.forecasting.intervals`)."""
     r, rows = model.resolved_, max(steps, model.model_horizon)
     windows, knowns, stamps = [], [], []
     for i, name in enumerate(series.ids):
@@ -68,7 +70,10 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     with torch_threads(1):  # a small model's inference is several times faster so
         rolled = rollout(model.network_, x, known, steps, levels=model.levels,
                          n_paths=model.settings.n_paths, seed=model.train_config.seed)
-    return tidy(model, series, ends, stamps, rolled)
+    from .intervals import apply_calibration  # intervals imports this module
+
+    return apply_calibration(tidy(model, series, ends, stamps, rolled),
+                             model.__dict__.get("conformal_"))
 
 
 def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],

@@ -6,10 +6,11 @@ Fits a :class:`Forecaster` on the dataset and writes into the run directory:
 * ``forecast.csv``: the test part's forecast beside the actual values (``part = test``)
   and the forecast of the steps after the data (``part = future``); text cells that a
   spreadsheet would run as a formula are written with a leading ``'``;
-* ``metrics.json``: ``{"model": {"MAE": ...}, "seasonal_naive": {...}, ...}`` on the
-  test part (metrics that are undefined, such as MASE of a constant series, are
-  ``null``); ``backtest.json``: the same for the rolling-origin backtest. With
-  ``test_size = 0`` both hold :data:`NO_TEST_PART` instead;
+* ``metrics.json``: ``{"model": {"MAE": ..., "OWA": ..., "MSIS": ...}, "AutoETS": {...},
+  "naive2": {...}, ...}`` on the test part, one entry per baseline of
+  :func:`~lstmkit.tasks.forecasting.baselines.baselines` (metrics that are undefined,
+  such as MASE of a constant series, are ``null``); ``backtest.json``: the same for
+  the rolling-origin backtest. With ``test_size = 0`` both hold :data:`NO_TEST_PART` instead;
 * ``forecast.png``: history, forecast, interval band and actuals, and the training curve;
 * ``model/``: the saved model.
 """
