@@ -9,10 +9,9 @@ TF-IDF (word 1-2-grams, sublinear tf) and logistic regression from scikit-learn.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
-
-import warnings
 
 import numpy as np
 

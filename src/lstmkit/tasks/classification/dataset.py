@@ -90,8 +90,8 @@ def _split(frame: pd.DataFrame, key: str | None, s, where: str
               if key else frame[s.label_col].to_numpy())
     counts = pd.Series(labels).value_counts()
     stratify = labels if counts.min() >= 2 else None
-    fit_ids, test_ids = train_test_split(ids.to_numpy(), test_size=s.test_fraction,
-                                         random_state=s.data_seed, stratify=stratify)
+    _, test_ids = train_test_split(ids.to_numpy(), test_size=s.test_fraction,
+                                   random_state=s.data_seed, stratify=stratify)
     member = frame[key].isin(test_ids) if key else frame.index.isin(test_ids)
     return frame[~member], frame[member]
 

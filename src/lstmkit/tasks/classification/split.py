@@ -17,12 +17,13 @@ def stratified_split(codes: np.ndarray, fraction: float, *, seed: int
     0 (or too few sequences) gives an empty validation part.
 
     Example:
-        >>> fit, val = stratified_split(np.array([0, 0, 0, 0, 1, 1, 1, 1]), 0.5, seed=0)
-        >>> sorted(np.r_[fit, val].tolist()), np.bincount(np.array([0, 0, 0, 0, 1, 1, 1, 1])[val]).tolist()
+        >>> codes = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+        >>> fit, val = stratified_split(codes, 0.5, seed=0)
+        >>> sorted(np.r_[fit, val].tolist()), np.bincount(codes[val]).tolist()
         ([0, 1, 2, 3, 4, 5, 6, 7], [2, 2])
     """
     n = len(codes)
-    n_val = int(round(n * fraction))
+    n_val = round(n * fraction)
     every = np.arange(n)
     if n_val == 0 or n - n_val < 1:
         return every, every[:0]
