@@ -74,7 +74,8 @@ class ConvBranch(nn.Module):
         h = h if mask is None else h * mask
         for conv, norm, excite in zip(self.convs, self.norms, self.excite, strict=True):
             k = conv.kernel_size[0]  # "same" padding, also for even kernels (left (k-1)//2)
-            h = norm(conv(F.pad(h, ((k - 1) // 2, k // 2)) if k % 2 == 0 else conv(h))).relu()
+            padded = F.pad(h, ((k - 1) // 2, k // 2)) if k % 2 == 0 else h
+            h = norm(conv(padded)).relu()
             h = h if mask is None else h * mask
             h = excite(h, mask) if isinstance(excite, SqueezeExcite) else h
         if mask is None:

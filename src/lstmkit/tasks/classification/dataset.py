@@ -69,6 +69,11 @@ def load_classify_data(ref: DatasetRef, settings) -> ClassifyData:
                            f"--text-col for a text file")
     train, test = _split(frame, key, s, where)
     _check_labels(train, test, s.label_col, where)
+    for part in (train, test):  # the content (NaN, empty documents...) before training
+        try:
+            sequences_of(part, s)
+        except DatasetError as exc:
+            raise DatasetError(f"{where}: {exc}") from None
     return ClassifyData(train, test, kind, ref.name)
 
 
@@ -88,8 +93,9 @@ def _split(frame: pd.DataFrame, key: str | None, s, where: str
     ids = frame[key].drop_duplicates() if key else pd.Series(frame.index)
     labels = (frame.groupby(key, sort=False)[s.label_col].first().loc[ids].to_numpy()
               if key else frame[s.label_col].to_numpy())
-    counts = pd.Series(labels).value_counts()
-    stratify = labels if counts.min() >= 2 else None
+    counts, n_test = pd.Series(labels).value_counts(), int(np.ceil(len(ids) * s.test_fraction))
+    enough = min(n_test, len(ids) - n_test) >= len(counts) and counts.min() >= 2
+    stratify = labels if enough else None  # too few sequences to stratify: a plain split
     _, test_ids = train_test_split(ids.to_numpy(), test_size=s.test_fraction,
                                    random_state=s.data_seed, stratify=stratify)
     member = frame[key].isin(test_ids) if key else frame.index.isin(test_ids)
