@@ -72,8 +72,8 @@ def report(name: str, accuracies: list, seconds: list, baselines: dict) -> None:
     acc = np.array(accuracies)
     sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
     target = TARGETS.get(name)
-    verdict = "" if target is None else (" (target ≥ %.2f: %s)" % (
-        target, "met" if acc.mean() >= target else "MISSED"))
+    met = "met" if target is not None and acc.mean() >= target else "MISSED"
+    verdict = "" if target is None else f" (target ≥ {target:.2f}: {met})"
     print(f"{name:18s} lstmkit {acc.mean():.4f} ± {sd:.4f}{verdict}; training "
           f"{np.mean(seconds):.0f} s per fit (max {np.max(seconds):.0f} s)")
     for key, value in baselines.items():

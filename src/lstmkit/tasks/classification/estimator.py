@@ -232,9 +232,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     # -- defaults and contract ------------------------------------------------------------
     @classmethod
     def default_train_config(cls) -> TrainConfig:
-        """AdamW at 1e-3, up to 150 epochs with a cosine schedule; the best epoch on the
+        """AdamW at 1e-2, up to 150 epochs with a cosine schedule; the best epoch on the
         validation loss is kept, training stops after 40 epochs without improvement."""
-        return TrainConfig(epochs=150, lr=1e-3, schedule="cosine", early_stopping=40)
+        return TrainConfig(epochs=150, lr=1e-2, schedule="cosine", early_stopping=40)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -23,7 +23,8 @@ class ClassifierSettings(Settings):
         bidirectional: also read each sequence backwards.
         pooling: how the recurrent outputs become one vector, over the valid steps only:
             last, mean, max or attention.
-        dropout: dropout on the pooled recurrent vector (and between stacked layers).
+        dropout: dropout on the pooled recurrent vector (and between stacked layers);
+            the LSTM-FCN paper uses 0.8.
         filters: the LSTM-FCN convolution widths (kernels 8, 5, 3); the paper's are
             128, 256, 128 (4 times the compute of the default).
         dimension_shuffle: LSTM-FCN as published: the LSTM reads the transposed series
@@ -54,7 +55,7 @@ class ClassifierSettings(Settings):
     num_layers: Count = 1
     bidirectional: Flag = False
     pooling: Literal["last", "mean", "max", "attention"] = "last"
-    dropout: DropProbability = 0.8
+    dropout: DropProbability = 0.2
     filters: tuple[Count, Count, Count] = (64, 128, 64)
     dimension_shuffle: Flag = False
     class_weight: Literal["balanced"] | None = None
