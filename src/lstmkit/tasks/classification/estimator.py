@@ -116,8 +116,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         if y is None:
             if data.labels is None:
                 raise ClassificationDataError(
-                    f"SequenceClassifier: no labels: pass y, or a DataFrame with the label "
-                    f"column {self.settings.label_col!r}")
+                    f"SequenceClassifier requires y to be passed, but the target y is None "
+                    f"(and X is not a DataFrame with the label column "
+                    f"{self.settings.label_col!r})")
             y = data.labels
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)

@@ -54,6 +54,9 @@ def read_sequences(X: Any, *, id_col: str = "id", time_col: str = "time",
         return _read_frame(X, id_col, time_col, label_col, text_col)
     if hasattr(X, "detach"):  # a torch tensor
         X = X.detach().cpu().numpy()
+    if hasattr(X, "tocsr") or hasattr(X, "toarray"):  # scipy.sparse
+        raise ClassificationDataError("sparse input is not supported; pass a dense array "
+                                      "of series")
     if isinstance(X, str):
         raise ClassificationDataError("expected a list of strings (one document each), "
                                       "got a single string")
@@ -65,15 +68,14 @@ def read_sequences(X: Any, *, id_col: str = "id", time_col: str = "time",
             return Sequences("text", items, list(range(len(items))))
         items = [_series(v, i) for i, v in enumerate(items)]
     if not items:
-        raise ClassificationDataError("no sequences: X is empty")
+        raise ClassificationDataError("no sequences: X is empty (0 sample(s))")
     _check_features(items)
     return Sequences("series", items, list(range(len(items))))
 
 
 def _from_array(X: np.ndarray) -> list[np.ndarray]:
     if np.iscomplexobj(X):
-        raise ClassificationDataError("complex values are not supported; expected real "
-                                      "numbers")
+        raise ClassificationDataError("Complex data not supported; expected real numbers")
     if X.ndim == 2:
         X = X[:, :, None]  # (N, T) -> (N, T, 1): univariate series
     if X.ndim != 3:
