@@ -33,7 +33,8 @@ CASES = [  # (file content, extra argv, fragments of the error line)
     (long_table(), ["--id-col", "series"], ["data.csv", "id column 'series' not found"]),
     (long_table(split=("train",) * 4 + ("later",) * 4), [],
      ["data.csv", "column 'split'", "'later'"]),
-    ("id,text,label\n0,hello there,a\n1,,b\n2,good day,a\n3,bad day,b\n" * 2, [],
+    ("id,text,label\n" + "".join(f"{i},{'' if i == 1 else 'hi there'},{'ab'[i % 2]}\n"
+                                  for i in range(8)), [],
      ["data.csv", "column 'text': empty cell"]),
     ("id,text,label\n0,hello there,a\n1,hi,\n2,good day,a\n3,bad day,b\n", [],
      ["data.csv", "empty label in data row 2"]),

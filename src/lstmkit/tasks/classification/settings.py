@@ -62,7 +62,7 @@ class ClassifierSettings(Settings):
     calibrate: Flag = True
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
-    text_level: Literal["word", "char"] = "word"
+    text_level: Literal["char", "word"] = "word"  # the text task's order: typing caches Literal
     max_vocab: Count = 20000
     max_tokens: Count = 400
     embedding_dim: Count = 32
