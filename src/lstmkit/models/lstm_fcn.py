@@ -1,0 +1,139 @@
+"""LSTM-FCN and MLSTM-FCN (Karim et al. 2017, 2019): a fully convolutional branch with
+squeeze-and-excitation beside a recurrent branch, their pooled features concatenated.
+
+Two deliberate differences from the published Keras code, both documented in
+``docs/classification.md``:
+
+* the recurrent branch reads the **time axis** by default (T steps of I features).
+  The original's "dimension shuffle" feeds the LSTM the transposed series, I steps of T
+  features, so for a univariate series it sees one step (titu1994/LSTM-FCN#4, #9); it is
+  available as ``dimension_shuffle=True`` for fixed-length series;
+* padding is masked: convolutions see zeros past each sequence's end and the global
+  average pool averages the valid steps only, so variable-length series need no
+  resampling.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .pooling import step_mask
+from .sequence_encoder import SequenceEncoder
+
+
+class SqueezeExcite(nn.Module):
+    """Squeeze-and-excitation (Hu et al. 2018) over channels, masked mean over time.
+
+    Shape:
+        x (B, C, T), mask (B, 1, T) or None (no padding) -> (B, C, T).
+    """
+
+    def __init__(self, channels: int, reduction: int = 16) -> None:
+        super().__init__()
+        inner = max(channels // reduction, 1)
+        self.gate = nn.Sequential(nn.Linear(channels, inner), nn.ReLU(),
+                                  nn.Linear(inner, channels), nn.Sigmoid())
+
+    def forward(self, x: Tensor, mask: Tensor | None) -> Tensor:
+        if mask is None:
+            squeezed = x.mean(2)  # (B, C, T) -> (B, C)
+        else:
+            squeezed = (x * mask).sum(2) / mask.sum(2).clamp(min=1)  # (B, C, T) -> (B, C)
+        return x * self.gate(squeezed)[:, :, None]
+
+
+class ConvBranch(nn.Module):
+    """Three temporal convolution blocks (conv, batch norm, ReLU; squeeze-excitation
+    after the first two) and a masked global average pool.
+
+    Shape:
+        x (B, T, I), lengths (B,) -> (B, filters[-1]).
+    """
+
+    def __init__(self, input_size: int, filters: tuple[int, ...] = (128, 256, 128),
+                 kernels: tuple[int, ...] = (8, 5, 3), *, squeeze_excite: bool = True) -> None:
+        super().__init__()
+        self.convs, self.norms, self.excite = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        size = input_size
+        for k, (width, kernel) in enumerate(zip(filters, kernels, strict=True)):
+            self.convs.append(nn.Conv1d(size, width, kernel,
+                                        padding=0 if kernel % 2 == 0 else kernel // 2))
+            self.norms.append(nn.BatchNorm1d(width))
+            last = k == len(filters) - 1
+            self.excite.append(nn.Identity() if last or not squeeze_excite
+                               else SqueezeExcite(width))
+            size = width
+        self.output_size = size
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        full = bool((lengths == x.shape[1]).all())  # no padding: skip the masking (faster)
+        mask = None if full else step_mask(lengths, x.shape[1])[:, None, :].to(x.dtype)
+        h = x.transpose(1, 2)  # (B, T, I) -> (B, I, T)
+        h = h if mask is None else h * mask
+        for conv, norm, excite in zip(self.convs, self.norms, self.excite, strict=True):
+            k = conv.kernel_size[0]  # "same" padding, also for even kernels (left (k-1)//2)
+            padded = F.pad(h, ((k - 1) // 2, k // 2)) if k % 2 == 0 else h
+            h = norm(conv(padded)).relu()
+            h = h if mask is None else h * mask
+            h = excite(h, mask) if isinstance(excite, SqueezeExcite) else h
+        if mask is None:
+            return h.mean(2)  # (B, C, T) -> (B, C)
+        return h.sum(2) / mask.sum(2).clamp(min=1)  # (B, C, T) -> (B, C)
+
+
+class LSTMFCN(nn.Module):
+    """LSTM-FCN (univariate) / MLSTM-FCN (multivariate, with squeeze-excitation).
+
+    Args:
+        input_size: I, features per step (the embedding size for tokens).
+        n_classes: C.
+        hidden_size, num_layers, cell, bidirectional, pooling: the recurrent branch
+            (a :class:`~lstmkit.models.sequence_encoder.SequenceEncoder`).
+        filters, kernels: the convolution blocks.
+        dropout: dropout on the recurrent branch's pooled output (0.8 in the paper).
+        dimension_shuffle: the paper's variant: the recurrent branch reads the
+            transposed series (I steps of ``seq_len`` features); needs ``seq_len``.
+        seq_len: the fixed length T for ``dimension_shuffle``.
+        vocab_size, embedding_dim: token-id input through an embedding.
+
+    Shape:
+        x (B, T, I) or (B, T) long, lengths (B,) -> logits (B, C).
+
+    Example:
+        >>> net = LSTMFCN(2, 3, hidden_size=4, filters=(8, 8, 8))
+        >>> tuple(net(torch.randn(5, 20, 2), torch.full((5,), 20)).shape)
+        (5, 3)
+    """
+
+    def __init__(self, input_size: int, n_classes: int, *, hidden_size: int = 64,
+                 num_layers: int = 1, cell: str = "lstm", bidirectional: bool = False,
+                 pooling: str = "last", filters: tuple[int, ...] = (128, 256, 128),
+                 kernels: tuple[int, ...] = (8, 5, 3), dropout: float = 0.8,
+                 dimension_shuffle: bool = False, seq_len: int | None = None,
+                 vocab_size: int | None = None, embedding_dim: int = 32) -> None:
+        super().__init__()
+        if dimension_shuffle and (seq_len is None or vocab_size is not None):
+            raise ValueError("LSTMFCN: dimension_shuffle needs numeric series of one fixed "
+                             "length (seq_len)")
+        self.embedding = None if vocab_size is None else nn.Embedding(vocab_size, embedding_dim)
+        size = input_size if vocab_size is None else embedding_dim
+        self.dimension_shuffle = dimension_shuffle
+        self.recurrent = SequenceEncoder(seq_len if dimension_shuffle else size, hidden_size,
+                                         num_layers=num_layers, cell=cell,
+                                         bidirectional=bidirectional, pooling=pooling)
+        self.conv = ConvBranch(size, tuple(filters), tuple(kernels))
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.recurrent.output_size + self.conv.output_size, n_classes)
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        x = x if self.embedding is None else self.embedding(x)  # (B, T) -> (B, T, E)
+        if self.dimension_shuffle:
+            shuffled = x.transpose(1, 2)  # (B, T, I) -> (B, I, T): I steps of T features
+            steps = lengths.new_full((x.shape[0],), x.shape[2])
+            recurrent = self.recurrent(shuffled, steps)
+        else:
+            recurrent = self.recurrent(x, lengths)
+        features = [self.dropout(recurrent), self.conv(x, lengths)]
+        return self.head(torch.cat(features, dim=1))  # (B, H + C') -> (B, C)

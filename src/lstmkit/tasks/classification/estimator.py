@@ -1,0 +1,270 @@
+"""``SequenceClassifier``: one class per sequence, for time series and text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+from torch import Tensor, nn
+
+from ...data.text import tokenizer_from_dict
+from ...models.lstm_fcn import LSTMFCN
+from ...models.sequence_classifier import RecurrentClassifier
+from ...training import TensorBatches, TrainConfig
+from ..base import ContractExample, Estimator, FitContext
+from .calibration import fit_temperature
+from .encoding import fit_tokenizer, to_tensors, trim
+from .inputs import ClassificationDataError, read_sequences
+from .metrics import class_weights, classification_scores
+from .settings import ClassifierFitted, ClassifierSettings
+from .split import stratified_split
+
+PREDICT_BATCH = 256
+
+
+class SequenceClassifier(ClassifierMixin, Estimator):
+    """Classify whole sequences: time series (univariate, multivariate, variable length)
+    or text, with an LSTM encoder or LSTM-FCN.
+
+    ``X`` is a 3-D array (N, T, I), a 2-D array (N, T) of univariate series, a list of
+    variable-length arrays, a list of strings, or a DataFrame (long format: ``id_col``,
+    ``time_col``, feature columns, ``label_col``; or one document per row in
+    ``text_col``); see :mod:`lstmkit.tasks.classification.inputs`. ``y`` holds one label
+    per sequence (None when a DataFrame carries ``label_col``).
+
+    Model selection is honest by construction: the last ``val_fraction`` of the training
+    sequences (a stratified split, fixed by ``train.seed``) chooses the best epoch, stops
+    training early and fits the temperature of the probabilities; nothing else is read
+    before :meth:`evaluate` or :meth:`score`.
+
+    Args:
+        model, cell, hidden_size, ...: see :class:`ClassifierSettings`.
+        train: the training settings (default :meth:`default_train_config`).
+        progress: show a progress bar while training.
+
+    Attributes:
+        classes_: the labels, sorted. network_: the trained network.
+        kind_: ``"series"`` or ``"text"``. n_channels_: I (0 for text).
+        seq_len_: the longest training sequence (the fixed T of ``dimension_shuffle``).
+        temperature_: the calibration temperature (1.0 without ``calibrate``).
+        tokenizer_: the tokeniser fitted on the training texts (None for series).
+        history_: the trainer's per-epoch metrics.
+
+    Example:
+        >>> X = np.r_[np.zeros((8, 5)), np.ones((8, 5))]
+        >>> y = np.r_[np.zeros(8), np.ones(8)].astype(int)
+        >>> model = SequenceClassifier(model="lstm", hidden_size=4, progress=False,
+        ...                            train=TrainConfig(epochs=2))
+        >>> model.fit(X, y).predict_proba(X).shape
+        (16, 2)
+    """
+
+    task = "classify"
+    settings_class = ClassifierSettings
+    fitted_class = ClassifierFitted
+
+    # -- fit ------------------------------------------------------------------------------
+    def _fit(self, X: Any, y: Any, context: FitContext) -> None:
+        s = context.settings
+        data = self._read(X)
+        labels = self._labels(data, y)
+        self.classes_, codes = np.unique(labels, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ClassificationDataError(
+                f"SequenceClassifier: the labels hold only one class ({self.classes_[0]!r});"
+                " at least 2 classes are needed")
+        self.kind_ = data.kind
+        self.tokenizer_ = (fit_tokenizer(data.items, s.text_level, s.max_vocab)
+                           if data.kind == "text" else None)
+        x, lengths = to_tensors(data, tokenizer=self.tokenizer_, max_tokens=s.max_tokens)
+        self.n_channels_ = x.shape[2] if data.kind == "series" else 0
+        self.seq_len_ = int(x.shape[1])
+        if s.dimension_shuffle:
+            self._check_fixed_length(lengths)
+        target = torch.as_tensor(codes, dtype=torch.long)
+        fit_rows, val_rows = stratified_split(codes, s.val_fraction, seed=context.train.seed)
+        weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
+        self.network_ = self._build()
+        step, evaluate = _objective(None if weights is None else torch.from_numpy(weights))
+        rows = torch.from_numpy(fit_rows)
+        batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
+        val = None
+        if len(val_rows):
+            held = torch.from_numpy(val_rows)
+            val = TensorBatches(x[held], lengths[held], target[held],
+                                batch_size=PREDICT_BATCH, shuffle=False)
+        trainer = self._train(self.network_, step, batches, val, context, evaluate_fn=evaluate)
+        self.history_ = trainer.history_
+        self.network_.eval()
+        self.temperature_ = 1.0
+        if s.calibrate and val is not None:
+            held = torch.from_numpy(val_rows)
+            self.temperature_ = fit_temperature(self._logits(x[held], lengths[held]),
+                                                target[held])
+
+    def _read(self, X: Any):
+        s = self.settings
+        return read_sequences(X, id_col=s.id_col, time_col=s.time_col, label_col=s.label_col,
+                              text_col=s.text_col)
+
+    def _labels(self, data, y: Any) -> np.ndarray:
+        if y is None:
+            if data.labels is None:
+                raise ClassificationDataError(
+                    f"SequenceClassifier requires y to be passed, but the target y is None "
+                    f"(and X is not a DataFrame with the label column "
+                    f"{self.settings.label_col!r})")
+            y = data.labels
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(data.items):
+            raise ClassificationDataError(f"SequenceClassifier: {len(data.items)} sequences "
+                                          f"but {len(y)} labels")
+        return y
+
+    def _check_fixed_length(self, lengths: Tensor) -> None:
+        if int(lengths.min()) != self.seq_len_ or int(lengths.max()) != self.seq_len_:
+            raise ClassificationDataError(
+                f"SequenceClassifier: dimension_shuffle needs every series to have "
+                f"{self.seq_len_} steps, got lengths {int(lengths.min())}..{int(lengths.max())}")
+
+    def _build(self) -> nn.Module:
+        s, text = self.settings, self.kind_ == "text"
+        common = {"hidden_size": s.hidden_size, "num_layers": s.num_layers, "cell": s.cell,
+                  "bidirectional": s.bidirectional, "pooling": s.pooling,
+                  "vocab_size": self.tokenizer_.vocab_size if text else None,
+                  "embedding_dim": s.embedding_dim}
+        if s.model == "lstm":
+            return RecurrentClassifier(max(self.n_channels_, 1), len(self.classes_),
+                                       dropout=s.dropout, **common)
+        return LSTMFCN(max(self.n_channels_, 1), len(self.classes_), filters=s.filters,
+                       dropout=s.dropout, dimension_shuffle=s.dimension_shuffle,
+                       seq_len=self.seq_len_, **common)
+
+    # -- predict --------------------------------------------------------------------------
+    def _logits(self, x: Tensor, lengths: Tensor) -> Tensor:
+        """Network logits in batches of :data:`PREDICT_BATCH`, eval mode, no gradients."""
+        self.network_.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(x), PREDICT_BATCH):
+                xb, lb = x[start:start + PREDICT_BATCH], lengths[start:start + PREDICT_BATCH]
+                out.append(self.network_(trim(xb, lb), lb))
+        return torch.cat(out)  # (N, C)
+
+    def _tensors(self, X: Any) -> tuple[Tensor, Tensor]:
+        self._check_fitted()
+        data = self._read(X)
+        if data.kind != self.kind_:
+            raise ClassificationDataError(f"SequenceClassifier: fitted on {self.kind_}, got "
+                                          f"{data.kind}")
+        x, lengths = to_tensors(data, tokenizer=self.tokenizer_,
+                                max_tokens=self.settings.max_tokens)
+        if self.kind_ == "series" and x.shape[2] != self.n_channels_:
+            raise ClassificationDataError(
+                f"SequenceClassifier: expected {self.n_channels_} features per step, got "
+                f"{x.shape[2]}")
+        if self.settings.dimension_shuffle:
+            self._check_fixed_length(lengths)
+        return x, lengths
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Calibrated logits (N, C) (``logits / temperature_``)."""
+        x, lengths = self._tensors(X)
+        return (self._logits(x, lengths) / self.temperature_).numpy()
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated class probabilities (N, C), columns in the order of ``classes_``."""
+        return torch.softmax(torch.from_numpy(self.decision_function(X)), dim=1).numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable label of each sequence (N,)."""
+        return self.classes_[self.decision_function(X).argmax(1)]
+
+    def evaluate(self, X: Any, y: Any = None) -> dict[str, Any]:
+        """Accuracy, balanced accuracy, macro F1, log loss, confusion matrix on labelled
+        data (read once: this is the test set's one use).
+
+        Raises:
+            ClassificationDataError: a label that ``fit`` never saw.
+        """
+        self._check_fitted()
+        data = self._read(X)
+        labels = self._labels(data, y)
+        unseen = sorted(set(labels.tolist()) - set(self.classes_.tolist()), key=str)
+        if unseen:
+            raise ClassificationDataError(
+                f"SequenceClassifier: label {unseen[0]!r} was not seen in fit (classes: "
+                f"{', '.join(map(str, self.classes_))}); a model cannot predict a class it "
+                "was not trained on")
+        proba = self.predict_proba(X)
+        return classification_scores(labels, self.classes_[proba.argmax(1)], proba,
+                                     self.classes_)
+
+    # -- persistence ----------------------------------------------------------------------
+    def _fitted_config(self) -> ClassifierFitted:
+        return ClassifierFitted(tuple(c.item() if hasattr(c, "item") else c
+                                      for c in self.classes_), self.kind_, self.n_channels_,
+                                self.seq_len_, self.temperature_)
+
+    def _transforms(self) -> dict[str, dict[str, Any]]:
+        return {"tokenizer": self.tokenizer_.to_dict()} if self.tokenizer_ is not None else {}
+
+    def _restore(self, fitted: ClassifierFitted, transforms: dict[str, dict[str, Any]],
+                 where: Path) -> None:
+        self.classes_, self.kind_ = np.asarray(fitted.classes), fitted.kind
+        self.n_channels_, self.seq_len_ = fitted.n_channels, fitted.seq_len
+        self.temperature_ = fitted.temperature
+        self.tokenizer_ = (tokenizer_from_dict(transforms["tokenizer"])
+                           if self.kind_ == "text" else None)
+        self.network_ = self._build()
+
+    # -- defaults and contract ------------------------------------------------------------
+    @classmethod
+    def default_train_config(cls) -> TrainConfig:
+        """AdamW at 1e-2, up to 150 epochs with a cosine schedule; the best epoch on the
+        validation loss is kept, training stops after 40 epochs without improvement."""
+        return TrainConfig(epochs=150, lr=1e-2, schedule="cosine", early_stopping=40)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    @classmethod
+    def contract_example(cls) -> ContractExample:
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(24, 12, 2)).astype(np.float32)
+        y = np.where(X[:, :, 0].mean(1) > 0, "up", "down")
+        model = cls(model="lstm-fcn", hidden_size=4, filters=(4, 4, 4), batch_size=8,
+                    progress=False, train=TrainConfig(epochs=2))
+        return ContractExample(model, X, y, output=lambda est: est.predict_proba(X))
+
+
+def _objective(weights: Tensor | None):
+    """The training step (weighted cross-entropy on ``(x, lengths, y)`` batches) and the
+    validation metrics (``val_loss``, ``val_accuracy``)."""
+
+    def step(model: nn.Module, batch: tuple[Tensor, ...], state: Any):
+        x, lengths, y = batch
+        return F.cross_entropy(model(trim(x, lengths), lengths), y, weight=weights), None
+
+    def evaluate(model: nn.Module, batches) -> dict[str, float]:
+        model.eval()
+        loss = correct = count = 0.0
+        with torch.no_grad():
+            for x, lengths, y in batches.epoch(0, seed=0):
+                logits = model(trim(x, lengths), lengths)
+                loss += float(F.cross_entropy(logits, y, weight=weights, reduction="sum"))
+                correct += float((logits.argmax(1) == y).sum())
+                count += len(y)
+        model.train()
+        return {"val_loss": loss / max(count, 1), "val_accuracy": correct / max(count, 1)}
+
+    return step, evaluate

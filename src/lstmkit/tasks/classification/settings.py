@@ -1,0 +1,103 @@
+"""``ClassifierSettings``: the constructor arguments of :class:`SequenceClassifier`, the
+``[task]`` table of the ``classify`` task and the options of ``lstmkit classify``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ...limits import MAX_FEATURES, MAX_LOOKBACK
+from ...settings import (
+    CellName,
+    Count,
+    DropProbability,
+    Flag,
+    PositiveFloat,
+    Settings,
+    count,
+)
+
+
+@dataclass(frozen=True)
+class ClassifierSettings(Settings):
+    """The settings of a :class:`~lstmkit.tasks.classification.SequenceClassifier`.
+
+    Attributes:
+        model: ``lstm-fcn`` (a convolution branch with squeeze-excitation beside the
+            recurrent one, Karim et al. 2017) or ``lstm`` (the recurrent encoder alone).
+        cell: the recurrent cell (any registered name: lstm, peephole, multiplicative,
+            layernorm, gru, rnn).
+        hidden_size: units of each recurrent layer.
+        num_layers: stacked recurrent layers.
+        bidirectional: also read each sequence backwards.
+        pooling: how the recurrent outputs become one vector, over the valid steps only:
+            last, mean, max or attention.
+        dropout: dropout on the pooled recurrent vector (and between stacked layers);
+            the LSTM-FCN paper uses 0.8.
+        filters: the LSTM-FCN convolution widths (kernels 8, 5, 3); the paper's are
+            128, 256, 128 (4 times the compute of the default).
+        dimension_shuffle: LSTM-FCN as published: the LSTM reads the transposed series
+            (I steps of T features; for one variable, a single step). Off: the LSTM
+            reads the time axis. Needs series of one fixed length.
+        class_weight: ``balanced`` weighs each class's loss by N / (C * count), for
+            imbalanced labels; unset: every sequence counts the same.
+        calibrate: fit a temperature to the logits on the validation split, so that
+            predicted probabilities are calibrated (the predicted classes do not change).
+        batch_size: sequences per training step.
+        val_fraction: share of the training sequences held out (stratified) to choose
+            the best epoch, stop early and calibrate; 0 for none.
+        text_level: text input: ``word`` or ``char`` tokens.
+        max_vocab: text input: vocabulary size (the most frequent training tokens).
+        max_tokens: text input: tokens kept from the start of each document.
+        embedding_dim: text input: features of each token's embedding.
+        minutes: train for this many minutes of wall-clock time (the learning-rate
+            schedule spans it) instead of a number of epochs; unset: off.
+        id_col: long-format DataFrame or file: the sequence id column.
+        time_col: long-format DataFrame or file: the time (step order) column.
+        label_col: DataFrame or file: the label column.
+        text_col: DataFrame or file: the text column (one document per row).
+    """
+
+    model: Literal["lstm-fcn", "lstm"] = "lstm-fcn"
+    cell: CellName = "lstm"
+    hidden_size: Count = 64
+    num_layers: Count = 1
+    bidirectional: Flag = False
+    pooling: Literal["last", "mean", "max", "attention"] = "last"
+    dropout: DropProbability = 0.2
+    filters: tuple[Count, Count, Count] = (64, 128, 64)
+    dimension_shuffle: Flag = False
+    class_weight: Literal["balanced"] | None = None
+    calibrate: Flag = True
+    batch_size: Count = 16
+    val_fraction: DropProbability = 0.2
+    text_level: Literal["char", "word"] = "word"  # the text task's order: typing caches Literal
+    max_vocab: Count = 20000
+    max_tokens: Count = 400
+    embedding_dim: Count = 32
+    minutes: PositiveFloat | None = None
+    id_col: str = "id"
+    time_col: str = "time"
+    label_col: str = "label"
+    text_col: str = "text"
+
+
+@dataclass(frozen=True)
+class ClassifierFitted(Settings):
+    """What ``SequenceClassifier.fit`` learns besides the weights and the tokeniser.
+
+    Attributes:
+        classes: the class labels, in the order of the network's outputs.
+        kind: ``series`` or ``text``.
+        n_channels: features per step (0 for text).
+        seq_len: the longest training sequence, in steps.
+        temperature: the calibration temperature fitted on the validation split.
+    """
+
+    classes: Annotated[tuple[str | int | float, ...], Field(min_length=2)]
+    kind: Literal["series", "text"]
+    n_channels: count(MAX_FEATURES, 0)
+    seq_len: count(MAX_LOOKBACK)
+    temperature: PositiveFloat
