@@ -38,6 +38,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from lstmkit.errors import LstmkitError
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from forecast_collection import (
     FILES,
@@ -151,6 +153,14 @@ def print_tables(rows: pd.DataFrame, console: Console, title: str) -> None:
                   .to_string())
 
 
+def mean_mase(rows: list[dict]) -> str:
+    """Each method's mean MASE over the series scored so far (printed as a run goes)."""
+    frame = pd.DataFrame(rows)
+    means = frame[frame["series"].isin(frame[frame["method"] == MODEL]["series"])] \
+        .groupby("method")["MASE"].mean()
+    return ", ".join(f"{m} {v:.3f}" for m, v in means.items())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -178,9 +188,16 @@ def main(argv: list[str] | None = None) -> None:
         console.print(f"{f.name}: baselines {time.perf_counter() - start:.1f} s")
         for seed in range(0 if args.skip_model else args.seeds):
             start = time.perf_counter()
-            rows += model_rows(f, seed, dict(args.option))
-            console.print(f"{f.name}: lstmkit seed {seed} {time.perf_counter() - start:.1f} s")
+            try:
+                rows += model_rows(f, seed, dict(args.option))
+            except LstmkitError as error:  # reported, and the file left out of the means
+                console.print(f"{f.name}: lstmkit skipped: {error}")
+                break
+            console.print(f"{f.name}: lstmkit seed {seed} {time.perf_counter() - start:.1f} s; "
+                          f"mean MASE so far: {mean_mase(rows)}")
     frame = pd.DataFrame(rows)
+    if MODEL in set(frame["method"]):  # only the series lstmkit could forecast
+        frame = frame[frame["series"].isin(frame[frame["method"] == MODEL]["series"])]
     n = frame[["file", "series"]].drop_duplicates().shape[0]
     options = " ".join(f"{k}={v}" for k, v in args.option) or "default settings"
     print_tables(frame, console, f"{tag} part: {n} series, {args.seeds} seed(s), lstmkit "
