@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/lstmkit-forecast-benchmark"))
     parser.add_argument("--json", type=Path, help="write every per-series score here")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=170)
     files = collection(args.series.split(",") if args.series else None, quick=args.quick)
     tag = "validation" if args.validation else "test"
     if args.validation:
