@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..layers import Recurrent
+from .seasonal_window import decompose_window
 
 DISTRIBUTIONS = ("quantile", "gaussian")
 
@@ -120,6 +121,10 @@ class ForecastNet(nn.Module):
         distribution: ``"quantile"`` or ``"gaussian"``.
         quantiles: the quantile levels, with 0.5, for ``"quantile"``.
         window_norm: read and predict the targets relative to the window's mean.
+        season: with ``window_norm``, read and predict the targets relative to the
+            window's level and seasonal profile of this period instead (the ``seasonal``
+            model, :func:`~lstmkit.models.seasonal_window.decompose_window`); 0 for the
+            window's mean.
 
     Shape:
         - x: (B, L, I) window, batch first. future: (B, K, F).
@@ -135,7 +140,7 @@ class ForecastNet(nn.Module):
                  hidden_size: int = 32, num_layers: int = 1, cell: str = "lstm",
                  bidirectional: bool = False, dropout: float = 0.0,
                  distribution: str = "quantile", quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
-                 window_norm: bool = True) -> None:
+                 window_norm: bool = True, season: int = 0) -> None:
         super().__init__()
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"ForecastNet: distribution must be one of "
@@ -143,7 +148,7 @@ class ForecastNet(nn.Module):
         if distribution == "quantile" and 0.5 not in quantiles:
             raise ValueError(f"ForecastNet: quantiles must include 0.5, got {quantiles}")
         self.n_targets, self.n_known, self.horizon = n_targets, n_known, horizon
-        self.window_norm = window_norm
+        self.window_norm, self.season = window_norm, season
         self.dist = OutputDistribution(distribution, tuple(sorted(quantiles)))
         self.encoder = Recurrent(input_size, hidden_size, num_layers, batch_first=True,
                                  dropout=dropout, bidirectional=bidirectional, cell=cell)
@@ -152,11 +157,7 @@ class ForecastNet(nn.Module):
 
     def forward(self, x: Tensor, future: Tensor) -> Tensor:
         """Forecast distribution parameters; see the class docstring for shapes."""
-        level = None
-        if self.window_norm:
-            level = x[:, :, :self.n_targets].mean(dim=1)  # (B, L, C) -> (B, C)
-            x = torch.cat([x[:, :, :self.n_targets] - level[:, None], x[:, :, self.n_targets:]],
-                          dim=-1)
+        x, anchor = self._normalise(x)
         _, state = self.encoder(x)
         h = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
         d = self.encoder.num_directions
@@ -164,11 +165,24 @@ class ForecastNet(nn.Module):
         features = torch.cat([context, future.reshape(x.shape[0], -1)], dim=-1)
         raw = self.head(features).view(x.shape[0], self.horizon, self.n_targets, self.dist.size)
         out = self._constrain(raw)  # (B, K, C, Q)
-        if level is not None:
+        if anchor is not None:
             shift = torch.zeros_like(out)
             shift[..., : self.dist.size if self.dist.kind == "quantile" else 1] = 1.0
-            out = out + shift * level[:, None, :, None]
+            out = out + shift * anchor[..., None]
         return out
+
+    def _normalise(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The window with its targets made relative, and what to add back: (B, K, C)."""
+        if not self.window_norm:
+            return x, None
+        targets = x[:, :, :self.n_targets]
+        if self.season:
+            window = decompose_window(targets, self.season, self.horizon)
+            relative, anchor = window.normalised, window.anchor
+        else:
+            level = targets.mean(dim=1, keepdim=True)  # (B, L, C) -> (B, 1, C)
+            relative, anchor = targets - level, level.expand(-1, self.horizon, -1)
+        return torch.cat([relative, x[:, :, self.n_targets:]], dim=-1), anchor
 
     def _constrain(self, raw: Tensor) -> Tensor:
         """Ordered quantiles around the median, or a positive standard deviation."""

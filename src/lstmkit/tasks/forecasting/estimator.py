@@ -239,5 +239,6 @@ class Forecaster(Estimator):
                            num_layers=p.num_layers, cell=p.cell, bidirectional=p.bidirectional,
                            dropout=p.dropout, distribution=p.distribution,
                            quantiles=tuple(round(q, 6) for q in probs),
-                           window_norm=p.window_norm)
+                           window_norm=p.window_norm,
+                           season=self.resolved_.season if p.model == "seasonal" else 0)
 

@@ -49,6 +49,10 @@ class ForecastSettings(Settings):
         test_size: rows held out at the end of each series (default ``3 * K``; 0 trains on
             everything and leaves nothing to evaluate).
         val_size: rows before the test part, for early stopping (default K).
+        model: ``"lstm"`` (default): the network on windows relative to their mean;
+            ``"seasonal"``: the network reads each window deseasonalised and relative to
+            its level (log scale for positive series) and predicts a correction on top of
+            the window's level and seasonal profile (see docs/forecasting.md).
         strategy: ``"direct"`` (one head for all K steps) or ``"autoregressive"`` (one
             step at a time, each forecast fed back).
         cell: the encoder's cell: ``lstm``, ``peephole``, ``multiplicative``,
@@ -57,8 +61,9 @@ class ForecastSettings(Settings):
         distribution: ``"quantile"`` (pinball loss) or ``"gaussian"`` (negative
             log-likelihood).
         level: the interval level(s), e.g. 0.8 for an 80% interval.
-        log: model the logarithm of the targets (all values must be > 0); off by default,
-            so trends carry on linearly rather than at a constant growth rate.
+        log: model the logarithm of the targets (all values must be > 0). Default: on
+            for the ``seasonal`` model when every target value is > 0 (seasonality and
+            growth are then multiplicative), off for ``lstm``.
         window_norm: read and predict targets relative to each window's mean level, so
             trends carry on beyond the training range.
         calendar: add calendar features (month, day of week, hour) as known inputs.
@@ -82,6 +87,7 @@ class ForecastSettings(Settings):
     season: count(MAX_LOOKBACK) | None = None
     test_size: count(MAX_LOOKBACK, 0) | None = None
     val_size: count(MAX_LOOKBACK, 0) | None = None
+    model: Literal["lstm", "seasonal"] = "lstm"
     strategy: Literal["direct", "autoregressive"] = "direct"
     cell: CellName = "lstm"
     hidden_size: count(MAX_HIDDEN_SIZE) = 32
@@ -90,7 +96,7 @@ class ForecastSettings(Settings):
     dropout: DropProbability = 0.0
     distribution: Literal["quantile", "gaussian"] = "quantile"
     level: Level | Annotated[tuple[Level, ...], Field(min_length=1)] = 0.8
-    log: Flag = False
+    log: Flag | None = None
     window_norm: Flag = True
     calendar: Flag = True
     batch_size: count(MAX_BATCH) | None = None

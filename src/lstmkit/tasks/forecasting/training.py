@@ -69,7 +69,7 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
         net = model.build_net(input_size, n_targets, n_known)
         trainer = model._train(
             net, forecast_step,
-            TensorBatches(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
+            EpochSample(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
             TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
             context, config=config, checkpoint_dir=member_dir(context.checkpoint_dir, k))
         members.append(net.eval())
@@ -77,15 +77,33 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
     return ForecastEnsemble(members), histories
 
 
-def auto_batch(windows: int, *, smallest: int = 32, max_steps: int = 20) -> int:
-    """The default batch size: ``smallest``, or larger so that an epoch takes at most
-    ``max_steps`` steps.
+class EpochSample(TensorBatches):
+    """Shuffled mini-batches, at most ``MAX_STEPS`` of them per epoch: with many series
+    (tens of thousands of windows) an epoch is a fresh random sample of the windows, so
+    the time per epoch stays bounded and early stopping looks often.
 
     Example:
-        >>> auto_batch(73), auto_batch(1800)
-        (32, 90)
+        >>> x = torch.zeros(5000, 2, 1)
+        >>> len(EpochSample(x, batch_size=100)), len(EpochSample(x[:300], batch_size=100))
+        (20, 3)
     """
-    return max(smallest, -(-windows // max_steps))
+
+    MAX_STEPS = 20
+
+    def __len__(self) -> int:
+        return min(super().__len__(), self.MAX_STEPS)
+
+
+def auto_batch(windows: int, *, smallest: int = 32, largest: int = 256,
+               max_steps: int = EpochSample.MAX_STEPS) -> int:
+    """The default batch size: ``smallest``, or larger so that an epoch takes at most
+    ``max_steps`` steps, but not above ``largest`` (beyond it, an epoch is a sample).
+
+    Example:
+        >>> auto_batch(73), auto_batch(1800), auto_batch(60000)
+        (32, 90, 256)
+    """
+    return min(largest, max(smallest, -(-windows // max_steps)))
 
 
 def member_dir(checkpoint_dir: str | os.PathLike | None, k: int) -> Path | None:
