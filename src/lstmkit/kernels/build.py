@@ -39,6 +39,7 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+@torch.compiler.assume_constant_result  # torch.compile runs it, not traces it
 def load() -> bool:
     """Build (if needed) and load the kernels; True when ``torch.ops.lstmkit`` is usable.
 
