@@ -27,6 +27,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import Function, once_differentiable
 
+from . import portable
+
 
 def _ops():
     return torch.ops.lstmkit
@@ -117,7 +119,10 @@ def run(spec: KernelSpec, first: Tensor, args: tuple, lengths: Tensor | None
         ) -> tuple[Tensor, tuple[Tensor, ...]]:
     """Run a kernel on ``first`` (see :class:`KernelSpec`); returns the hidden state after
     every step (T, B, H) and the final state. Builds the autograd graph only when a
-    gradient is needed; under ``torch.compile``/``torch.export`` runs the custom op."""
+    gradient is needed; under ``torch.compile``/``torch.export`` runs the custom op, and
+    inside :func:`~lstmkit.kernels.portable.portable_ops` plain torch operations."""
+    if portable.active():  # plain torch operations for a graph that runs without lstmkit
+        return portable.recurrence(spec.name, first, args, lengths)
     grad = torch.is_grad_enabled() and (first.requires_grad or any(
         isinstance(a, Tensor) and a.requires_grad for a in args))
     if torch.compiler.is_compiling():
@@ -133,6 +138,8 @@ def run(spec: KernelSpec, first: Tensor, args: tuple, lengths: Tensor | None
 def lstm_step(x: Tensor, h: Tensor, c: Tensor, weights: list[Tensor]) -> list[Tensor]:
     """One step of a stacked classic LSTM for inference: ``[h1, c1]`` (L, B, H) each; under
     ``torch.compile``/``torch.export`` through the custom op ``lstmkit::lstm_step_op``."""
+    if portable.active():
+        return portable.lstm_step(x, h, c, weights)
     if torch.compiler.is_compiling():
         return torch.ops.lstmkit.lstm_step_op(x, h, c, weights)
     return _ops().lstm_step(x, h, c, weights)
