@@ -17,7 +17,7 @@ from typer import Abort, Exit
 
 from .._version import __version__
 from ..errors import LstmkitError
-from . import bench, data, demo, forecast, runs, text, train
+from . import bench, data, demo, export, forecast, runs, text, train
 from .terminal import one_line
 
 try:  # typer 0.2x carries its own copy of click
@@ -39,6 +39,7 @@ app.add_typer(text.app, name="text")
 app.add_typer(forecast.app, name="forecast")
 app.command("runs")(runs.runs)
 app.command("bench")(bench.bench)
+app.command("export")(export.export)
 OPTIONS = {"debug": False}
 INTERNAL_HINT = "(run with --debug for the traceback)"
 

@@ -19,6 +19,7 @@ from torch.export import Dim
 from ..layers import Recurrent
 from ..models.forecast_net import ForecastEnsemble, ForecastNet
 from ..models.language_model import LanguageModel
+from .support import UnsupportedExport
 
 BATCH, STEPS = Dim("batch", min=1), Dim("steps", min=1)
 
@@ -113,9 +114,13 @@ def graph_for(module: nn.Module, *, step: bool = False, lengths: bool = False,
     if isinstance(module, LanguageModel):
         return _language_graph(module, step, batch, steps)
     if isinstance(module, (ForecastNet, ForecastEnsemble)):
+        if step:
+            raise UnsupportedExport(f"export: {type(module).__name__} has no streaming step; "
+                                    "export the whole window")
         return _forecast_graph(module, batch, steps)
-    raise TypeError(f"graph_for: expected an lstmkit layer, ForecastNet, ForecastEnsemble or "
-                    f"LanguageModel, got {type(module).__name__}; pass example inputs instead")
+    raise UnsupportedExport(f"export: {type(module).__name__} is not supported; supported: "
+                            "lstmkit layers (LSTM, GRU, RNN, Recurrent), ForecastNet, "
+                            "ForecastEnsemble, LanguageModel")
 
 
 def _layer_state(layer: Recurrent, batch: int, dtype) -> list[Tensor]:
@@ -132,8 +137,9 @@ def _layer_graph(layer: Recurrent, step: bool, lengths: bool, batch: int, steps:
     state_dims = tuple({1: BATCH} for _ in state)
     if step:
         if layer.bidirectional:
-            raise ValueError(f"{type(layer).__name__}: a streaming step needs a "
-                             "unidirectional layer; the reverse direction reads the future")
+            raise UnsupportedExport(f"export: {type(layer).__name__} is bidirectional; a "
+                                    "streaming step needs a unidirectional layer (the "
+                                    "reverse direction reads the future)")
         x = torch.randn(batch, layer.input_size, dtype=dtype)
         return Graph(LayerStepGraph(layer), (x, *state), ({0: BATCH}, *state_dims),
                      ["input", *(f"{n}0" for n in names)],

@@ -167,7 +167,9 @@ def _recurrence(kernel: str, first: Tensor, args: list[Tensor], present: list[bo
     spec = SPECS[kernel]
     outputs = spec.forward(first, _full(args, present), lengths, save)
     finals = [s[-1].clone() for s in outputs[: spec.num_states]]  # (T, B, H) -> (B, H)
-    return [outputs[0], *finals, *outputs[1:]]
+    saved = [o if o.is_contiguous() and o.storage_offset() == 0 else o.clone()  # as the fake
+             for o in outputs[1:]]
+    return [outputs[0], *finals, *saved]
 
 
 @_recurrence.register_fake
@@ -217,7 +219,8 @@ def _recurrence_backward(kernel: str, grads: list[Tensor], args: list[Tensor],
     out = SPECS[kernel].backward([g.contiguous() for g in grads], full, lengths, saved, first,
                                  need_first)
     grad_first = out[0] if out[0] is not None else first.new_empty(0)
-    return [grad_first, *(g for g, a in zip(out[1:], full, strict=True) if a is not None)]
+    grads = [grad_first, *(g for g, a in zip(out[1:], full, strict=True) if a is not None)]
+    return [g.contiguous() for g in grads]  # the fake's strides (weight grads come as W^T)
 
 
 @_recurrence_backward.register_fake
