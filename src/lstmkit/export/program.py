@@ -47,7 +47,8 @@ def export_program(module: nn.Module, *, step: bool = False, lengths: bool = Fal
 
 def nested_shapes(graph: Graph) -> tuple:
     """The dynamic shapes in the structure export sees: ``forward(first, *rest)``."""
-    return graph.dynamic_shapes[0], tuple(graph.dynamic_shapes[1:])
+    rest = tuple(graph.dynamic_shapes[1:])
+    return (graph.dynamic_shapes[0], rest) if rest else (graph.dynamic_shapes[0],)
 
 
 def trace(graph: Graph, portable: bool) -> torch.export.ExportedProgram:
