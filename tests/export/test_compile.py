@@ -8,7 +8,7 @@ from torch.testing import assert_close
 
 from .conftest import CELLS, make_layer
 
-T, B, I, H = 5, 3, 4, 5
+T, B, F_IN, H = 5, 3, 4, 5
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 
@@ -25,7 +25,7 @@ def _loss_and_grads(layer, x, hx, lengths):
 
 def _inputs(layer, layers, directions, with_lengths):
     torch.manual_seed(0)
-    x = torch.randn(T, B, I, requires_grad=True)
+    x = torch.randn(T, B, F_IN, requires_grad=True)
     hx = tuple(torch.randn(layers * directions, B, s, requires_grad=True)
                for s in layer.cells[0].state_sizes())
     lengths = torch.tensor([T, 2, 1]) if with_lengths else None
@@ -38,7 +38,7 @@ def _inputs(layer, layers, directions, with_lengths):
 @pytest.mark.parametrize("cell", CELLS)
 def test_compile_matches_eager_in_training(kernels, cell, layers, bidirectional,
                                            with_lengths):
-    layer = make_layer(cell, I, H, num_layers=layers, bidirectional=bidirectional)
+    layer = make_layer(cell, F_IN, H, num_layers=layers, bidirectional=bidirectional)
     x, hx, lengths = _inputs(layer, layers, 1 + bidirectional, with_lengths)
     expected = _loss_and_grads(layer, x, hx, lengths)
     compiled = torch.compile(layer, backend="aot_eager", fullgraph=True)
@@ -48,7 +48,7 @@ def test_compile_matches_eager_in_training(kernels, cell, layers, bidirectional,
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_compile_matches_eager_in_inference_without_graph_break(kernels, cell):
-    layer = make_layer(cell, I, H, num_layers=2, bidirectional=True).eval()
+    layer = make_layer(cell, F_IN, H, num_layers=2, bidirectional=True).eval()
     x, _, lengths = _inputs(layer, 2, 2, True)
     with torch.no_grad():
         expected = layer(x, lengths=lengths)
@@ -57,8 +57,8 @@ def test_compile_matches_eager_in_inference_without_graph_break(kernels, cell):
 
 
 def test_compile_streaming_step_of_stacked_lstm(kernels):
-    layer = make_layer("lstm", I, H, num_layers=2).eval()
-    x = torch.randn(B, I)
+    layer = make_layer("lstm", F_IN, H, num_layers=2).eval()
+    x = torch.randn(B, F_IN)
     state = (torch.randn(2, B, H), torch.randn(2, B, H))
     with torch.no_grad():
         expected = layer.step(x, state)
@@ -68,7 +68,7 @@ def test_compile_streaming_step_of_stacked_lstm(kernels):
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_compile_with_inductor_matches_eager(kernels, cell):
-    layer = make_layer(cell, I, H, num_layers=2, bidirectional=True)
+    layer = make_layer(cell, F_IN, H, num_layers=2, bidirectional=True)
     x, hx, lengths = _inputs(layer, 2, 2, True)
     expected = _loss_and_grads(layer, x, hx, lengths)
     actual = _loss_and_grads(torch.compile(layer, backend="inductor"), x, hx, lengths)
@@ -77,9 +77,9 @@ def test_compile_with_inductor_matches_eager(kernels, cell):
 
 def test_compiled_model_trains_like_eager(kernels):
     """Three optimizer steps of a compiled layer land on the eager parameters."""
-    eager, compiled_layer = make_layer("layernorm", I, H), make_layer("layernorm", I, H)
+    eager, compiled_layer = make_layer("layernorm", F_IN, H), make_layer("layernorm", F_IN, H)
     compiled = torch.compile(compiled_layer, backend="aot_eager")
-    x = torch.randn(T, B, I)
+    x = torch.randn(T, B, F_IN)
     for model, module in ((eager, eager), (compiled, compiled_layer)):
         opt = torch.optim.SGD(module.parameters(), lr=0.1)
         for _ in range(3):
