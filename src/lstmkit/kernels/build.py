@@ -39,7 +39,6 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-@torch.compiler.assume_constant_result  # torch.compile runs it, not traces it
 def load() -> bool:
     """Build (if needed) and load the kernels; True when ``torch.ops.lstmkit`` is usable.
 
@@ -52,6 +51,11 @@ def load() -> bool:
     if _loaded is None:
         _loaded = _try_load()
     return _loaded
+
+
+# What torch.compiler.assume_constant_result does (torch.compile runs load, not traces
+# it), set by hand: importing that decorator would import dynamo with lstmkit.
+load._dynamo_marked_constant = True  # type: ignore[attr-defined]
 
 
 def _try_load() -> bool:

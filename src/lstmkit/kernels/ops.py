@@ -160,7 +160,16 @@ def _full(args: Sequence[Tensor], present: Sequence[bool]) -> list[Tensor | None
     return [next(it) if p else None for p in present]
 
 
-@torch.library.custom_op("lstmkit::recurrence", mutates_args=())
+# Defined through torch.library.Library rather than torch.library.custom_op, which would
+# import dynamo with lstmkit (seconds of import time for every user).
+_LIB = torch.library.Library("lstmkit", "FRAGMENT")
+_LIB.define("recurrence(str kernel, Tensor first, Tensor[] args, bool[] present, "
+            "Tensor? lengths, bool save) -> Tensor[]")
+_LIB.define("recurrence_backward(str kernel, Tensor[] grads, Tensor[] args, bool[] present, "
+            "Tensor? lengths, Tensor[] saved, Tensor first, bool need_first) -> Tensor[]")
+_LIB.define("lstm_step_op(Tensor x, Tensor h, Tensor c, Tensor[] weights) -> Tensor[]")
+
+
 def _recurrence(kernel: str, first: Tensor, args: list[Tensor], present: list[bool],
                 lengths: Tensor | None, save: bool) -> list[Tensor]:
     """``[hs, *final states, *saved]`` of one direction of one layer."""
@@ -172,7 +181,7 @@ def _recurrence(kernel: str, first: Tensor, args: list[Tensor], present: list[bo
     return [outputs[0], *finals, *saved]
 
 
-@_recurrence.register_fake
+@torch.library.register_fake("lstmkit::recurrence", lib=_LIB)
 def _recurrence_fake(kernel, first, args, present, lengths, save):
     spec = SPECS[kernel]
     steps, batch = first.shape[0], first.shape[1]
@@ -206,10 +215,11 @@ def _backward(ctx, grads):
     return None, (out[0] if need_first else None), grad_args, None, None, None
 
 
-_recurrence.register_autograd(_backward, setup_context=_setup)
+_LIB.impl("recurrence", _recurrence, "CPU")
+torch.library.register_autograd("lstmkit::recurrence", _backward, setup_context=_setup,
+                                lib=_LIB)
 
 
-@torch.library.custom_op("lstmkit::recurrence_backward", mutates_args=())
 def _recurrence_backward(kernel: str, grads: list[Tensor], args: list[Tensor],
                          present: list[bool], lengths: Tensor | None, saved: list[Tensor],
                          first: Tensor, need_first: bool) -> list[Tensor]:
@@ -223,7 +233,7 @@ def _recurrence_backward(kernel: str, grads: list[Tensor], args: list[Tensor],
     return [g.contiguous() for g in grads]  # the fake's strides (weight grads come as W^T)
 
 
-@_recurrence_backward.register_fake
+@torch.library.register_fake("lstmkit::recurrence_backward", lib=_LIB)
 def _recurrence_backward_fake(kernel, grads, args, present, lengths, saved, first,
                               need_first):
     projects = SPECS[kernel].projects_input
@@ -231,12 +241,15 @@ def _recurrence_backward_fake(kernel, grads, args, present, lengths, saved, firs
     return [grad_first, *(a.new_empty(a.shape) for a in args)]
 
 
-@torch.library.custom_op("lstmkit::lstm_step_op", mutates_args=())
 def _lstm_step_op(x: Tensor, h: Tensor, c: Tensor, weights: list[Tensor]) -> list[Tensor]:
     """One inference step of a stacked classic LSTM: ``[h1, c1]``."""
     return list(_ops().lstm_step(x, h, c, weights))
 
 
-@_lstm_step_op.register_fake
+@torch.library.register_fake("lstmkit::lstm_step_op", lib=_LIB)
 def _lstm_step_fake(x, h, c, weights):
     return [h.new_empty(h.shape), c.new_empty(c.shape)]
+
+
+_LIB.impl("recurrence_backward", _recurrence_backward, "CPU")
+_LIB.impl("lstm_step_op", _lstm_step_op, "CPU")
