@@ -14,8 +14,9 @@ needed). Under ``torch.compile`` and ``torch.export`` the same kernels run as th
 ops ``lstmkit::recurrence``, ``lstmkit::recurrence_backward`` and ``lstmkit::lstm_step_op``,
 registered through ``torch.library`` with fake (meta) implementations and an autograd
 formula, so the tracers see one opaque node per direction and layer. Eager code does not
-take that route because a Python custom op costs ~50 us per call on this CPU, as much as a
-small kernel call itself; ``tests/kernels/test_library.py`` checks the two routes agree.
+take that route because a Python-implemented op costs 20-50 us more per call on this CPU,
+as much as a small kernel call itself; ``tests/kernels/test_library.py`` checks the two
+routes agree.
 """
 
 from __future__ import annotations
