@@ -17,7 +17,20 @@ from typer import Abort, Exit
 
 from .._version import __version__
 from ..errors import LstmkitError
-from . import bench, classify, compare, data, demo, detect, forecast, runs, sweep, text, train
+from . import (
+    bench,
+    classify,
+    compare,
+    data,
+    demo,
+    detect,
+    export,
+    forecast,
+    runs,
+    sweep,
+    text,
+    train,
+)
 from .terminal import one_line
 
 try:  # typer 0.2x carries its own copy of click
@@ -43,6 +56,7 @@ app.add_typer(classify.app, name="classify")
 app.command("runs")(runs.runs)
 app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)
+app.command("export")(export.export)
 OPTIONS = {"debug": False}
 INTERNAL_HINT = "(run with --debug for the traceback)"
 

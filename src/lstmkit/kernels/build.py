@@ -53,6 +53,11 @@ def load() -> bool:
     return _loaded
 
 
+# What torch.compiler.assume_constant_result does (torch.compile runs load, not traces
+# it), set by hand: importing that decorator would import dynamo with lstmkit.
+load._dynamo_marked_constant = True  # type: ignore[attr-defined]
+
+
 def _try_load() -> bool:
     try:
         _compile()

@@ -22,7 +22,7 @@ from ..cells import (
 )
 from ..cells.base import RecurrentCell, State
 from ..kernels import build
-from ..kernels.ops import SPECS, KernelSpec, run
+from ..kernels.ops import SPECS, KernelSpec, lstm_step, run
 from .direction import DirectionResult, reverse_padded, valid_mask
 
 DTYPES = (torch.float32, torch.float64)
@@ -124,8 +124,7 @@ def fused_step(module, input: Tensor, hx) -> tuple[Tensor, tuple[Tensor, Tensor]
     if (x.dim() != 2 or x.shape[1] != module.input_size or h.shape != shape
             or c.shape != shape or any(t.dtype != x.dtype for t in (h, c, weights[0]))):
         return None
-    h1, c1 = torch.ops.lstmkit.lstm_step(x.contiguous(), h.contiguous(), c.contiguous(),
-                                         weights)
+    h1, c1 = lstm_step(x.contiguous(), h.contiguous(), c.contiguous(), weights)
     if unbatched:
         return h1[-1, 0], (h1.squeeze(1), c1.squeeze(1))  # (L, 1, H) -> (H,), (L, H)
     return h1[-1], (h1, c1)

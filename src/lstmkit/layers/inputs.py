@@ -69,6 +69,8 @@ def check_lengths(owner: str, lengths, batch: int, steps: int) -> Tensor:
     if lens.numel() != batch:
         raise ValueError(f"{owner}: expected {batch} lengths (one per sequence), "
                          f"got {lens.numel()}")
+    if torch.compiler.is_compiling():  # a traced graph cannot branch on values; the kernels
+        return lens.to(torch.int64).cpu()  # read at most T steps whatever a length says
     bad = ((lens < 1) | (lens > steps)).nonzero()
     if bad.numel():
         b = int(bad[0])
