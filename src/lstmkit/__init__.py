@@ -20,7 +20,8 @@ from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 # The task estimators load pandas, scikit-learn and more: imported on first use, so that
 # ``import lstmkit`` costs torch and the layers only.
 _LAZY = {"Forecaster": "lstmkit.tasks.forecasting", "TextModel": "lstmkit.tasks.text",
-         "SequenceRegressor": "lstmkit.tasks.adding"}
+         "SequenceRegressor": "lstmkit.tasks.adding",
+         "SequenceTagger": "lstmkit.tasks.tagging"}
 
 
 def __getattr__(name: str):
@@ -51,6 +52,7 @@ __all__ = [
     "RecurrentCell",
     "RecurrentTrace",
     "SequenceRegressor",
+    "SequenceTagger",
     "TextModel",
     "__version__",
     "cell_names",

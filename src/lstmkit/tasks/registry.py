@@ -27,7 +27,7 @@ from ..training.config import TrainConfig
 from ..training.tracking import NullTracker
 
 BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding.task", "lstmkit.tasks.text.task",
-                        "lstmkit.tasks.forecasting.task")
+                        "lstmkit.tasks.forecasting.task", "lstmkit.tasks.tagging.task")
 
 
 @dataclass(frozen=True)
