@@ -17,7 +17,7 @@ from typer import Abort, Exit
 
 from .._version import __version__
 from ..errors import LstmkitError
-from . import bench, data, demo, forecast, runs, text, train
+from . import bench, data, demo, forecast, runs, tag, text, train
 from .terminal import one_line
 
 try:  # typer 0.2x carries its own copy of click
@@ -37,6 +37,7 @@ app.command("train", context_settings=train.CONTEXT)(train.train)
 app.add_typer(data.app, name="data")
 app.add_typer(text.app, name="text")
 app.add_typer(forecast.app, name="forecast")
+app.add_typer(tag.app, name="tag")
 app.command("runs")(runs.runs)
 app.command("bench")(bench.bench)
 OPTIONS = {"debug": False}

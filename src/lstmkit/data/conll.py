@@ -38,7 +38,7 @@ class TaggedCorpus:
     Attributes:
         sentences: the tokens of each sentence.
         tags: the tags of each sentence (same lengths), or None.
-        lines: the line number (1-based) where each sentence starts.
+        lines: the line number (1-based) of each sentence's first word.
         source: the file name, for messages.
     """
 
