@@ -50,7 +50,8 @@ class CRF(nn.Module):
 
     Example:
         >>> crf = CRF(3)
-        >>> emissions, mask = torch.randn(2, 4, 3), torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]]).bool()
+        >>> emissions = torch.randn(2, 4, 3)
+        >>> mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]]).bool()
         >>> paths, scores = crf.decode(emissions, mask)
         >>> paths.shape, paths[1, 2:].tolist()
         (torch.Size([2, 4]), [-1, -1])

@@ -92,7 +92,7 @@ class TaggerNet(nn.Module):
 
     def _chars(self, chars: Tensor) -> Tensor:
         """(B, T, C) character ids -> (B, T, 2 H_c): only real words go through the encoder."""
-        batch, steps, width = chars.shape
+        batch, steps, _ = chars.shape
         real = chars[:, :, 0] != 0  # (B, T)
         encoded = self.chars(chars[real])  # (N, C) -> (N, 2H_c)
         out = encoded.new_zeros(batch, steps, encoded.shape[1])

@@ -2,6 +2,8 @@
 the softmax head; BIO constraints respected; validation from the training data; save
 and load; bad input named."""
 
+import itertools
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -65,7 +67,7 @@ def test_tagger_crf_decodes_legal_bio_spans_and_scores_them():
     assert tagger.scheme_ == "bio"
     rules = allowed_transitions(tagger.classes_, "bio")
     for seq in tagger._predict_ids(X):
-        assert rules.start[seq[0]] and all(rules.allowed[a, b] for a, b in zip(seq, seq[1:]))
+        assert rules.start[seq[0]] and all(rules.allowed[a, b] for a, b in itertools.pairwise(seq))
     scores = tagger.evaluate(*entity_sentences(40, seed=1))
     assert scores["span_f1"] > 0.9 and scores["token_accuracy"] > 0.9
 

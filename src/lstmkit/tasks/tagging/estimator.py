@@ -126,17 +126,18 @@ class SequenceTagger(Estimator):
                 item.tags = torch.tensor([index.get(t, -1) for t in seq])
         return items
 
-    def predict(self, X: Any) -> list[list[Any]]:
-        """The tags of each sequence of ``X`` (read as in ``fit``)."""
-        ids = self._predict_ids(X)
+    def predict(self, X: Any, *, batch_size: int = 256) -> list[list[Any]]:
+        """The tags of each sequence of ``X`` (read as in ``fit``), ``batch_size``
+        sequences of similar length at a time."""
+        ids = self._predict_ids(X, batch_size)
         return [[self.classes_[i] for i in seq] for seq in ids]
 
-    def _predict_ids(self, X: Any) -> list[list[int]]:
+    def _predict_ids(self, X: Any, batch_size: int = 256) -> list[list[int]]:
         self._check_fitted()
         who = type(self).__name__
         if input_kind(X, who) != self.input_kind_:
             raise DatasetError(f"{who}: fitted on {self.input_kind_}, got {input_kind(X, who)}")
-        batches = SentenceBatches(self._encode(X), batch_size=256, shuffle=False)
+        batches = SentenceBatches(self._encode(X), batch_size=batch_size, shuffle=False)
         out: list[list[int]] = [[] for _ in range(len(batches.items))]
         self.network_.eval()
         with torch.no_grad():
@@ -187,7 +188,7 @@ class SequenceTagger(Estimator):
         return ContractExample(
             cls(hidden_size=4, word_size=4, char_size=3, char_hidden_size=3, batch_size=4,
                 train=TrainConfig(epochs=1)), X, y,
-            output=lambda est: np.asarray(sum(est.predict(X), [])))
+            output=lambda est: np.asarray([t for seq in est.predict(X) for t in seq]))
 
 
 def _label_key(label: Any) -> tuple[int, Any]:

@@ -10,6 +10,7 @@ because seqeval is an optional dependency and its rules fit in a few lines.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -40,9 +41,9 @@ def spans(sequences: Sequence[Sequence[str]]) -> list[tuple[str, int, int]]:
         >>> spans([["B-PER", "I-PER", "O", "B-LOC"]])
         [('PER', 0, 1), ('LOC', 3, 3)]
     """
-    flat = [t for seq in sequences for t in list(seq) + ["O"]]
+    flat = [t for seq in sequences for t in [*seq, "O"]]
     prev, prev_type, begin, chunks = "O", "", 0, []
-    for i, label in enumerate(flat + ["O"]):
+    for i, label in enumerate([*flat, "O"]):
         tag, type_ = _parts(str(label))
         if _ends(prev, tag, prev_type, type_):
             chunks.append((prev_type, begin, i - 1))
@@ -111,7 +112,7 @@ def scheme_violation(sequences: Sequence[Sequence[Any]], scheme: str
             return n, f"it starts with {seq[0]!r}"
         if not rules.end[ids[-1]]:
             return n, f"it ends with {seq[-1]!r}"
-        for a, b in zip(ids, ids[1:]):
+        for a, b in itertools.pairwise(ids):
             if not rules.allowed[a, b]:
                 return n, f"{labels[a]!r} is followed by {labels[b]!r}"
     return None
