@@ -94,7 +94,9 @@ class TaggerNet(nn.Module):
         """(B, T, C) character ids -> (B, T, 2 H_c): only real words go through the encoder."""
         batch, steps, _ = chars.shape
         real = chars[:, :, 0] != 0  # (B, T)
-        encoded = self.chars(chars[real])  # (N, C) -> (N, 2H_c)
+        # each distinct word once: a batch repeats its common words and punctuation
+        words, inverse = torch.unique(chars[real], dim=0, return_inverse=True)
+        encoded = self.chars(words)[inverse]  # (N_unique, C) -> (N, 2H_c)
         out = encoded.new_zeros(batch, steps, encoded.shape[1])
         out[real] = encoded
         return out
