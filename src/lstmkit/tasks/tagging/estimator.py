@@ -65,7 +65,7 @@ class SequenceTagger(Estimator):
         if len(self.classes_) < 2:
             raise DatasetError(f"{who}: the training data holds a single tag "
                                f"({self.classes_[0]!r}); a tagger needs at least two")
-        self.scheme_ = self._scheme([t for seq in tags_train for t in seq], tags_train)
+        self.scheme_ = self._scheme(tags_train)
         self.inputs_ = fit_inputs(self.input_kind_, X_train, s, who)
         self.network_ = self._build()
         train = SentenceBatches(self._encode(X_train, tags_train), batch_size=s.batch_size)
@@ -97,7 +97,8 @@ class SequenceTagger(Estimator):
         return ([X[i] for i in keep], [tags[i] for i in keep],
                 ([X[i] for i in held], [tags[i] for i in held]))
 
-    def _scheme(self, flat: list, sequences: list[list]) -> str:
+    def _scheme(self, sequences: list[list]) -> str:
+        """The scheme whose transitions the CRF enforces (see ``TaggerSettings.scheme``)."""
         scheme = self.settings.scheme
         if scheme == "auto":
             scheme = detect_scheme([str(t) for t in self.classes_]) if all(
