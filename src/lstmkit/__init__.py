@@ -22,7 +22,8 @@ from .layers import GRU, LSTM, RNN, Recurrent, RecurrentTrace, detach_state
 _LAZY = {"Forecaster": "lstmkit.tasks.forecasting", "TextModel": "lstmkit.tasks.text",
          "SequenceRegressor": "lstmkit.tasks.adding",
          "AnomalyDetector": "lstmkit.tasks.anomaly",
-         "SequenceClassifier": "lstmkit.tasks.classification"}
+         "SequenceClassifier": "lstmkit.tasks.classification",
+         "SequenceTagger": "lstmkit.tasks.tagging"}
 
 
 def __getattr__(name: str):
@@ -55,6 +56,7 @@ __all__ = [
     "RecurrentTrace",
     "SequenceClassifier",
     "SequenceRegressor",
+    "SequenceTagger",
     "TextModel",
     "__version__",
     "cell_names",

@@ -28,6 +28,7 @@ from . import (
     forecast,
     runs,
     sweep,
+    tag,
     text,
     train,
 )
@@ -53,6 +54,7 @@ app.add_typer(text.app, name="text")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(detect.app, name="detect")
 app.add_typer(classify.app, name="classify")
+app.add_typer(tag.app, name="tag")
 app.command("runs")(runs.runs)
 app.command("compare")(compare.compare)
 app.command("bench")(bench.bench)

