@@ -126,3 +126,22 @@ def test_optimizer_state_of_nn_lstm_training_continues_identically_in_lstmkit():
     assert want[-1] != want[0]  # the steps did move the weights
     for name, p in theirs.named_parameters():
         assert_close(getattr(ours, name), p, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_a_copied_layer_runs_on_its_own_parameters():
+    layer = lstmkit.LSTM(3, 4, num_layers=2, cell="peephole")
+    twin = copy.deepcopy(layer)
+    with torch.no_grad():
+        twin.weight_hh_l1.zero_()
+    assert twin.cells[1].weights()["weight_hh"] is twin.weight_hh_l1
+    assert not torch.equal(layer.weight_hh_l1, twin.weight_hh_l1)
+    x = torch.randn(5, 2, 3)
+    assert not torch.allclose(layer(x)[0], twin(x)[0])
+
+
+def test_functional_call_runs_on_the_given_parameters():
+    layer = lstmkit.GRU(3, 4, num_layers=2)
+    params = {name: torch.zeros_like(p) for name, p in layer.named_parameters()}
+    out, h = torch.func.functional_call(layer, params, (torch.randn(5, 2, 3),))
+    assert torch.equal(out, torch.zeros(5, 2, 4))  # all-zero weights: h stays 0
+    assert layer.weight_hh_l0.abs().sum() > 0  # the layer's own are untouched

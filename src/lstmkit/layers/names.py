@@ -11,9 +11,9 @@ so ``named_parameters()``, ``parameters()``, ``state_dict()``, optimizer state a
 Up to lstmkit 0.1.0 as first released (before issue 13) the cells owned the parameters
 (``cells.3.weight_ih``) and hooks renamed only the state dict; that state dict had
 torch's names already, so model files and checkpoints written then load unchanged (and
-the optimizer state too: the parameter order is the same). A state dict keyed by the old parameter names (for example
-``dict(layer.named_parameters())`` saved by hand) is renamed on load by
-:func:`upgrade_cell_keys`.
+the optimizer state too: the parameter order is the same). A state dict keyed by the old
+parameter names (for example ``dict(layer.named_parameters())`` saved by hand) is renamed
+on load by :func:`upgrade_cell_keys`.
 """
 
 from __future__ import annotations

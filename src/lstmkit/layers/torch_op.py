@@ -17,7 +17,7 @@ the CPU) or ``"off"`` (never).
 from __future__ import annotations
 
 import torch
-from torch import Tensor, _VF
+from torch import _VF, Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from ..cells import GRUCell, LSTMCell, RNNCell
