@@ -144,4 +144,5 @@ def test_functional_call_runs_on_the_given_parameters():
     params = {name: torch.zeros_like(p) for name, p in layer.named_parameters()}
     out, h = torch.func.functional_call(layer, params, (torch.randn(5, 2, 3),))
     assert torch.equal(out, torch.zeros(5, 2, 4))  # all-zero weights: h stays 0
+    assert torch.equal(h, torch.zeros(2, 2, 4))
     assert layer.weight_hh_l0.abs().sum() > 0  # the layer's own are untouched

@@ -138,3 +138,15 @@ def test_weight_drop_applies_on_top_of_a_parametrization(cell, kernel_calls):
     assert_close(out, want)
     assert not torch.allclose(out, layer.eval()(x)[0])  # the mask did act
     assert len(kernel_calls) == 2  # training and eval both through the kernel
+
+
+def test_streaming_step_of_a_parametrized_lstm_reads_the_parametrized_weights():
+    layer = lstmkit.LSTM(3, 4, num_layers=2).eval()
+    orthogonal(layer, "weight_hh_l1")
+    x = torch.randn(5, 2, 3)
+    with torch.no_grad():
+        want, _ = layer(x)
+        state = None
+        for t in range(5):
+            out, state = layer.step(x[t], state)
+            assert_close(out, want[t])

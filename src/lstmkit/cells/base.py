@@ -103,8 +103,11 @@ class RecurrentCell(nn.Module):
         owner = self.__dict__.get("_owner")
         if owner is None:
             return dict(self.named_parameters(recurse=False))
-        suffix = self.__dict__["_suffix"]
-        return {name: getattr(owner, name + suffix) for name in self.__dict__["_names"]}
+        suffix, params = self.__dict__["_suffix"], owner._parameters
+        # a plain parameter straight from the dict (streaming calls this every step);
+        # a parametrized one through the layer's attribute, which computes it
+        return {name: params[name + suffix] if name + suffix in params
+                else getattr(owner, name + suffix) for name in self.__dict__["_names"]}
 
     def bind(self, owner: nn.Module, suffix: str) -> dict[str, nn.Parameter]:
         """Give this cell's own parameters to ``owner`` (a layer), which registers each as

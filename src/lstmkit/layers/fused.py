@@ -135,8 +135,7 @@ def fused_step(module, input: Tensor, hx) -> tuple[Tensor, tuple[Tensor, Tensor]
         h, c = (s.unsqueeze(1) for s in hx) if unbatched else hx
     else:
         return None
-    # w_ih, w_hh[, b_ih, b_hh] of every layer, through any parametrization
-    weights = [w.contiguous() for cell in cells for w in cell.weights().values()]
+    weights = _step_weights(module)  # w_ih, w_hh[, b_ih, b_hh] of every layer
     if (x.dim() != 2 or x.shape[1] != module.input_size or h.shape != shape
             or c.shape != shape or any(t.dtype != x.dtype for t in (h, c, weights[0]))):
         return None
@@ -150,3 +149,15 @@ def fused_step(module, input: Tensor, hx) -> tuple[Tensor, tuple[Tensor, Tensor]
 def _regularised(module) -> bool:
     return bool(module.dropout or module.input_dropout or module.output_dropout
                 or module.weight_dropout or module.zoneout)
+
+
+def _step_weights(module) -> list[Tensor]:
+    """Every layer's weights in torch's order; parametrized ones computed (and made
+    contiguous for the kernel). Plain parameters come straight from the dict: this runs
+    once per streamed token."""
+    params = module._parameters
+    weights = [params.get(name) for name in module._flat_weights_names]
+    if any(w is None for w in weights):
+        weights = [getattr(module, name).contiguous() for name in module._flat_weights_names]
+    return weights
+
