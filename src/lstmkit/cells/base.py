@@ -21,8 +21,11 @@ Subclass :class:`RecurrentCell` and define:
    ``autocast_lowers_packed``; see :mod:`lstmkit.cells.autocast`).
 
 ``weights`` is a ``dict`` of this cell's parameters by name (``self.weights()``); layers
-may hand in transformed copies (for example DropConnect-ed recurrent weights), so read
-parameters from it, never from ``self``, inside ``project_input`` and ``step``. Register
+may hand in transformed copies (for example DropConnect-ed or parametrized recurrent
+weights), so read parameters from it, never from ``self``, inside ``project_input`` and
+``step``. A layer owns its cells' parameters under torch's names (``weight_hh_l0``, ...):
+when it is built it takes them from each cell (see :meth:`RecurrentCell.bind`); the cell
+then reads them from the layer, so ``cell.weights()`` and ``cell.weight_hh`` still work. Register
 the class with :func:`lstmkit.cells.register_cell` to use it by name, or pass the class
 itself as ``cell=`` to :class:`lstmkit.Recurrent`.
 """
@@ -84,21 +87,83 @@ class RecurrentCell(nn.Module):
         self, batch_size: int, *, dtype: torch.dtype | None = None, device=None
     ) -> State:
         """The zero initial state: one (B, width) tensor per state tensor."""
-        ref = next(self.parameters())
-        dtype, device = dtype or ref.dtype, device or ref.device
+        if dtype is None or device is None:
+            ref = self._reference()
+            dtype, device = dtype or ref.dtype, device or ref.device
         return tuple(torch.zeros(batch_size, s, dtype=dtype, device=device)
                      for s in self.state_sizes())
 
     # -- parameters ---------------------------------------------------------------------
     def weights(self) -> dict[str, Tensor]:
-        """This cell's own parameters by name; layers may replace entries before a run."""
-        return dict(self.named_parameters(recurse=False))
+        """This cell's parameters by name; layers may replace entries before a run.
+
+        For a cell inside a layer these are the layer's tensors (``weight_hh_l0``, ...),
+        read through any parametrization registered on the layer.
+        """
+        owner = self.__dict__.get("_owner")
+        if owner is None:
+            return dict(self.named_parameters(recurse=False))
+        suffix, params = self.__dict__["_suffix"], owner._parameters
+        # a plain parameter straight from the dict (streaming calls this every step);
+        # a parametrized one through the layer's attribute, which computes it
+        return {name: params[name + suffix] if name + suffix in params
+                else getattr(owner, name + suffix) for name in self.__dict__["_names"]}
+
+    def bind(self, owner: nn.Module, suffix: str) -> dict[str, nn.Parameter]:
+        """Give this cell's own parameters to ``owner`` (a layer), which registers each as
+        ``name + suffix`` (torch's ``weight_ih_l0``, ...); returns them by their cell name.
+
+        From then on the cell holds no parameters (its submodules' stay) and reads them
+        from ``owner``: :meth:`weights`, attribute access (``cell.weight_hh``) and
+        :meth:`reset_parameters` go there. The owner is kept outside the module tree, so
+        ``cell.parameters()`` is empty and ``owner.parameters()`` lists each tensor once.
+        """
+        names = tuple(name for name, p in self._parameters.items() if p is not None)
+        taken = {name: self._parameters.pop(name) for name in names}
+        object.__setattr__(self, "_owner", owner)  # not a submodule: no cycle in the tree
+        object.__setattr__(self, "_suffix", suffix)
+        object.__setattr__(self, "_names", names)
+        return taken
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            owner = self.__dict__.get("_owner")
+            if owner is not None and name in self.__dict__["_names"]:
+                return getattr(owner, name + self.__dict__["_suffix"])
+            raise
+
+    def _parameter_names(self) -> tuple[str, ...]:
+        if "_owner" in self.__dict__:
+            return self.__dict__["_names"]
+        return tuple(name for name, p in self._parameters.items() if p is not None)
+
+    def _leaf(self, name: str) -> Tensor:
+        """The tensor that holds parameter ``name`` (through a parametrization: its
+        ``original``), for initialisation and for the dtype and device."""
+        owner = self.__dict__.get("_owner")
+        if owner is None:
+            return self._parameters[name]
+        flat = name + self.__dict__["_suffix"]
+        if flat in owner._parameters:
+            return owner._parameters[flat]
+        parametrizations = owner._modules.get("parametrizations")
+        if parametrizations is not None and flat in parametrizations._modules:
+            return getattr(parametrizations, flat).original
+        return getattr(owner, flat)
+
+    def _reference(self) -> Tensor:
+        """A parameter of this cell, for its dtype and device."""
+        names = self._parameter_names()
+        return self._leaf(names[0]) if names else next(self.parameters())
 
     def reset_parameters(self) -> None:
         """torch's initialisation: every parameter uniform in (-1/sqrt(H), 1/sqrt(H))."""
         bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
-        for p in self.parameters(recurse=False):
-            nn.init.uniform_(p, -bound, bound)
+        with torch.no_grad():
+            for name in self._parameter_names():
+                nn.init.uniform_(self._leaf(name), -bound, bound)
 
     def _new_parameter(self, *shape: int, factory: dict) -> nn.Parameter:
         return nn.Parameter(torch.empty(*shape, **factory))
@@ -127,7 +192,7 @@ class RecurrentCell(nn.Module):
 
     def _forward(self, input: Tensor, hx: Tensor | State | None):
         name = type(self).__name__
-        ref = next(self.parameters())
+        ref = self._reference()
         check_tensor(name, "input", input, ref.dtype)
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: expected input of shape (B, {self.input_size}) or "
@@ -154,7 +219,7 @@ class RecurrentCell(nn.Module):
         state = []
         for k, (s, width) in enumerate(zip(parts, self.state_sizes(), strict=True)):
             label = "hx" if self.state_size == 1 else f"hx[{k}]"
-            check_tensor(name, label, s, next(self.parameters()).dtype)
+            check_tensor(name, label, s, self._reference().dtype)
             check_shape(name, label, s, (width,) if unbatched else (batch, width))
             state.append(s.unsqueeze(0) if unbatched else s)
         return tuple(state)

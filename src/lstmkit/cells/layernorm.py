@@ -56,9 +56,9 @@ class LayerNormLSTMCell(LSTMCellBase):
     def reset_parameters(self) -> None:
         super().reset_parameters()
         with torch.no_grad():
-            for gain in (self.ln_ih_weight, self.ln_hh_weight, self.ln_c_weight):
-                nn.init.ones_(gain)
-            nn.init.zeros_(self.ln_c_bias)
+            for gain in ("ln_ih_weight", "ln_hh_weight", "ln_c_weight"):
+                nn.init.ones_(self._leaf(gain))
+            nn.init.zeros_(self._leaf("ln_c_bias"))
 
     def project_input(self, x: Tensor, weights: dict[str, Tensor]) -> Tensor:
         xp = LF.layer_norm(LF.linear(x, weights["weight_ih"]), weights["ln_ih_weight"])  # (..., 4H)

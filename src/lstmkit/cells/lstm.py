@@ -66,8 +66,8 @@ class LSTMCellBase(RecurrentCell):
         if self.forget_bias is not None:
             h = self.hidden_size
             with torch.no_grad():
-                self.bias_ih[h:2 * h].fill_(self.forget_bias)
-                self.bias_hh[h:2 * h].zero_()
+                self._leaf("bias_ih")[h:2 * h].fill_(self.forget_bias)
+                self._leaf("bias_hh")[h:2 * h].zero_()
 
     def state_sizes(self) -> tuple[int, ...]:
         return (self.proj_size or self.hidden_size, self.hidden_size)

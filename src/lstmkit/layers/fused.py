@@ -1,10 +1,13 @@
-"""Choosing the fused kernel (:mod:`lstmkit.kernels`) for a cell, or ``None`` for the
-reference path.
+"""Choosing the fused kernel (:mod:`lstmkit.kernels`) for a cell, torch's own fused op
+(:mod:`lstmkit.layers.torch_op`), or ``None`` for the reference path.
 
 The kernels cover the built-in cells exactly (not subclasses, which may change the
 equations), on CPU tensors of float32 or float64, without an output projection, without
-zoneout in training and without a gate trace. Everything else runs the reference
-:func:`lstmkit.layers.direction.run_direction`, which also is the oracle of the tests.
+zoneout in training and without a gate trace. Where they do not apply, the classic LSTM
+(also with a projection), GRU and RNN run torch's fused op (cuDNN on CUDA). Everything
+else runs the reference :func:`lstmkit.layers.direction.run_direction`, which also is the
+oracle of the tests. The weights are whatever the layer hands in (parametrized,
+DropConnect-ed): the kernels read those tensors, not the parameters.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..cells import (
 from ..cells.base import RecurrentCell, State
 from ..kernels import build
 from ..kernels.ops import SPECS, KernelSpec, lstm_step, run
+from . import torch_op
 from .direction import DirectionResult, reverse_padded, valid_mask
 
 DTYPES = (torch.float32, torch.float64)
@@ -76,13 +80,23 @@ def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
                         reverse: bool = False, zoneout_rates=None, training: bool = False,
                         trace: bool = False) -> DirectionResult | None:
     """Same contract as :func:`~lstmkit.layers.direction.run_direction`, through a fused
-    kernel; returns None when no kernel applies (the caller then runs the reference)."""
+    kernel (lstmkit's, else torch's); returns None when none applies (the caller then
+    runs the reference)."""
     if trace or (zoneout_rates is not None and training) or x.shape[0] == 0:
         return None  # the reference path; it also answers an empty sequence
+    preference = torch_op.PREFERENCE
+    if preference == "first":
+        result = torch_op.torch_run_direction(cell, x, state, weights, lengths=lengths,
+                                              reverse=reverse)
+        if result is not None:
+            return result
     spec = kernel_for(cell, x)
     if spec is None or any(w.dtype != x.dtype or w.device != x.device
                            for w in weights.values()):
-        return None
+        if preference == "off":
+            return None
+        return torch_op.torch_run_direction(cell, x, state, weights, lengths=lengths,
+                                            reverse=reverse)
     if reverse:
         x = reverse_padded(x, lengths)
     if spec.projects_input:
@@ -90,7 +104,8 @@ def fused_run_direction(cell: RecurrentCell, x: Tensor, state: State,
     else:
         first = cell.project_input(x, weights).contiguous()  # (T, B, I) -> (T, B, G)
     state = tuple(s.contiguous() for s in state)
-    args = _CELLS[type(cell)][1](cell, state, weights)
+    args = tuple(a.contiguous() if isinstance(a, Tensor) else a  # parametrized: any layout
+                 for a in _CELLS[type(cell)][1](cell, state, weights))
     hs, final = run(spec, first, args, lengths)  # (T, B, H), S x (B, H)
     output = hs if lengths is None else hs * valid_mask(lengths, x.shape[0], x.device)
     if reverse:
@@ -120,7 +135,7 @@ def fused_step(module, input: Tensor, hx) -> tuple[Tensor, tuple[Tensor, Tensor]
         h, c = (s.unsqueeze(1) for s in hx) if unbatched else hx
     else:
         return None
-    weights = [p for cell in cells for p in cell._parameters.values()]  # w_ih, w_hh[, b_ih, b_hh]
+    weights = _step_weights(module)  # w_ih, w_hh[, b_ih, b_hh] of every layer
     if (x.dim() != 2 or x.shape[1] != module.input_size or h.shape != shape
             or c.shape != shape or any(t.dtype != x.dtype for t in (h, c, weights[0]))):
         return None
@@ -133,3 +148,15 @@ def fused_step(module, input: Tensor, hx) -> tuple[Tensor, tuple[Tensor, Tensor]
 def _regularised(module) -> bool:
     return bool(module.dropout or module.input_dropout or module.output_dropout
                 or module.weight_dropout or module.zoneout)
+
+
+def _step_weights(module) -> list[Tensor]:
+    """Every layer's weights in torch's order; parametrized ones computed (and made
+    contiguous for the kernel). Plain parameters come straight from the dict: this runs
+    once per streamed token."""
+    params = module._parameters
+    weights = [params.get(name) for name in module._flat_weights_names]
+    if any(w is None for w in weights):
+        weights = [getattr(module, name).contiguous() for name in module._flat_weights_names]
+    return weights
+

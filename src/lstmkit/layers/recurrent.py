@@ -3,7 +3,6 @@ state, regularisers and gate introspection, under torch's parameter names."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import torch
@@ -19,13 +18,13 @@ from .direction import DirectionResult, run_direction
 from .fused import fused_run_direction, fused_step
 from .inputs import PreparedInput, prepare_input, prepare_state
 from .introspection import RecurrentTrace
+from .names import TorchParameterNames
 from .regularizers import drop_weights, locked_dropout
 
 CellSpec = str | type[RecurrentCell] | Callable[..., RecurrentCell]
-_FLAT_NAME = re.compile(r"^(?P<param>.+)_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
 
 
-class Recurrent(nn.Module):
+class Recurrent(TorchParameterNames, nn.Module):
     """Any cell over time: stacked, bidirectional, with lengths, state and regularisers.
 
     Args:
@@ -60,8 +59,12 @@ class Recurrent(nn.Module):
           final state in the layout of ``hx``. With ``return_gates=True`` a third value,
           a :class:`~lstmkit.layers.RecurrentTrace`.
 
-    Parameters are named like torch's (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...) in
-    the state dict and as attributes; the cells themselves are ``self.cells[k * D + d]``.
+    The layer owns the parameters, under torch's names and in torch's order
+    (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ``weight_hr_l0``,
+    then ``..._l0_reverse``, ``..._l1``; a cell's own extras follow under the same scheme,
+    e.g. ``weight_ch_l0``), so ``named_parameters()``, ``state_dict()``, optimizer state,
+    ``all_weights`` and ``torch.nn.utils.parametrize`` work as on torch's modules. The
+    cells are ``self.cells[k * D + d]``; they read their parameters from the layer.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -82,14 +85,17 @@ class Recurrent(nn.Module):
         self.weight_dropout = check_probability(name, "weight_dropout", weight_dropout)
         factory = self._cell_factory(cell)
         self.cells = nn.ModuleList()
+        self._all_weights: list[list[str]] = []  # torch's names, per layer and direction
+        self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
             for _ in range(self.num_directions):
                 size = input_size if layer == 0 else self.num_directions * self.output_size
-                self.cells.append(factory(size, hidden_size, bias, device=device, dtype=dtype,
-                                          **cell_options))
+                cell = factory(size, hidden_size, bias, device=device, dtype=dtype,
+                               **cell_options)
+                self._adopt(cell, len(self.cells))
+                self.cells.append(cell)
         self.zoneout = self._zoneout_rates(zoneout)
-        self._register_state_dict_hook(_flatten_names)
-        self._register_load_state_dict_pre_hook(_nest_names, with_module=True)
+        self._register_old_key_hook()
 
     # -- construction helpers -------------------------------------------------------------
     _cell_names: tuple[str, ...] | None = None  # the names this class accepts; None: all
@@ -125,26 +131,8 @@ class Recurrent(nn.Module):
     def flatten_parameters(self) -> None:
         """No-op, for code written for ``torch.nn.LSTM``."""
 
-    # -- torch-style flat parameter names -------------------------------------------------
-    def _cell_suffix(self, index: int) -> str:
-        layer, direction = divmod(index, self.num_directions)
-        return f"_l{layer}" + ("_reverse" if direction else "")
-
     def _cell_index(self, layer: int, reverse: bool) -> int:
         return layer * self.num_directions + int(reverse)
-
-    def __getattr__(self, name: str):
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            match = _FLAT_NAME.match(name)
-            cells = self._modules.get("cells")
-            if match and cells is not None:
-                index = self._cell_index(int(match["layer"]), bool(match["reverse"]))
-                if (index < len(cells) and (bool(match["reverse"]) <= self.bidirectional)
-                        and match["param"] in cells[index]._parameters):
-                    return cells[index]._parameters[match["param"]]
-            raise
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self, input: Tensor | PackedSequence, hx=None, *, lengths=None,
@@ -161,7 +149,7 @@ class Recurrent(nn.Module):
 
     def _forward(self, input: Tensor | PackedSequence, hx, lengths, return_gates: bool):
         name = type(self).__name__
-        dtype = next(self.cells[0].parameters()).dtype
+        dtype = self.cells[0]._reference().dtype
         prepared = prepare_input(name, input, input_size=self.input_size,
                                  batch_first=self.batch_first, dtype=dtype, lengths=lengths)
         x, lens = prepared.x, prepared.lengths
@@ -261,20 +249,3 @@ def _repack(x: Tensor, lengths: Tensor, like: PackedSequence) -> PackedSequence:
         x, lengths = x.index_select(1, order), lengths[order.cpu()]
     data = pack_padded_sequence(x, lengths, enforce_sorted=True).data
     return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
-
-
-def _flatten_names(module: Recurrent, state_dict, prefix: str, local_metadata) -> None:
-    """State-dict hook: ``cells.3.weight_ih`` -> ``weight_ih_l1_reverse`` (torch's names)."""
-    for key in [k for k in state_dict if k.startswith(prefix + "cells.")]:
-        index, param = key[len(prefix) + len("cells."):].split(".", 1)
-        state_dict[prefix + param + module._cell_suffix(int(index))] = state_dict.pop(key)
-
-
-def _nest_names(module: Recurrent, state_dict, prefix: str, *args) -> None:
-    """Load pre-hook: torch's flat names back to ``cells.{k * D + d}.{param}``."""
-    for key in [k for k in state_dict if k.startswith(prefix)]:
-        match = _FLAT_NAME.match(key[len(prefix):])
-        if match and "." not in match["param"] and (
-                module.bidirectional or not match["reverse"]):
-            index = module._cell_index(int(match["layer"]), bool(match["reverse"]))
-            state_dict[f"{prefix}cells.{index}.{match['param']}"] = state_dict.pop(key)
