@@ -39,13 +39,13 @@ from rich.console import Console
 from rich.table import Table
 
 from lstmkit.errors import LstmkitError
+from lstmkit.tasks.forecasting.metrics import mase_scale
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from forecast_collection import (
     FILES,
     SeriesFile,
     collection,
-    mase_scale,
     scores,
     statistical_forecasts,
 )

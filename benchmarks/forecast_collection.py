@@ -11,12 +11,14 @@ Naive2, MSIS at 95% and the coverage of the 80% interval.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from lstmkit.tasks.forecasting.baselines import baselines
+from lstmkit.tasks.forecasting.metrics import coverage, mase, msis, smape
 
 DATA = Path(__file__).resolve().parent / "data"
 BUNDLED = Path(__file__).resolve().parents[1] / "src" / "lstmkit" / "data" / "datasets"
@@ -87,79 +89,31 @@ def collection(names: list[str] | None = None, *, quick: bool = False) -> list[S
     return files
 
 
-# -- scores ----------------------------------------------------------------------------
-def mase_scale(history: np.ndarray, season: int) -> float:
-    """The in-sample mean absolute seasonal-naive error (M4's MASE denominator)."""
-    m = season if len(history) > season else 1
-    return float(np.mean(np.abs(history[m:] - history[:-m])))
-
-
+# -- scores and baselines: the package's own (lstmkit.tasks.forecasting) -----------------
 def scores(actual: np.ndarray, point: np.ndarray, scale: float, intervals: dict) -> dict:
     """sMAPE (%), MASE, and when given, coverage of the 80% interval and MSIS (95%)."""
-    out = {"sMAPE": float(200 * np.mean(np.abs(actual - point) /
-                                        (np.abs(actual) + np.abs(point)))),
-           "MASE": float(np.mean(np.abs(actual - point)) / scale)}
+    out = {"sMAPE": smape(actual, point), "MASE": mase(actual, point, scale)}
     if 80 in intervals:
-        lo, hi = intervals[80]
-        out["coverage_80"] = float(np.mean((actual >= lo) & (actual <= hi)))
+        out["coverage_80"] = coverage(actual, *intervals[80])
     if 95 in intervals:
-        lo, hi, a = *intervals[95], 0.05
-        penalty = (hi - lo) + 2 / a * (lo - actual) * (actual < lo) + \
-            2 / a * (actual - hi) * (actual > hi)
-        out["MSIS"] = float(np.mean(penalty) / scale)
+        out["MSIS"] = msis(actual, *intervals[95], scale=scale, level=0.95)
     return out
 
 
-# -- Naive2 and the statsforecast baselines --------------------------------------------
-def seasonality_test(y: np.ndarray, season: int) -> bool:
-    """M4's 90% autocorrelation test for seasonality at lag ``season``."""
-    if season < 2 or len(y) < 3 * season:
-        return False
-    d = y - y.mean()
-    acf = np.array([np.sum(d[k:] * d[:len(d) - k]) for k in range(season + 1)]) / np.sum(d * d)
-    limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[1:season] ** 2)) / len(y))
-    return bool(abs(acf[season]) > limit)
-
-
-def seasonal_indices(y: np.ndarray, season: int) -> np.ndarray:
-    """Classical multiplicative decomposition's indices (length ``season``, aligned so
-    index ``t % season`` belongs to row ``t``); ones when the test finds no season."""
-    if not seasonality_test(y, season):
-        return np.ones(season)
-    kernel = np.r_[0.5, np.ones(season - 1), 0.5] / season if season % 2 == 0 else \
-        np.ones(season) / season
-    trend = np.convolve(y, kernel, mode="valid")  # centred moving average
-    offset = (len(kernel) - 1) // 2
-    ratios = y[offset:offset + len(trend)] / trend
-    idx = np.array([np.mean(ratios[(k - offset) % season::season]) for k in range(season)])
-    return idx * season / idx.sum()
-
-
-def naive2(y: np.ndarray, h: int, season: int) -> np.ndarray:
-    """M4's Naive2: the last seasonally adjusted value, re-seasonalised."""
-    idx = seasonal_indices(y, season) if np.all(y > 0) else np.ones(season)
-    n = len(y)
-    return y[-1] / idx[(n - 1) % season] * idx[(n + np.arange(h)) % season]
+#: The reported name of each of the package's baselines used here.
+BASELINES = {"AutoETS": "AutoETS", "AutoARIMA": "AutoARIMA", "AutoTheta": "AutoTheta",
+             "seasonal_naive": "seasonal_naive", "Naive2": "naive2"}
 
 
 def statistical_forecasts(y: np.ndarray, h: int, season: int) -> dict[str, dict]:
-    """AutoETS, AutoARIMA, AutoTheta, seasonal naive (statsforecast) and Naive2: each
-    ``{"mean", "intervals": {80: (lo, hi), 95: (lo, hi)}, "seconds"}``."""
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
-
-    models = {"AutoETS": AutoETS(season_length=season),
-              "AutoARIMA": AutoARIMA(season_length=season),
-              "AutoTheta": AutoTheta(season_length=season),
-              "seasonal_naive": SeasonalNaive(season_length=season)}
+    """The package's baselines (statsforecast's AutoETS, AutoARIMA, AutoTheta, seasonal
+    naive and M4's Naive2): each ``{"mean", "intervals": {80: (lo, hi), 95: (lo, hi)},
+    "seconds"}``; the statsforecast models are fitted once for both levels."""
+    found = baselines()
     out = {}
-    for name, model in models.items():
+    for name, key in BASELINES.items():
         start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = model.forecast(y=y, h=h, level=[80, 95])
-        out[name] = {"mean": r["mean"], "seconds": time.perf_counter() - start,
-                     "intervals": {lv: (r[f"lo-{lv}"], r[f"hi-{lv}"]) for lv in (80, 95)}}
-    start = time.perf_counter()
-    out["Naive2"] = {"mean": naive2(y, h, season), "intervals": {},
-                     "seconds": time.perf_counter() - start}
+        runs = {lv: found[key](y, h, season, lv / 100) for lv in (80, 95)}
+        out[name] = {"mean": runs[80][0], "seconds": time.perf_counter() - start,
+                     "intervals": {lv: run[1:] for lv, run in runs.items()}}
     return out
