@@ -8,8 +8,7 @@ threads, seeding) and the model directory (``save``/``load``).
 A task supplies its settings dataclass and the dataclass of its fitted state (both
 :mod:`lstmkit.settings` dataclasses, so what ``load`` reads back is validated like the
 settings) and a few hooks (``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``,
-``contract_example``);
-``docs/tasks.md`` walks through them with the adding task
+``contract_example``); ``docs/tasks.md`` walks through them with the adding task
 (:mod:`lstmkit.tasks.adding`) as the worked example. The constructor takes the settings'
 fields plus ``train`` and ``progress``, keyword-only, stored unchanged
 (:mod:`lstmkit.tasks.constructor`); learned attributes end in ``_``, and reading one
