@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 CASES = [
-    (["export", "no-such-dir"], ["no-such-dir", "not a model directory"]),
+    (["export", "no-such-dir"], ["no-such-dir", "no such model directory"]),
     (["export", "."], ["not a model directory (no config.json)"]),
     (["export", ".", "--format", "tflite"], ["--format tflite", "valid: onnx, pt2"]),
     (["export", ".", "--out", "."], ["--out .", "is a directory"]),

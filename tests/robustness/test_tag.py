@@ -58,7 +58,7 @@ def test_tag_predict_bad_inputs_are_one_line(cli):
     (cli.cwd / "c.conll").write_text(corpus())
     assert cli(["tag", "--data", "c.conll", "--out", "run", *TINY]).code == 0
     outcome = cli(["tag", "predict", "nowhere", "--data", "c.conll"])
-    outcome.assert_user_error("nowhere", "not a model directory")
+    outcome.assert_user_error("nowhere", "no such model directory")
     outcome = cli(["tag", "predict", "run", "--data", "missing.txt"])
     outcome.assert_user_error("missing.txt", "file not found")
     outcome = cli(["tag", "predict", "run", "--data", "c.conll", "--format", "json"])

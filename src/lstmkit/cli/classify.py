@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ModelFileError
+from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe
 
@@ -123,12 +123,7 @@ def predict(
     from ..tasks.classification.prediction import prediction_table
 
     target = check_output_file(out, option="--out") if out is not None else None
-    if (model_dir / "model" / "config.json").is_file():
-        model_dir = model_dir / "model"
-    if not (model_dir / "config.json").is_file():
-        raise ModelFileError(f"{model_dir}: not a model directory (no config.json); give "
-                             "the --out directory of 'lstmkit classify' or its model/")
-    model = SequenceClassifier.load(model_dir)
+    model = SequenceClassifier.load(find_model(model_dir, "lstmkit classify"))
     frame = spreadsheet_safe(prediction_table(model, resolve(data)))
     if target is None:
         typer.echo(frame.to_csv(index=False), nl=False)

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ModelFileError
+from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe
 
@@ -160,12 +160,7 @@ def predict(
     from ..tasks.anomaly import AnomalyDetector
     from ..tasks.anomaly.task import score_with_model
 
-    if (model_dir / "model" / "config.json").is_file():
-        model_dir = model_dir / "model"
-    if not (model_dir / "config.json").is_file():
-        raise ModelFileError(f"{model_dir}: not a model directory (no config.json); give "
-                             "the --out directory of 'lstmkit detect' or its model/")
-    model = AnomalyDetector.load(model_dir)
+    model = AnomalyDetector.load(find_model(model_dir, "lstmkit detect"))
     with staged_output(out, option="--out", overwrite=overwrite) as staging:
         metrics = score_with_model(model, data, staging)
     print_summary(metrics, out)

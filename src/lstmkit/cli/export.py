@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError, ModelFileError
+from .model_dirs import model_dir as find_model
 from .terminal import safe
 
 FORMATS = {"onnx": ".onnx", "pt2": ".pt2"}
@@ -33,7 +34,7 @@ def export(
         raise ConfigError(f"--format {format}: unknown format; valid: {', '.join(FORMATS)}")
     default = Path(("model-step" if step else "model") + FORMATS[format])
     target = check_output_file(out if out is not None else default, option="--out")
-    network = _network(_model_dir(model_dir), no_cache)
+    network = _network(find_model(model_dir, "lstmkit train"), no_cache)
     target.parent.mkdir(parents=True, exist_ok=True)
     if format == "onnx":
         from ..export import to_onnx
@@ -42,15 +43,6 @@ def export(
     else:
         _write_program(network, target, step)
     typer.echo(safe(f"wrote {out if out is not None else default}", markup=False), err=True)
-
-
-def _model_dir(path: Path) -> Path:
-    if (path / "model" / "config.json").is_file():
-        path = path / "model"
-    if not (path / "config.json").is_file():
-        raise ModelFileError(f"{path}: not a model directory (no config.json); give a "
-                             "saved model or the --out directory holding its model/")
-    return path
 
 
 def _network(path: Path, no_cache: bool):

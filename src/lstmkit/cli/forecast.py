@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ModelFileError
+from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe
 
@@ -140,13 +140,8 @@ def predict(
     if steps is not None:
         check_count("--steps", steps, MAX_STEPS)
     target = check_output_file(out, option="--out") if out is not None else None
-    if (model_dir / "model" / "config.json").is_file():
-        model_dir = model_dir / "model"
-    if not (model_dir / "config.json").is_file():
-        raise ModelFileError(f"{model_dir}: not a model directory (no config.json); give "
-                             "the --out directory of 'lstmkit forecast' or its model/")
-    frame = spreadsheet_safe(Forecaster.load(model_dir).predict(data, steps=steps,
-                                                                future=future))
+    model = Forecaster.load(find_model(model_dir, "lstmkit forecast"))
+    frame = spreadsheet_safe(model.predict(data, steps=steps, future=future))
     if target is None:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ModelFileError
+from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe
 
@@ -124,7 +124,7 @@ def predict(
     if format not in FORMATS:
         raise ConfigError(f"--format: expected one of {', '.join(FORMATS)}, got {format!r}")
     target = check_output_file(out, option="--out") if out is not None else None
-    model = SequenceTagger.load(_model_path(model_dir))
+    model = SequenceTagger.load(find_model(model_dir, "lstmkit tag"))
     corpus = read_tagged(data, format=format,
                          column=column if column is not None or format == "tokens" else "none")
     tags = model.predict(corpus.sentences)
@@ -141,10 +141,3 @@ def predict(
     typer.echo(safe(f"wrote {len(tags)} sentences to {out}", markup=False), err=True)
 
 
-def _model_path(model_dir: Path) -> Path:
-    if (model_dir / "model" / "config.json").is_file():
-        model_dir = model_dir / "model"
-    if not (model_dir / "config.json").is_file():
-        raise ModelFileError(f"{model_dir}: not a model directory (no config.json); give "
-                             "the --out directory of 'lstmkit tag' or its model/")
-    return model_dir

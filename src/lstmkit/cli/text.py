@@ -9,8 +9,9 @@ from pathlib import Path
 
 import typer
 
-from ..errors import ConfigError, ModelFileError
+from ..errors import ConfigError
 from ..limits import MAX_BEAM, MAX_LENGTH, MAX_TOP, check_count
+from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe, strip_controls
 
@@ -28,14 +29,7 @@ def load_text_model(path: Path):
     """The :class:`~lstmkit.tasks.text.TextModel` in ``path`` or ``path/model``."""
     from ..tasks.text import TextModel
 
-    if (path / "model" / "config.json").is_file():
-        path = path / "model"
-    if not path.is_dir():
-        raise ModelFileError(f"{path}: no such model directory")
-    if not (path / "config.json").is_file():
-        raise ModelFileError(f"{path}: not a model directory (no config.json); give the "
-                             "directory 'lstmkit text train' wrote (OUT or OUT/model)")
-    return TextModel.load(path)
+    return TextModel.load(find_model(path, "lstmkit text train"))
 
 
 def _one_budget(task: dict, train: dict) -> None:
