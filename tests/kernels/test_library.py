@@ -84,7 +84,7 @@ def _mask(lengths):
 def test_portable_lstm_step_matches_the_kernel(kernels, model_factory):
     model = model_factory("lstm", F_IN, H, num_layers=2).eval()
     x, h, c = torch.randn(B, F_IN), torch.randn(2, B, H), torch.randn(2, B, H)
-    weights = [p for cell in model.cells for p in cell._parameters.values()]
+    weights = list(model.parameters())  # torch order: w_ih, w_hh, b_ih, b_hh per layer
     with torch.no_grad():
         assert_close(portable.lstm_step(x, h, c, weights),
                      list(torch.ops.lstmkit.lstm_step(x, h, c, weights)))

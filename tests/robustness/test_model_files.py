@@ -328,7 +328,7 @@ def test_forecast_predict_caps_steps(cli, forecast_model, steps, fragments):
 
 def test_forecast_predict_of_dev_zero_is_one_line(cli):
     outcome = cli(["forecast", "predict", "/dev/zero", "--data", "airline"])
-    outcome.assert_user_error("/dev/zero", "not a model directory")
+    outcome.assert_user_error("/dev/zero", "no such model directory")
 
 
 def test_forecast_predict_still_works_on_the_intact_model(cli, forecast_model):

@@ -212,13 +212,17 @@ class Forecaster(Estimator):
 
     @classmethod
     def _upgrade_config(cls, config: dict[str, Any]) -> dict[str, Any]:
-        """A forecaster saved by lstmkit before the one task framework (config
-        ``options``, ``train``, ``resolved``, ...) in today's layout: the same content."""
-        if "options" not in config or "settings" in config:
-            return config
-        rest = dict(config)
-        return {"settings": rest.pop("options"), "train": rest.pop("train", None),
-                "fitted": rest}
+        """A forecaster saved by an older lstmkit in today's layout: before the one task
+        framework (config ``options``, ``train``, ``resolved``, ...), the same content;
+        before ``--model``, the only model there was (``lstm``)."""
+        if "options" in config and "settings" not in config:
+            rest = dict(config)
+            config = {"settings": rest.pop("options"), "train": rest.pop("train", None),
+                      "fitted": rest}
+        settings = config.get("settings")
+        if isinstance(settings, dict) and "model" not in settings:
+            config = {**config, "settings": {**settings, "model": "lstm"}}
+        return config
 
     @classmethod
     def contract_example(cls) -> ContractExample:
