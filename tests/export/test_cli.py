@@ -6,21 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmkit.cli.main import main
 from lstmkit.training import TrainConfig
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime missing: the [export] extra")
 pytest.importorskip("onnxscript", reason="onnxscript missing: the [export] extra")
 
 TEXT = "to be or not to be, that is the question. " * 20
-
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +35,10 @@ def text_dir(tmp_path_factory):
     return model, model.save(tmp_path_factory.mktemp("text") / "model")
 
 
-def test_cli_export_forecaster_runs_in_onnxruntime(kernels, forecast_dir, tmp_path):
+def test_cli_export_forecaster_runs_in_onnxruntime(kernels, forecast_dir, tmp_path, run):
     model, path = forecast_dir
     out = tmp_path / "f.onnx"
-    assert _run(["export", str(path), "--format", "onnx", "--out", str(out)]) == 0
+    assert run(["export", str(path), "--format", "onnx", "--out", str(out)]) == 0
     session = ort.InferenceSession(str(out))
     net = model._network()
     first = net.members[0]
@@ -62,20 +53,20 @@ def test_cli_export_forecaster_runs_in_onnxruntime(kernels, forecast_dir, tmp_pa
     np.testing.assert_allclose(session.run(None, inputs)[0], expected, atol=1e-4)
 
 
-def test_cli_export_text_model_step_without_cache(kernels, text_dir, tmp_path, capsys):
+def test_cli_export_text_model_step_without_cache(kernels, text_dir, tmp_path, capsys, run):
     _, path = text_dir
-    assert _run(["export", str(path), "--step", "--out", str(tmp_path / "s.onnx")]) == 1
+    assert run(["export", str(path), "--step", "--out", str(tmp_path / "s.onnx")]) == 1
     assert "neural cache" in capsys.readouterr().err
-    assert _run(["export", str(path), "--step", "--no-cache",
+    assert run(["export", str(path), "--step", "--no-cache",
                  "--out", str(tmp_path / "s.onnx")]) == 0
     names = [i.name for i in ort.InferenceSession(str(tmp_path / "s.onnx")).get_inputs()]
     assert names == ["token", "h0", "c0"]
 
 
-def test_cli_export_pt2_program(kernels, forecast_dir, tmp_path):
+def test_cli_export_pt2_program(kernels, forecast_dir, tmp_path, run):
     import torch
 
     _, path = forecast_dir
     out = tmp_path / "f.pt2"
-    assert _run(["export", str(path.parent), "--format", "pt2", "--out", str(out)]) == 0
+    assert run(["export", str(path.parent), "--format", "pt2", "--out", str(out)]) == 0
     assert isinstance(torch.export.load(out), torch.export.ExportedProgram)

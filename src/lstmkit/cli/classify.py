@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .model_dirs import emit_csv
 from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe
@@ -116,18 +117,11 @@ def predict(
         "--out", help="CSV file to write, replaced atomically (default: stdout).")] = None,
 ) -> None:
     """Label every sequence of --data with a saved model: id, predicted, p_<class>."""
-    from ..data.export import spreadsheet_safe
     from ..data.registry import resolve
-    from ..io import atomic_write, check_output_file
+    from ..io import check_output_file
     from ..tasks.classification import SequenceClassifier
     from ..tasks.classification.prediction import prediction_table
 
     target = check_output_file(out, option="--out") if out is not None else None
     model = SequenceClassifier.load(find_model(model_dir, "lstmkit classify"))
-    frame = spreadsheet_safe(prediction_table(model, resolve(data)))
-    if target is None:
-        typer.echo(frame.to_csv(index=False), nl=False)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, frame.to_csv(index=False).encode("utf-8"))
-        typer.echo(safe(f"wrote {len(frame)} rows to {out}", markup=False), err=True)
+    emit_csv(prediction_table(model, resolve(data)), target, out)

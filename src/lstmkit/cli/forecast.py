@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .model_dirs import emit_csv
 from .model_dirs import model_dir as find_model
 from .task_options import task_command
 from .terminal import safe
@@ -132,8 +133,7 @@ def predict(
         "--out", help="CSV file to write, replaced atomically (default: stdout).")] = None,
 ) -> None:
     """Forecast the next steps after the end of --data with a saved model."""
-    from ..data.export import spreadsheet_safe
-    from ..io import atomic_write, check_output_file
+    from ..io import check_output_file
     from ..limits import MAX_STEPS, check_count
     from ..tasks.forecasting import Forecaster
 
@@ -141,10 +141,4 @@ def predict(
         check_count("--steps", steps, MAX_STEPS)
     target = check_output_file(out, option="--out") if out is not None else None
     model = Forecaster.load(find_model(model_dir, "lstmkit forecast"))
-    frame = spreadsheet_safe(model.predict(data, steps=steps, future=future))
-    if target is None:
-        typer.echo(frame.to_csv(index=False), nl=False)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, frame.to_csv(index=False).encode("utf-8"))
-        typer.echo(safe(f"wrote {len(frame)} rows to {out}", markup=False), err=True)
+    emit_csv(model.predict(data, steps=steps, future=future), target, out)

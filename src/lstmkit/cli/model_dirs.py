@@ -1,9 +1,12 @@
-"""Where a command's saved model is: the directory a training command wrote, or its
-``model/`` folder."""
+"""What every ``predict`` command shares: where the saved model is (the directory a
+training command wrote, or its ``model/`` folder) and how its table is written."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
+import typer
 
 from ..errors import ModelFileError
 
@@ -27,3 +30,19 @@ def model_dir(path: Path, command: str) -> Path:
         raise ModelFileError(f"{path}: not a model directory (no config.json); give the "
                              f"directory '{command}' wrote (OUT or OUT/model)")
     return path
+
+
+def emit_csv(frame: pd.DataFrame, target: Path | None, out: Path | None) -> None:
+    """Print ``frame`` as CSV (spreadsheet-safe) to stdout, or write it atomically to
+    ``target`` (the checked ``--out``, see :func:`~lstmkit.io.check_output_file`)."""
+    from ..data.export import spreadsheet_safe
+    from ..io import atomic_write
+    from .terminal import safe
+
+    text = spreadsheet_safe(frame).to_csv(index=False)
+    if target is None:
+        typer.echo(text, nl=False)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, text.encode("utf-8"))
+    typer.echo(safe(f"wrote {len(frame)} rows to {out}", markup=False), err=True)
