@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from lstmkit.models.forecast_net import ForecastNet
-from lstmkit.models.seasonal_window import decompose_window
+from lstmkit.models.seasonal_window import choose_anchor, decompose_window
 from lstmkit.tasks.forecasting import Forecaster
+from lstmkit.tasks.forecasting.training import choose_blend
 from lstmkit.training import TrainConfig
 
 MODELS = ("seasonal", "lstm")
@@ -51,6 +52,61 @@ def test_decompose_window_continues_the_trend_damped():
     assert window.anchor.flatten().tolist() == pytest.approx([7.5, 7.75, 7.875])
     undamped = decompose_window(z, 2, 3, damping=1.0)
     assert undamped.anchor.flatten().tolist() == pytest.approx([8.0, 9.0, 10.0])
+
+
+def test_decompose_window_recent_weight_follows_the_last_season():
+    old, new = torch.tensor([1.0, -1.0, 0.0]), torch.tensor([0.0, 2.0, -2.0])
+    z = torch.cat([old, old, new]).view(1, 9, 1)
+    last = decompose_window(z, 3, 3, damping=0.0, recent=1.0).anchor.flatten()
+    torch.testing.assert_close(last, new)  # the last season's mean is 0
+    half = decompose_window(z, 3, 3, damping=0.0, recent=0.5).anchor.flatten()
+    average = decompose_window(z, 3, 3, damping=0.0).anchor.flatten()
+    torch.testing.assert_close(half, (average + new) / 2)
+
+
+def test_choose_anchor_picks_the_constants_that_forecast_the_training_windows_best():
+    # a seasonal pattern that changed in the last season and stays changed, on a flat
+    # level: no trend (damping 0) and the last season's profile (weight 1) forecast it
+    old, new = torch.tensor([1.0, -1.0, 0.0, 0.0]), torch.tensor([0.0, 0.0, 2.0, -2.0])
+    windows = torch.cat([old, old, new]).view(1, 12, 1).repeat(4, 1, 1)
+    targets = new.view(1, 4, 1).repeat(4, 1, 1) + 0.01 * torch.randn(4, 4, 1)
+    assert choose_anchor(windows, targets, 4) == (0.0, 1.0)
+
+
+def test_seasonal_net_blend_zero_forecasts_the_anchor_and_keeps_the_interval_offsets():
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=3, hidden_size=4, season=4)
+    x, future = torch.randn(2, 8, 1), torch.zeros(2, 3, 0)
+    full = net(x, future)
+    net.blend = 0.0
+    anchored = net(x, future)
+    torch.testing.assert_close(net.dist.point(anchored), net.anchor(x))
+    torch.testing.assert_close(anchored - net.dist.point(anchored)[..., None],
+                               full - net.dist.point(full)[..., None])
+
+
+@pytest.mark.parametrize(("truth", "expected"), [("anchor", 0.0), ("network", 1.0)])
+def test_choose_blend_keeps_the_correction_only_where_validation_says_it_helps(truth, expected):
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=3, hidden_size=4, season=4)
+    x, future = torch.randn(16, 8, 1), torch.zeros(16, 3, 0)
+    with torch.no_grad():
+        y = net.anchor(x) if truth == "anchor" else net.dist.point(net(x, future))
+
+    class Fitted:  # what choose_blend reads and writes of the forecaster
+        resolved_ = Forecaster(horizon=3).check(trending_seasonal(72)).resolved_
+
+    fitted = Fitted()
+    choose_blend(fitted, [net], (x, future, y))
+    assert net.blend == expected and fitted.resolved_.blend == expected
+
+
+def test_only_the_median_loss_moves_the_point_forecast():
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=2, hidden_size=4)
+    raw = torch.randn(3, 2, 1, 3, requires_grad=True)
+    out = net._constrain(raw)
+    out[..., [0, 2]].sum().backward()  # the outer quantiles only
+    assert raw.grad[..., 1].abs().max() == 0 and raw.grad[..., [0, 2]].abs().min() > 0
 
 
 def test_seasonal_net_gradients_reach_the_encoder():

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..layers import Recurrent
-from .seasonal_window import decompose_window
+from .seasonal_window import DAMPING, decompose_window
 
 DISTRIBUTIONS = ("quantile", "gaussian")
 
@@ -125,6 +125,10 @@ class ForecastNet(nn.Module):
             window's level and seasonal profile of this period instead (the ``seasonal``
             model, :func:`~lstmkit.models.seasonal_window.decompose_window`); 0 for the
             window's mean.
+        damping, recent: the seasonal anchor's trend damping and last-season weight
+            (:func:`~lstmkit.models.seasonal_window.choose_anchor`).
+        blend: how much of the network's correction to add to the anchor (1: all of it;
+            0: the anchor alone); chosen on the validation windows by the forecaster.
 
     Shape:
         - x: (B, L, I) window, batch first. future: (B, K, F).
@@ -140,7 +144,8 @@ class ForecastNet(nn.Module):
                  hidden_size: int = 32, num_layers: int = 1, cell: str = "lstm",
                  bidirectional: bool = False, dropout: float = 0.0,
                  distribution: str = "quantile", quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
-                 window_norm: bool = True, season: int = 0) -> None:
+                 window_norm: bool = True, season: int = 0, damping: float = DAMPING,
+                 recent: float = 0.0, blend: float = 1.0) -> None:
         super().__init__()
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"ForecastNet: distribution must be one of "
@@ -149,6 +154,7 @@ class ForecastNet(nn.Module):
             raise ValueError(f"ForecastNet: quantiles must include 0.5, got {quantiles}")
         self.n_targets, self.n_known, self.horizon = n_targets, n_known, horizon
         self.window_norm, self.season = window_norm, season
+        self.damping, self.recent, self.blend = damping, recent, blend
         self.dist = OutputDistribution(distribution, tuple(sorted(quantiles)))
         self.encoder = Recurrent(input_size, hidden_size, num_layers, batch_first=True,
                                  dropout=dropout, bidirectional=bidirectional, cell=cell)
@@ -165,11 +171,17 @@ class ForecastNet(nn.Module):
         features = torch.cat([context, future.reshape(x.shape[0], -1)], dim=-1)
         raw = self.head(features).view(x.shape[0], self.horizon, self.n_targets, self.dist.size)
         out = self._constrain(raw)  # (B, K, C, Q)
-        if anchor is not None:
+        if anchor is not None:  # the location outputs move to anchor + blend * correction
             shift = torch.zeros_like(out)
             shift[..., : self.dist.size if self.dist.kind == "quantile" else 1] = 1.0
-            out = out + shift * anchor[..., None]
+            move = anchor[..., None] - (1.0 - self.blend) * self.dist.point(out)[..., None]
+            out = out + shift * move
         return out
+
+    def anchor(self, x: Tensor) -> Tensor | None:
+        """What the network's correction is added to, (B, K, C): the window's level (and
+        seasonal profile, for the ``seasonal`` model); None without ``window_norm``."""
+        return self._normalise(x)[1]
 
     def _normalise(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         """The window with its targets made relative, and what to add back: (B, K, C)."""
@@ -177,7 +189,8 @@ class ForecastNet(nn.Module):
             return x, None
         targets = x[:, :, :self.n_targets]
         if self.season:
-            window = decompose_window(targets, self.season, self.horizon)
+            window = decompose_window(targets, self.season, self.horizon,
+                                      damping=self.damping, recent=self.recent)
             relative, anchor = window.normalised, window.anchor
         else:
             level = targets.mean(dim=1, keepdim=True)  # (B, L, C) -> (B, 1, C)
@@ -192,7 +205,10 @@ class ForecastNet(nn.Module):
         center = raw[..., m:m + 1]
         up = torch.cumsum(F.softplus(raw[..., m + 1:]), dim=-1)
         down = torch.cumsum(F.softplus(raw[..., :m]).flip(-1), dim=-1).flip(-1)
-        return torch.cat([center - down, center, center + up], dim=-1)
+        # The outer quantiles sit on a detached median: only the median's own loss moves
+        # the point forecast, so asking for more interval levels cannot pull it around.
+        anchor = center.detach()
+        return torch.cat([anchor - down, center, anchor + up], dim=-1)
 
 
 class ForecastEnsemble(nn.Module):

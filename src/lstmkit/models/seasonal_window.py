@@ -9,6 +9,11 @@ coefficients over the whole series but estimated from the window itself (a class
 decomposition of its last whole seasons), so forecasting from any origin needs only
 the window. The anchor alone is a damped-trend, seasonal forecast in the family of
 Holt-Winters; the network learns what else the window tells.
+
+How much of the trend to carry on (its damping) and how much the seasonal profile
+follows the last season rather than the average of the window's seasons are chosen
+once per model, on the training windows (:func:`choose_anchor`), the way exponential
+smoothing chooses its smoothing constants on the training data.
 """
 
 from __future__ import annotations
@@ -18,8 +23,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-#: The trend's damping per step (Gardner & McKenzie's damped trend), fixed.
+#: The trend's damping per step (Gardner & McKenzie's damped trend) of models saved
+#: before it was chosen on the data.
 DAMPING = 0.95
+#: The candidates of :func:`choose_anchor`: dampings (0: no trend) and weights of the
+#: last season in the profile (0: the average season of the window, 1: the last one).
+DAMPINGS = (0.0, 0.8, 0.9, 0.95, 0.98)
+RECENT_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass
@@ -35,11 +45,12 @@ class SeasonalWindow:
     anchor: Tensor
 
 
-def seasonal_profile(z: Tensor, season: int) -> tuple[Tensor, Tensor, int]:
+def seasonal_profile(z: Tensor, season: int, weight: float = 0.0) -> tuple[Tensor, Tensor, int]:
     """The mean deviation of each phase from its season's mean (less the trend between
     the first and last season means) over the window's last ``L // season`` whole
-    seasons, (B, m, C); the phase of every row (L,); the number of
-    whole seasons (0: no profile, zeros)."""
+    seasons, mixed with weight ``weight`` with the last season's own deviations,
+    (B, m, C); the phase of every row (L,); the number of whole seasons (0: no
+    profile, zeros)."""
     batch, length, channels = z.shape
     cycles = length // season if season > 1 else 0
     if cycles == 0:
@@ -49,18 +60,22 @@ def seasonal_profile(z: Tensor, season: int) -> tuple[Tensor, Tensor, int]:
     means = recent.mean(dim=2, keepdim=True)  # (B, n, 1, C)
     slope = (means[:, -1:] - means[:, :1]) / max((cycles - 1) * season, 1)  # per row
     within = (torch.arange(season, dtype=z.dtype) - (season - 1) / 2).view(1, 1, season, 1)
-    profile = (recent - means - slope * within).mean(dim=1)  # (B, m, C), trend removed
+    deviations = recent - means - slope * within  # (B, n, m, C), trend removed
+    profile = deviations.mean(dim=1)
+    if weight:
+        profile = (1 - weight) * profile + weight * deviations[:, -1]
     return profile, (torch.arange(length) - start) % season, cycles
 
 
-def decompose_window(z: Tensor, season: int, horizon: int, *, damping: float = DAMPING
-                     ) -> SeasonalWindow:
+def decompose_window(z: Tensor, season: int, horizon: int, *, damping: float = DAMPING,
+                     recent: float = 0.0) -> SeasonalWindow:
     """Deseasonalise the windows ``z`` (B, L, C) and make them relative to their level.
 
     The level is the mean of the last season (``max(season, 1)`` rows) of the
     deseasonalised window, moved to its last row along the trend; the trend is the
     change between the means of its last two seasons (0 with fewer rows), damped by
-    ``damping`` per step ahead (0: no trend).
+    ``damping`` per step ahead (0: no trend). ``recent`` weighs the last season's
+    profile against the average one (:func:`seasonal_profile`).
 
     Example:
         >>> z = torch.tensor([0.0, 1.0, 0.0, 1.0]).repeat(2).view(1, 8, 1) + 5
@@ -69,7 +84,7 @@ def decompose_window(z: Tensor, season: int, horizon: int, *, damping: float = D
         ([5.0, 6.0, 5.0], 0.0)
     """
     length = z.shape[1]
-    profile, phase, _ = seasonal_profile(z, season)
+    profile, phase, _ = seasonal_profile(z, season, recent)
     deseason = z - profile[:, phase]  # (B, L, C)
     rows = max(1, min(season, length))
     last = deseason[:, -rows:].mean(dim=1, keepdim=True)  # (B, 1, C)
@@ -81,3 +96,22 @@ def decompose_window(z: Tensor, season: int, horizon: int, *, damping: float = D
     trend = torch.cumsum(powers, 0).view(1, horizon, 1) * slope  # (B, K, C)
     ahead = torch.arange(horizon) % profile.shape[1]  # step k has phase (k - 1) mod m
     return SeasonalWindow(deseason - level, level + trend + profile[:, ahead])
+
+
+def choose_anchor(z: Tensor, y: Tensor, season: int) -> tuple[float, float]:
+    """The damping and last-season weight (among :data:`DAMPINGS` and
+    :data:`RECENT_WEIGHTS`) whose anchor alone has the least mean absolute error on the
+    training windows ``z`` (N, L, C) with their targets ``y`` (N, K, C): the choice
+    of an exponential-smoothing model's constants on its training data, here a grid
+    because two constants on whole windows cost a few tensor operations.
+
+    Example:
+        >>> t = torch.arange(40.0).view(1, 40, 1)  # a straight line: keep the trend
+        >>> choose_anchor(t[:, :24].repeat(3, 1, 1), t[:, 24:28].repeat(3, 1, 1), 4)[0]
+        0.98
+    """
+    horizon = y.shape[1]
+    errors = {(d, w): float((decompose_window(z, season, horizon, damping=d, recent=w)
+                             .anchor - y).abs().mean())
+              for d in DAMPINGS for w in (RECENT_WEIGHTS if season > 1 else (0.0,))}
+    return min(errors, key=errors.get)

@@ -244,5 +244,7 @@ class Forecaster(Estimator):
                            dropout=p.dropout, distribution=p.distribution,
                            quantiles=tuple(round(q, 6) for q in probs),
                            window_norm=p.window_norm,
-                           season=self.resolved_.season if p.model == "seasonal" else 0)
+                           season=self.resolved_.season if p.model == "seasonal" else 0,
+                           damping=self.resolved_.damping, recent=self.resolved_.recent,
+                           blend=self.resolved_.blend)
 

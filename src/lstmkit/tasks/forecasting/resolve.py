@@ -4,13 +4,16 @@ their defaults (:class:`Resolved`) and each series' chronological split."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from ...data.frequency import CALENDAR_FIELDS, calendar_names, season_length
 from ...data.timeseries import TimeSeriesData
 from ...data.windows import Split, split_series
 from ...errors import ConfigError, DatasetError
 from ...limits import MAX_LOOKBACK, MAX_STEPS
+from ...models.seasonal_window import DAMPING
 from ...settings import Flag, Settings, count
 from .settings import ForecastSettings
 
@@ -23,7 +26,10 @@ CalendarFeature = Literal[tuple(f"{name}_{fn}" for name in CALENDAR_FIELDS
 @dataclass(frozen=True)
 class Resolved(Settings):
     """Settings that ``fit`` derives from the data (frequency, season, sizes...), saved
-    with the model and checked when it is loaded."""
+    with the model and checked when it is loaded; ``damping`` and ``recent`` are the
+    ``seasonal`` model's anchor, chosen on the training windows
+    (:func:`~lstmkit.models.seasonal_window.choose_anchor`), ``blend`` how much of the
+    network's correction is added to it, chosen on the validation windows."""
 
     freq: str | None
     season: count(MAX_LOOKBACK)
@@ -33,6 +39,9 @@ class Resolved(Settings):
     val_size: Rows
     log: Flag
     calendar: tuple[CalendarFeature, ...] = ()
+    damping: Annotated[float, Field(ge=0, le=1)] = DAMPING
+    recent: Annotated[float, Field(ge=0, le=1)] = 0.0
+    blend: Annotated[float, Field(ge=0, le=1)] = 1.0
 
 
 def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:

@@ -19,6 +19,7 @@ import torch
 from ...data.timeseries import TimeSeriesData
 from ...data.windows import make_windows, train_origins, validation_origins
 from ...models.forecast_net import ForecastEnsemble, ForecastNet
+from ...models.seasonal_window import choose_anchor
 from ...training import TensorBatches, seed_everything
 from .features import series_features
 
@@ -61,6 +62,10 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
     p, base = context.settings, context.train
     train = window_tensors(model, data, "train")
     val = window_tensors(model, data, "validation")
+    if p.model == "seasonal":  # the anchor's constants, on the training windows only
+        damping, recent = choose_anchor(train[0][:, :, :train[2].shape[2]], train[2],
+                                        model.resolved_.season)
+        model.resolved_ = replace(model.resolved_, damping=damping, recent=recent)
     input_size, n_known, n_targets = train[0].shape[2], train[1].shape[2], train[2].shape[2]
     members, histories = [], []
     for k in range(p.n_models):
@@ -74,7 +79,32 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
             context, config=config, checkpoint_dir=member_dir(context.checkpoint_dir, k))
         members.append(net.eval())
         histories.append(trainer.history_)
+    if p.model == "seasonal" and len(val[0]):
+        choose_blend(model, members, val)
     return ForecastEnsemble(members), histories
+
+
+#: The candidates of :func:`choose_blend`.
+BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def choose_blend(model: Forecaster, members: list[ForecastNet],
+                 val: tuple[torch.Tensor, ...]) -> None:
+    """How much of the ensemble's correction to add to the seasonal anchor: the blend of
+    :data:`BLENDS` with the least mean absolute error on the validation windows (on a
+    short series the network can do worse than its own anchor; this keeps it from
+    making the forecast worse than the anchor on data it was not trained on). Sets it
+    on every member and in ``model.resolved_``."""
+    x, future, y = val
+    with torch.no_grad():
+        ensemble = ForecastEnsemble(members)
+        anchor = members[0].anchor(x)
+        correction = ensemble.dist.point(ensemble(x, future)) - anchor
+        errors = {b: float((anchor + b * correction - y).abs().mean()) for b in BLENDS}
+    blend = min(errors, key=errors.get)
+    for net in members:
+        net.blend = blend
+    model.resolved_ = replace(model.resolved_, blend=blend)
 
 
 class EpochSample(TensorBatches):
