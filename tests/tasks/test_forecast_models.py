@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
+from lstmkit.errors import DatasetError
 from lstmkit.models.forecast_net import ForecastNet
 from lstmkit.models.seasonal_window import choose_anchor, decompose_window
 from lstmkit.tasks.forecasting import Forecaster
@@ -144,3 +145,18 @@ def test_forecaster_each_model_round_trips_through_save_and_load(model, tmp_path
     loaded = Forecaster.load(tmp_path / "m")
     assert loaded.settings.model == model and loaded.resolved_ == fitted.resolved_
     pd.testing.assert_frame_equal(loaded.predict(data), fitted.predict(data))
+
+
+def test_a_series_too_short_for_the_default_lookback_falls_back_to_a_shorter_one_and_says_so():
+    data = trending_seasonal(60)  # 60 = 18 test + 18 validation + 18 horizon + only 6 rows
+    model = Forecaster(model="seasonal", horizon=18, test_size=18, n_models=1, hidden_size=4,
+                       n_paths=10, train=TrainConfig(epochs=1))
+    with pytest.warns(UserWarning, match="using lookback 12 and validation part 12"):
+        model.fit(data)
+    assert (model.resolved_.lookback, model.resolved_.val_size) == (12, 12)
+    assert len(model.predict(data)) == 18
+
+
+def test_a_series_too_short_even_for_one_season_is_still_an_error():
+    with pytest.raises(DatasetError, match="too short"):
+        Forecaster(horizon=18, test_size=18, val_size=18, n_models=1).check(trending_seasonal(60))

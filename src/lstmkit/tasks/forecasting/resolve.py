@@ -3,6 +3,7 @@ their defaults (:class:`Resolved`) and each series' chronological split."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -67,6 +68,9 @@ def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:
     model_horizon = horizon if p.strategy == "direct" else 1
     room = min(data.lengths) - model_horizon - val_size - test_size
     lookback = p.lookback or default_lookback(season, horizon, room)
+    if p.lookback is None and lookback > room:  # too short for the default model
+        lookback, val_size = shorter_model(season, horizon, room, val_size,
+                                           keep_val=p.val_size is not None)
     return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
                     test_size=test_size, val_size=val_size, log=resolve_log(p, data),
                     calendar=tuple(calendar_names(data.freq)) if p.calendar else ())
@@ -95,6 +99,32 @@ def split_all(r: Resolved, model_horizon: int, data: TimeSeriesData) -> list[Spl
                 f"need at least {need}; shorten --lookback, --horizon or --test-size")
     return [split_series(n, test_size=r.test_size, val_size=r.val_size)
             for n in data.lengths]
+
+
+def shorter_model(season: int, horizon: int, room: int, val_size: int, *, keep_val: bool
+                  ) -> tuple[int, int]:
+    """The longest lookback that fits a series too short for the default one: the
+    ``room`` left, but at least one season (two rows without one); the validation part
+    (unless given) is given up first, down to nothing, to make that room. Says so (a
+    ``UserWarning``); a series too short even for that keeps the default sizes, and
+    ``split_all`` names what is missing.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     [shorter_model(12, 18, room, 18, keep_val=False) for room in (5, 20)]
+        [(12, 11), (20, 18)]
+    """
+    floor = max(season, 2)
+    shortfall = max(0, floor - room)
+    if shortfall and (keep_val or shortfall > val_size):
+        return max(3 * season, 2 * horizon, 12), val_size  # nothing fits: the error says so
+    lookback, val_size = max(room, floor), val_size - shortfall
+    warnings.warn(f"Forecaster: the shortest series is too short for the default lookback; "
+                  f"using lookback {lookback} and validation part {val_size} instead",
+                  stacklevel=3)
+    return lookback, val_size
 
 
 def default_lookback(season: int, horizon: int, room: int) -> int:
