@@ -172,6 +172,7 @@ def run_trial(trial: Any, job: SweepJob, exp: Experiment, data: Any) -> float:
     import optuna
 
     sweep = exp.sweep
+    trial.set_user_attr(storage.WORKER, storage.worker_id())
     trial_exp = assemble(with_settings(job.raw, sweep.suggest(trial)), source=job.source,
                          check_location=False)
     trial_dir = job.sweep_dir / "trials" / f"{trial.number:05d}"
