@@ -32,3 +32,18 @@ def test_train_nproc_bad_input_is_one_line_and_writes_nothing(cli, monkeypatch, 
     cli.mark()
     cli(["train", "exp.toml", "--no-tracking", *argv]).assert_user_error(*fragments)
     cli.assert_untouched()
+
+
+@pytest.mark.parametrize(("argv", "fragments"), [
+    (["--cells", " , "], ["--cells ' , '", "expected cell names separated by commas"]),
+    (["--cells", "lstm,gru,lstm"], ["--cells 'lstm,gru,lstm'", "lstm named twice"]),
+    (["--cells", "lstm,transformer"], ["--cells: 'transformer' is not a valid cell for task "
+                                       "'adding'", "lstm"]),
+    (["--cells", "lstm", "--seeds", "0"], ["--seeds must be at least 1, got 0"]),
+    (["--cells", "lstm", "other.toml"], ["--cells compares one experiment file, got 2"]),
+])
+def test_compare_cells_bad_input_is_one_line_and_writes_nothing(cli, argv, fragments):
+    (cli.cwd / "exp.toml").write_text(GOOD)
+    cli.mark()
+    cli(["compare", "exp.toml", "--no-tracking", *argv]).assert_user_error(*fragments)
+    cli.assert_untouched()

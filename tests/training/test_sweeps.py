@@ -322,3 +322,39 @@ def test_docs_sweep_example_runs(tmp_path, monkeypatch):
     raw["task"].update(seq_len=5, n_train=64, n_test=32)
     record = sweep(raw, 2)
     assert (record.sweep_dir / "best.yaml").exists() and "test_mse" in record.final.result.metrics
+
+
+# -------------------------------------------------------------- progress
+
+
+def test_sweep_progress_shows_trials_done_and_the_best_on_a_terminal(quadratic):
+    import io
+
+    from rich.console import Console
+
+    from lstmkit.training.sweeps.progress import SweepProgress
+
+    raw = quadratic.experiment({"type": "categorical", "choices": [1.0, 3.0, 5.0]},
+                               pruner="none")
+    record = sweep(raw, 3, evaluate=False)
+    out = io.StringIO()
+    terminal = Console(file=out, force_terminal=True, width=120)
+    with SweepProgress(record.storage, "quad", 4, "val_loss", console=terminal,
+                       interval=60) as bar:
+        bar.poll()
+    shown = out.getvalue()
+    best = record.best
+    assert "3/4" in shown
+    assert f"best val_loss {best.value:.4g} (trial {best.number})" in shown
+
+
+def test_sweep_progress_draws_nothing_when_not_a_terminal(quadratic, capfd):
+    from lstmkit.training.sweeps.progress import SweepProgress
+
+    raw = quadratic.experiment({"type": "float", "low": 0.0, "high": 6.0})
+    record = run_sweep(raw, "exp.toml", trials=2, tracking=False, progress=True,
+                       evaluate=False)  # progress asked for, but stderr is captured
+    assert capfd.readouterr().err == ""
+    progress = SweepProgress(record.storage, "quad", 2, "val_loss")
+    with progress:
+        assert not progress.enabled and progress._thread is None
