@@ -1,13 +1,16 @@
 """What pruning saves in a sweep, and whether the sweep beats the default settings.
 
     python benchmarks/sweep.py [--trials 20] [--epochs 30] [--jobs 1]
+                               [--pruner median|hyperband] [--startup-trials 5]
 
 The forecasting task on the bundled ``airline`` series (144 months; validation: the 12
 months before the 36-month test part, which no trial reads), one network per trial.
-It searches ``lr``, ``hidden_size`` and ``lookback`` twice with the same TPE seed:
+It searches ``lr``, ``hidden_size`` and ``lookback`` (TPE, seed 0):
 
-1. with the median pruner (5 startup trials, 3 warm-up epochs),
-2. with no pruner (every trial trains its ``--epochs``),
+1. with the median pruner (``--startup-trials`` 5 run to the end first, 3 warm-up epochs
+   never pruned) or Optuna's Hyperband pruner,
+2. the same trials (the settings of 1., in the same order) with no pruner: every trial
+   trains its ``--epochs``,
 
 and trains the default settings (those of the experiment without ``[sweep]``) once.
 
@@ -42,15 +45,25 @@ BASE: dict[str, Any] = {
 }
 
 
-def timed_sweep(raw: dict[str, Any], pruner: str, trials: int, jobs: int) -> tuple[float, Any]:
-    """Run the sweep with ``pruner`` in a fresh directory: (seconds, study)."""
+def timed_sweep(raw: dict[str, Any], pruner: str, trials: int, jobs: int,
+                replay: Any = None) -> tuple[float, Any]:
+    """Run the sweep with ``pruner`` in a fresh directory: (seconds, study). With
+    ``replay`` (a study), the sweep runs that study's trials, same settings, same order."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     raw = copy.deepcopy(raw)
     raw["sweep"]["pruner"] = pruner
     with tempfile.TemporaryDirectory(prefix="lstmkit-bench-sweep-") as folder, \
             contextlib.chdir(folder):  # runs stay under the working directory
+        url = f"sqlite:///{folder}/study.db"
+        study = optuna.create_study(storage=url, study_name="airline")
+        for trial in replay.trials if replay is not None else []:
+            study.enqueue_trial(trial.params)
         start = time.perf_counter()
         record = run_sweep(raw, "benchmarks/sweep.py", trials=trials, jobs=jobs,
-                           tracking=False, progress=False, evaluate=False)
+                           storage_url=url, tracking=False, progress=False,
+                           evaluate=False)
         return time.perf_counter() - start, record.study
 
 
@@ -81,22 +94,27 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--pruner", choices=["median", "hyperband"], default="median")
+    parser.add_argument("--startup-trials", type=int, default=5)
     args = parser.parse_args()
     raw = copy.deepcopy(BASE)
     raw["train"]["epochs"] = args.epochs
+    raw["sweep"]["startup_trials"] = args.startup_trials
     load = os.getloadavg()
     print(f"forecast task, airline, {args.trials} trials x {args.epochs} epochs, "
+          f"{args.pruner} pruner, {args.startup_trials} startup trials, "
           f"jobs {args.jobs}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
           flush=True)
     default = default_score(raw)  # first: it also warms up imports, data and kernels
     print(f"default settings: best val_loss {default:.5g}", flush=True)
-    pruned_s, pruned = timed_sweep(raw, "median", args.trials, args.jobs)
+    pruned_s, pruned = timed_sweep(raw, args.pruner, args.trials, args.jobs)
     print(describe("pruned", pruned_s, pruned), flush=True)
-    full_s, full = timed_sweep(raw, "none", args.trials, args.jobs)
+    full_s, full = timed_sweep(raw, "none", args.trials, args.jobs, replay=pruned)
     print(describe("unpruned", full_s, full), flush=True)
     ratio = pruned_s / full_s
+    epochs = [sum(len(t.intermediate_values) for t in s.trials) for s in (pruned, full)]
     print(f"time ratio pruned / unpruned: {ratio:.2f} (target <= 0.50: "
-          f"{'met' if ratio <= 0.5 else 'missed'})")
+          f"{'met' if ratio <= 0.5 else 'missed'}); epochs trained: {epochs[0] / epochs[1]:.2f}")
     print(f"best val_loss pruned / default: {pruned.best_value / default:.3f} (target <= 1: "
           f"{'met' if pruned.best_value <= default else 'missed'}); unpruned / default: "
           f"{full.best_value / default:.3f}")
