@@ -1,6 +1,6 @@
 """Data-parallel training on this machine: 2 processes against 1, same global batch.
 
-    python benchmarks/ddp.py [--epochs 6] [--hidden 64] [--seq-len 50] [--n-train 2048]
+    python benchmarks/ddp.py [--epochs 10] [--hidden 64] [--seq-len 20] [--n-train 4096]
 
 An LSTM (lstmkit's ``LSTM`` layer and a linear head) on the adding problem (synthetic:
 T steps of a random value and a marker, the target is the sum of the two marked
@@ -10,7 +10,9 @@ global batch of 64 twice:
 1. one process with all the cores this process may use as torch threads;
 2. two processes (``torch.multiprocessing.spawn``, gloo over loopback), each with half
    the cores, each computing half of every batch (what ``lstmkit train --nproc 2``
-   does).
+   does);
+3. one process with one thread (is a gain of 2. over 1. data parallelism, or only
+   that small LSTMs use intra-op threads poorly?).
 
 It prints the training throughput (samples per second of ``fit``, validation included)
 of each and their ratio, and the time each took to first reach the same validation loss
@@ -79,11 +81,16 @@ class Clock(Callback):
         self.epochs.append((time.perf_counter() - self.start, metrics["val_loss"]))
 
 
-def run_rank(rank: int, world: int, port: int, args: argparse.Namespace, out: str) -> None:
-    """One process: join the group (if several), train, rank 0 writes the timings."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+def cores() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         os.cpu_count() or 1
-    torch.set_num_threads(max(1, cores // world))
+
+
+def run_rank(rank: int, world: int, threads: int, port: int, args: argparse.Namespace,
+             out: str) -> None:
+    """One process: join the group (if several), train, rank 0 writes the timings."""
+    torch.set_num_threads(threads)
     if world > 1:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
                                 rank=rank, world_size=world)
@@ -93,7 +100,7 @@ def run_rank(rank: int, world: int, port: int, args: argparse.Namespace, out: st
     val = TensorBatches(x[args.n_train:], y[args.n_train:], batch_size=256, shuffle=False)
     clock = Clock()
     trainer = Trainer(Regressor(args.hidden), supervised_step(torch.nn.functional.mse_loss),
-                      TrainConfig(epochs=args.epochs, lr=3e-3, seed=0), callbacks=[clock],
+                      TrainConfig(epochs=args.epochs, lr=1e-2, seed=0), callbacks=[clock],
                       progress=False)
     trainer.fit(train, val)
     if rank == 0:
@@ -102,14 +109,16 @@ def run_rank(rank: int, world: int, port: int, args: argparse.Namespace, out: st
         dist.destroy_process_group()
 
 
-def measure(world: int, args: argparse.Namespace) -> list[tuple[float, float]]:
-    """Train with ``world`` processes; the (seconds, val_loss) of each epoch."""
+def measure(world: int, threads: int,
+            args: argparse.Namespace) -> list[tuple[float, float]]:
+    """Train with ``world`` processes of ``threads`` threads; the (seconds, val_loss) of
+    each epoch."""
     with tempfile.TemporaryDirectory(prefix="lstmkit-bench-ddp-") as folder:
         out = str(Path(folder) / "epochs.json")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        mp.spawn(run_rank, args=(world, port, args, out), nprocs=world, join=True)
+        mp.spawn(run_rank, args=(world, threads, port, args, out), nprocs=world, join=True)
         return [tuple(e) for e in json.loads(Path(out).read_text())]
 
 
@@ -121,27 +130,31 @@ def reached(epochs: list[tuple[float, float]], target: float) -> float:
 def main() -> None:
     """Measure 1 and 2 processes; print throughput and time-to-loss ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--seq-len", type=int, default=50)
-    parser.add_argument("--n-train", type=int, default=2048)
+    parser.add_argument("--seq-len", type=int, default=20)
+    parser.add_argument("--n-train", type=int, default=4096)
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"adding problem T={args.seq_len}, LSTM hidden {args.hidden}, {args.n_train} "
           f"training rows, global batch 64, {args.epochs} epochs; load average before: "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     runs = {}
-    for world in (1, 2):
-        runs[world] = measure(world, args)
-        seconds, final = runs[world][-1]
-        print(f"{world} process(es): {args.n_train * args.epochs / seconds:8.0f} samples/s, "
-              f"{seconds:6.1f} s, final val_loss {final:.5f}", flush=True)
-    speed = runs[1][-1][0] / runs[2][-1][0]
-    target = max(runs[1][-1][1], runs[2][-1][1])
-    to_target = {w: reached(runs[w], target) for w in runs}
-    print(f"throughput ratio 2 processes / 1: {speed:.2f}")
-    print(f"time to val_loss {target:.5f}: 1 process {to_target[1]:.1f} s, 2 processes "
-          f"{to_target[2]:.1f} s; ratio 2 / 1: {to_target[2] / to_target[1]:.2f}")
+    plans = {"1 process x all cores": (1, cores()), "2 processes": (2, max(1, cores() // 2)),
+             "1 process x 1 thread": (1, 1)}
+    for name, (world, threads) in plans.items():
+        runs[name] = measure(world, threads, args)
+        seconds = runs[name][-1][0]
+        print(f"{name:22s} ({threads} thread(s) each): "
+              f"{args.n_train * args.epochs / seconds:6.0f} samples/s, {seconds:6.1f} s, "
+              f"val_loss by epoch {' '.join(f'{v:.4f}' for _, v in runs[name])}", flush=True)
+    one, two = runs["1 process x all cores"], runs["2 processes"]
+    target = max(one[-1][1], two[-1][1])
+    to_target = [reached(r, target) for r in (one, two)]
+    print(f"throughput ratio 2 processes / 1 process x all cores: {one[-1][0] / two[-1][0]:.2f}"
+          f"; / 1 process x 1 thread: {runs['1 process x 1 thread'][-1][0] / two[-1][0]:.2f}")
+    print(f"time to val_loss {target:.5f}: 1 process {to_target[0]:.1f} s, 2 processes "
+          f"{to_target[1]:.1f} s; ratio 2 / 1: {to_target[1] / to_target[0]:.2f}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -83,9 +83,15 @@ def describe(name: str, seconds: float, study: Any) -> str:
     """One line: time, trial states, epochs trained, best value."""
     states = [t.state.name for t in study.trials]
     epochs = sum(len(t.intermediate_values) for t in study.trials)
-    return (f"{name:9s} {seconds:7.1f} s  {states.count('COMPLETE'):2d} complete, "
+    return (f"{name:9s} {seconds:7.1f} s ({in_trials(study):6.1f} s in trials)  "
+            f"{states.count('COMPLETE'):2d} complete, "
             f"{states.count('PRUNED'):2d} pruned, {epochs:4d} epochs trained, "
             f"best val_loss {study.best_value:.5g} (trial {study.best_trial.number})")
+
+
+def in_trials(study: Any) -> float:
+    """Seconds spent inside trials (the rest: the study, sampling, the outputs)."""
+    return sum(t.duration.total_seconds() for t in study.trials if t.duration is not None)
 
 
 def main() -> None:
@@ -114,7 +120,9 @@ def main() -> None:
     ratio = pruned_s / full_s
     epochs = [sum(len(t.intermediate_values) for t in s.trials) for s in (pruned, full)]
     print(f"time ratio pruned / unpruned: {ratio:.2f} (target <= 0.50: "
-          f"{'met' if ratio <= 0.5 else 'missed'}); epochs trained: {epochs[0] / epochs[1]:.2f}")
+          f"{'met' if ratio <= 0.5 else 'missed'}); in trials: "
+          f"{in_trials(pruned) / in_trials(full):.2f}; epochs trained: "
+          f"{epochs[0] / epochs[1]:.2f}")
     print(f"best val_loss pruned / default: {pruned.best_value / default:.3f} (target <= 1: "
           f"{'met' if pruned.best_value <= default else 'missed'}); unpruned / default: "
           f"{full.best_value / default:.3f}")
