@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from .experiments import Experiment, RunRecord, assemble, check_data, run_experi
 from .io import check_output_dir, write_marker
 from .tasks.registry import TaskRun
 from .training.sweeps import report, storage
+from .training.sweeps.progress import SweepProgress
 from .training.sweeps.trial import TrialFinished, TrialReporter
 from .training.sweeps.workers import optimize, run_workers
 from .training.tracking import TrackingCallback, default_tracking_uri, make_tracker
@@ -77,7 +78,6 @@ class SweepJob:
     tracking_uri: str | None
     parent_run_id: str | None
     sweep_dir: Path
-    progress: bool
 
 
 def sweep_dir_of(exp: Experiment) -> Path:
@@ -157,9 +157,8 @@ def worker(worker: int, job: SweepJob) -> None:
     exp = assemble(job.raw, source=job.source, check_location=False)
     study = open_study(job, exp, worker)
     data = check_data(exp)
-    callbacks = [ProgressLine(job.trials, exp.sweep.metric)] if job.progress else []
     optimize(study, lambda trial: run_trial(trial, job, exp, data), job.trials,
-             job.deadline, callbacks)
+             job.deadline)
 
 
 def run_trial(trial: Any, job: SweepJob, exp: Experiment, data: Any) -> float:
@@ -172,6 +171,7 @@ def run_trial(trial: Any, job: SweepJob, exp: Experiment, data: Any) -> float:
     import optuna
 
     sweep = exp.sweep
+    trial.set_user_attr(storage.WORKER, storage.worker_id())
     trial_exp = assemble(with_settings(job.raw, sweep.suggest(trial)), source=job.source,
                          check_location=False)
     trial_dir = job.sweep_dir / "trials" / f"{trial.number:05d}"
@@ -227,24 +227,6 @@ def _log_outcome(tracker: Any, metric: str, reporter: TrialReporter, pruned: Any
         client.set_tag(tracker.run_id, "optuna.state", "PRUNED" if pruned else "COMPLETE")
 
 
-class ProgressLine:
-    """An Optuna study callback: one line per finished trial (done, best so far, ETA)."""
-
-    def __init__(self, total: int, metric: str) -> None:
-        self.total, self.metric, self.start, self.count = total, metric, time.time(), 0
-
-    def __call__(self, study: Any, trial: Any) -> None:
-        """Print the trial's outcome, the best so far and the time left, to stderr."""
-        self.count += 1
-        done = storage.finished(study)
-        eta = (time.time() - self.start) / self.count * max(self.total - done, 0)
-        value = "" if trial.value is None else f" {self.metric} {trial.value:.4g}"
-        best = report.scored_trials(study)
-        shown = f"; best {best[0].value:.4g} (trial {best[0].number})" if best else ""
-        print(f"trial {trial.number} {trial.state.name.lower()}{value}{shown} "
-              f"[{done}/{self.total}, ETA {eta / 60:.1f} min]", file=sys.stderr, flush=True)
-
-
 def run_sweep(raw: dict[str, Any], source: str, *, trials: int, jobs: int = 1,
               storage_url: str | None = None, study_name: str | None = None,
               timeout: float | None = None, resume: bool = False, overwrite: bool = False,
@@ -280,7 +262,7 @@ def run_sweep(raw: dict[str, Any], source: str, *, trials: int, jobs: int = 1,
     url = storage_url or storage.default_storage(folder, jobs)
     job = SweepJob(raw, source, url, study_name or exp.experiment.name, trials,
                    None if timeout is None else time.time() + 60 * timeout, tracking,
-                   tracking_uri, None, folder.resolve(), progress)
+                   tracking_uri, None, folder.resolve())
     study = open_study(job, exp)
     if resume:
         storage.requeue_interrupted(study)
@@ -295,7 +277,9 @@ def run_sweep(raw: dict[str, Any], source: str, *, trials: int, jobs: int = 1,
                                          "metric": exp.sweep.metric,
                                          "direction": exp.sweep.direction,
                                          "pruner": exp.sweep.pruner}, **exp.resolved})
-        run_workers(worker, jobs, job=replace(job, parent_run_id=parent.run_id))
+        with SweepProgress(url, job.study, trials, exp.sweep.metric) if progress \
+                else nullcontext():
+            run_workers(worker, jobs, job=replace(job, parent_run_id=parent.run_id))
         record = finish(study, raw, exp, folder, parent, evaluate=evaluate,
                         tracking=tracking, tracking_uri=tracking_uri, progress=progress)
     trials_dir = folder / "trials"

@@ -29,6 +29,8 @@ def train(
         None, "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, "
         "else sqlite:///lstmkit-runs/mlflow.db)."),
     no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the run."),
+    nproc: int = typer.Option(1, "--nproc", help="Data-parallel training processes on "
+                              "this machine (started with torchrun; 1: plain training)."),
 ) -> None:
     """Train, evaluate and save the model an experiment file describes.
 
@@ -40,14 +42,22 @@ def train(
 
     Checkpoints, the model and the resolved config go to lstmkit-runs/outputs/NAME/
     (output_dir/name), staged beside it and swapped in whole once the run completes.
-    Ctrl-C saves a checkpoint; --resume continues from it. Under torchrun
-    (torchrun --nproc-per-node N -m lstmkit.cli.main train CONFIG) the N processes train
-    data-parallel; see docs/distributed.md.
+    Ctrl-C saves a checkpoint; --resume continues from it. --nproc N trains
+    data-parallel in N processes on this machine, the same as torchrun --standalone
+    --nproc-per-node N -m lstmkit.cli.main train CONFIG (torchrun --nnodes ... for
+    several machines); see docs/distributed.md.
     """
     from ..experiments import load_experiment, run_experiment
     from ..training.distributed import is_main_process
+    from .launch import check_nproc, launch
 
+    check_nproc(nproc)
     exp = load_experiment(config, list(ctx.args), data=data)
+    if nproc > 1:  # checked once here, then run by every process
+        launch(nproc, forwarded(config, ctx.args, data=data, resume=resume,
+                                overwrite=overwrite, tracking_uri=tracking_uri,
+                                no_tracking=no_tracking))
+        return
     record = run_experiment(exp, resume=resume, tracking=not no_tracking,
                             tracking_uri=tracking_uri, overwrite=overwrite)
     if record.result.model_dir is None and record.tracking_run_id is None and \
@@ -68,3 +78,20 @@ def train(
     if record.tracking_run_id:
         console.print(f"tracked as MLflow run {safe(record.tracking_run_id)}; "
                       "list runs with: lstmkit runs", highlight=False)
+
+
+def forwarded(config: Path, overrides: list[str], *, data: str | None, resume: bool,
+              overwrite: bool, tracking_uri: str | None, no_tracking: bool) -> list[str]:
+    """The ``lstmkit train`` arguments each process of ``--nproc`` gets (all but
+    ``--nproc``).
+
+    Example:
+        >>> forwarded(Path("exp.toml"), ["--train.lr=0.1"], data=None, resume=True,
+        ...           overwrite=False, tracking_uri=None, no_tracking=True)
+        ['train', 'exp.toml', '--train.lr=0.1', '--resume', '--no-tracking']
+    """
+    argv = ["train", str(config), *overrides]
+    argv += ["--data", data] if data is not None else []
+    argv += ["--tracking-uri", tracking_uri] if tracking_uri is not None else []
+    flags = {"--resume": resume, "--overwrite": overwrite, "--no-tracking": no_tracking}
+    return argv + [flag for flag, given in flags.items() if given]

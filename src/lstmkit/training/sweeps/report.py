@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ...io import atomic_write
+from .storage import SURPLUS
 
 log = logging.getLogger("lstmkit.training")
 PLOTS = {"optimization_history.png": "plot_optimization_history",
@@ -33,13 +34,15 @@ def scored_trials(study: Any) -> list[Any]:
 
 
 def top_table(study: Any, metric: str, k: int = 10) -> Any:
-    """A rich table of the ``k`` best complete trials and the count of the others."""
+    """A rich table of the ``k`` best complete trials and the count of the others
+    (surplus trials of several workers, see :func:`.workers.run_one`, not counted)."""
     from optuna.trial import TrialState
     from rich.table import Table
 
     trials = scored_trials(study)
     names = sorted({p for t in trials for p in t.params})
-    counts = {s.name.lower(): len(study.get_trials(deepcopy=False, states=(s,)))
+    counts = {s.name.lower(): sum(not t.user_attrs.get(SURPLUS) for t in
+                                  study.get_trials(deepcopy=False, states=(s,)))
               for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
     table = Table(title=f"best trials by {metric} ({study.direction.name.lower()}); "
                   + ", ".join(f"{n} {s}" for s, n in counts.items()))

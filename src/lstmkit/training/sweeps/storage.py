@@ -9,7 +9,10 @@ with every completed trial kept and the interrupted one re-run.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,8 @@ from ...errors import ConfigError, LstmkitError
 JOURNAL_PREFIX = "journal:"
 RETRY_OF = "retry_of"
 INTERRUPTED = "interrupted"
+SURPLUS = "surplus"
+WORKER = "worker"
 
 
 class StorageError(LstmkitError):
@@ -64,12 +69,31 @@ def open_storage(url: str) -> Any:
         raise ConfigError(f"--storage {masked(url)}: expected journal:PATH, sqlite:///PATH, "
                           "postgresql://... or mysql://...")
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+        return optuna.storages.RDBStorage(with_driver(url), engine_kwargs=_engine_kwargs(url))
     except Exception as exc:  # SQLAlchemy, the driver, or a missing driver module
         cause = getattr(exc, "orig", None) or exc
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         raise StorageError(f"--storage {masked(url)}: cannot open the study storage: "
                            f"{masked(first)}") from None
+
+
+def with_driver(url: str) -> str:
+    """``url`` with an installed PostgreSQL driver named when it names none.
+
+    SQLAlchemy reads a bare ``postgresql://`` as psycopg2 up to 2.0 and as psycopg (3)
+    from 2.1; either driver works, so the one installed is chosen (psycopg first).
+
+    Example:
+        >>> with_driver("sqlite:///x.db")
+        'sqlite:///x.db'
+    """
+    if not url.startswith("postgresql://"):
+        return url
+    for module, dialect in (("psycopg", "psycopg"), ("psycopg2", "psycopg2")):
+        if importlib.util.find_spec(module) is not None:
+            return f"postgresql+{dialect}://{url[len('postgresql://'):]}"
+    raise StorageError(f"--storage {masked(url)}: no PostgreSQL driver is installed; "
+                       "pip install psycopg2-binary (or lstmkit[sweep])")
 
 
 def _engine_kwargs(url: str) -> dict[str, Any]:
@@ -79,6 +103,11 @@ def _engine_kwargs(url: str) -> dict[str, Any]:
     if url.startswith("mysql"):
         return {"connect_args": {"connect_timeout": 10}}
     return {}
+
+
+def worker_id() -> str:
+    """``HOST/PID``: which process ran a trial (its ``worker`` user attribute)."""
+    return f"{socket.gethostname()}/{os.getpid()}"
 
 
 def finished(study: Any) -> int:

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ...errors import LstmkitError
-from .storage import finished, running
+from .storage import SURPLUS, finished, running
 
 
 class WorkerError(LstmkitError):
@@ -66,12 +66,55 @@ def optimize(study: Any, objective: Callable, n_trials: int,
              deadline: float | None = None, callbacks: list[Callable] = ()) -> None:
     """Run trials of ``study`` one at a time until it has ``n_trials`` complete or pruned
     trials (counting those other workers are running) or ``deadline`` (``time.time()``)
-    passes. With several workers the total can exceed ``n_trials`` by at most J - 1.
-    ``callbacks`` are Optuna study callbacks, called after each trial."""
+    passes. ``callbacks`` are Optuna study callbacks, called after each trial.
+
+    Several workers never overshoot ``n_trials``: see :func:`run_one`."""
     while finished(study) + running(study) < n_trials:
         if deadline is not None and time.time() >= deadline:
             return
-        study.optimize(objective, n_trials=1, catch=(), callbacks=list(callbacks))
+        run_one(study, objective, n_trials, callbacks)
+
+
+def run_one(study: Any, objective: Callable, n_trials: int,
+            callbacks: list[Callable] = ()) -> Any:
+    """Ask the study for a trial, run ``objective`` on it and tell the outcome (complete,
+    pruned, or failed and re-raised); returns the finished trial.
+
+    Ask-and-tell rather than ``study.optimize``: between a worker's check of the count
+    and its ``ask`` another worker may take the last trial. Trial numbers are handed out
+    by the storage one at a time, so a trial with ``n_trials`` live (running, complete or
+    pruned) trials before it is surplus: it is told failed at once, untrained, with the
+    user attribute ``surplus`` (and ignored by the reports).
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    trial = study.ask()
+    if is_surplus(study, trial.number, n_trials):
+        trial.set_user_attr(SURPLUS, True)
+        return study.tell(trial, state=TrialState.FAIL)
+    try:
+        value = objective(trial)
+    except optuna.TrialPruned:
+        frozen = study.tell(trial, state=TrialState.PRUNED)
+    except BaseException:
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    else:
+        frozen = study.tell(trial, value)
+    for callback in callbacks:
+        callback(study, frozen)
+    return frozen
+
+
+def is_surplus(study: Any, number: int, n_trials: int) -> bool:
+    """Whether trial ``number`` comes after ``n_trials`` live trials (running,
+    complete or pruned) of the study."""
+    from optuna.trial import TrialState
+
+    live = study.get_trials(deepcopy=False, states=(
+        TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED))
+    return sum(t.number < number for t in live) >= n_trials
 
 
 def run_workers(target: Callable[..., None], jobs: int, **kwargs: Any) -> None:
