@@ -129,8 +129,9 @@ def test_stream_flags_a_spike_at_arrival_with_the_dynamic_threshold():
         1000)
     values[800] += 5.0
     frame = pd.DataFrame({"value": values})
-    model = AnomalyDetector(window=16, hidden_size=8, train_part=300,
-                            train=TrainConfig(epochs=3, lr=1e-2)).fit(frame[:500])
+    model = AnomalyDetector(window=16, hidden_size=8, train_part=300, threshold="dynamic",
+                            smoothing=8, train=TrainConfig(epochs=3, lr=1e-2)
+                            ).fit(frame[:500])
     out = pd.concat([model.update(frame[i:i + 10]) for i in range(500, 1000, 10)])
     flagged = out.loc[out["flag"] == 1, "step"].tolist()
     assert 800 in flagged and len(flagged) <= 10
