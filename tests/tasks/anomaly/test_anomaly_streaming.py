@@ -148,3 +148,14 @@ def test_update_refuses_bad_rows_naming_the_column(frame, rows, message):
     model, _ = _fit(frame, window=16)
     with pytest.raises(DatasetError, match=message):
         model.update(rows)
+
+
+def test_a_series_unknown_to_fit_is_standardised_by_its_own_training_part(frame):
+    model, _ = _fit(frame, window=16)
+    other = frame[frame.series == "s1"].assign(series="new")
+    table = model.score(other)
+    train = table[table["part"] == "train"]
+    assert len(train) == 250  # train_part=250
+    for column in ("score_value", "score_square"):
+        assert abs(train[column].mean()) < 1e-9 and train[column].std(ddof=0) == (
+            pytest.approx(1.0))

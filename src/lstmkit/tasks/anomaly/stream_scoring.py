@@ -37,6 +37,7 @@ class SeriesStream:
         s = model.settings
         self.model, self.name = model, name
         self.mean, self.std = _scaling(model, name, history)
+        self.calibration: np.ndarray | None = None  # errors of an unknown series' training part
         kind = PredictionStream if s.detector == "prediction" else ReconstructionStream
         self.stream = kind(model.network_, s.window, len(model.channels_))
         self.ewma = EwmaState(s.smoothing)
@@ -57,6 +58,7 @@ class SeriesStream:
         smoothed = ewma(step_errors(self.model.network_, scaled, s.window, s.detector),
                         s.smoothing)
         done = self.stream.prime(scaled)
+        self.calibration = smoothed[:train_rows(len(scaled), self.model.train_part or 0.3)]
         self.step = len(scaled) if done is None else done
         if self.step:
             self.ewma.last = smoothed[self.step - 1].copy()
@@ -75,7 +77,7 @@ class SeriesStream:
         return first, scores, channel
 
     def _scores(self, smoothed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        channel = self.model.stats_.channel_scores(self.name, smoothed)
+        channel = self.model.stats_.channel_scores(self.name, smoothed, self.calibration)
         return step_scores(channel), channel
 
     def flags(self, scores: np.ndarray) -> np.ndarray:
