@@ -9,6 +9,7 @@ Examples::
     lstmkit detect --data ucr-internal-bleeding16 --detector reconstruction
     lstmkit detect predict detect-out --data new.csv --out watch-out
 
+``lstmkit anomaly`` is the same command, and ``score`` the same as ``predict``.
 Like ``lstmkit forecast``, a run is staged and moved to ``--out`` only when complete.
 """
 
@@ -90,13 +91,16 @@ def _cell(value: float | None) -> str:
 
 
 def _materialise(data: str, values: dict[str, Any]) -> str:
-    """A dataset read from aeon, written once as CSV under ``$LSTMKIT_HOME`` (the run
+    """A dataset read from aeon or sktime, written once as CSV under ``$LSTMKIT_HOME`` (the run
     records a file), with its column roles as defaults of the options not given."""
-    from ..tasks.anomaly.datasets import AEON_FILES, aeon_frame
+    from ..tasks.anomaly.datasets import AEON_FILES, SKTIME_FILES, aeon_frame, sktime_frame
 
-    if data not in AEON_FILES or Path(data).is_file():
+    readers = {**{n: (aeon_frame, r) for n, (_, r) in AEON_FILES.items()},
+               **{n: (sktime_frame, r) for n, (_, r) in SKTIME_FILES.items()}}
+    if data not in readers or Path(data).is_file():
         return data
-    for key, value in AEON_FILES[data][1].items():
+    reader, roles = readers[data]
+    for key, value in roles.items():
         if values.get(f"task__{key}") is None:
             values[f"task__{key}"] = list(value) if isinstance(value, tuple) else value
     path = Path(os.environ.get("LSTMKIT_HOME", "lstmkit-runs")) / "anomaly-data" / f"{data}.csv"
@@ -104,7 +108,7 @@ def _materialise(data: str, values: dict[str, Any]) -> str:
         from ..io import atomic_write
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, aeon_frame(data).to_csv(index=False).encode())
+        atomic_write(path, reader(data).to_csv(index=False).encode())
     return str(path)
 
 
@@ -116,7 +120,8 @@ def _detect_command():
         "detect", settings=AnomalySettings, train=AnomalyDetector.default_train_config(),
         train_fields=("epochs", "lr", "seed"),
         data=("synthetic-anomalies", "CSV/Parquet file or dataset name (bundled: "
-              f"synthetic-anomalies; read from aeon: {', '.join(AEON_FILES)})."),
+              "synthetic-anomalies, suthaharan-single-hop, mitbih-ecg; read from aeon: "
+              f"{', '.join(AEON_FILES)}; from an installed sktime: yahoo-s5-excerpt)."),
         out=(str(DEFAULT_OUT), "Output directory: new, empty, or written by lstmkit "
                               "(replaced whole when the run completes)."),
         prepare=_check_data, report=_report,
@@ -164,3 +169,7 @@ def predict(
     with staged_output(out, option="--out", overwrite=overwrite) as staging:
         metrics = score_with_model(model, data, staging)
     print_summary(metrics, out)
+
+
+app.command("score", help="The same as 'predict' (the issue's name: 'lstmkit anomaly score "
+            "RUN_DIR --data PATH --out DIR').")(predict)

@@ -46,8 +46,22 @@ class NextStepNet(nn.Module):
         self.head = nn.Linear(self.encoder.output_size, input_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        output, _ = self.encoder(x)  # (B, T, H)
-        return self.head(output)  # (B, T, H) -> (B, T, C)
+        return self.run(x)[0]
+
+    def run(self, x: Tensor, state: Tensor | tuple[Tensor, ...] | None = None
+            ) -> tuple[Tensor, Tensor | tuple[Tensor, ...]]:
+        """The predictions (B, T, C) and the encoder's final state, starting from
+        ``state`` (None: zeros): what streaming carries from one new step to the next."""
+        output, state = self.encoder(x, state)  # (B, T, H)
+        return self.head(output), state  # (B, T, H) -> (B, T, C)
+
+    def step(self, x: Tensor, state: Tensor | tuple[Tensor, ...] | None = None
+             ) -> tuple[Tensor, Tensor | tuple[Tensor, ...]]:
+        """One step: x (B, C) and the state in, the prediction of the next step (B, C)
+        and the state out; the same as :meth:`run` step by step (the layer's streaming
+        kernel where there is one)."""
+        output, state = self.encoder.step(x, state)  # (B, H)
+        return self.head(output), state
 
 
 class WindowAutoencoder(nn.Module):

@@ -12,7 +12,14 @@ from lstmkit.tasks.anomaly.metrics import (
     point_prf,
     ucr_hit,
 )
-from lstmkit.tasks.anomaly.thresholds import dynamic_flags, events_of, hundman_epsilon, prune, runs
+from lstmkit.tasks.anomaly.thresholds import (
+    dynamic_flags,
+    events_of,
+    hundman_epsilon,
+    hundman_epsilon_reference,
+    prune,
+    runs,
+)
 from lstmkit.tasks.anomaly.vus import extend_labels, range_pr_auc, vus_pr
 
 LABELS = np.array([0, 1, 1, 0])
@@ -116,6 +123,22 @@ def test_hundman_threshold_flags_a_clear_spike_and_nothing_in_noise():
     assert runs(flags) == [(700, 705)]
     assert dynamic_flags(np.abs(rng.uniform(size=1500)), 0.13).sum() == 0
     assert hundman_epsilon(np.zeros(10)) == np.inf
+
+
+def test_vectorised_hundman_threshold_equals_the_loop_over_candidates():
+    rng = np.random.default_rng(5)
+    cases = [np.zeros(10), np.abs(rng.standard_normal(300)), rng.uniform(size=50)]
+    for k in range(40):
+        errors = np.abs(rng.standard_normal(400)) * 0.1
+        for start in rng.choice(390, size=k % 8, replace=False):
+            errors[start:start + rng.integers(1, 10)] += rng.uniform(0.2, 4.0)
+        cases.append(errors)
+    found = 0
+    for errors in cases:
+        expected = hundman_epsilon_reference(errors)
+        assert hundman_epsilon(errors) == pytest.approx(expected, rel=1e-9)
+        found += np.isfinite(expected)
+    assert found > 20  # most cases have a threshold: the comparison is not all inf
 
 
 def test_pruning_drops_sequences_whose_peak_is_close_to_the_normal_maximum():

@@ -49,6 +49,10 @@ def test_detect_run_writes_every_file_and_predict_scores_new_data(tmp_path, monk
     assert len(watched) == len(frame) and "label" not in watched
     assert "no label column" in json.loads((tmp_path / "watch" / "metrics.json").read_text(
     ))["note"]
+    code, out = _run(["anomaly", "score", "run", "--data", "new.csv", "--out", "again"],
+                     capsys)  # the names for the same commands
+    assert code == 0, out
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again" / "scores.csv"), watched)
 
 
 def test_detect_help_shows_examples_and_the_settings(capsys, monkeypatch):

@@ -1,13 +1,25 @@
 """Named labelled series for anomaly detection, usable as ``--data NAME``.
 
+Bundled (``lstmkit/data/datasets``, with their column roles in the catalog's
+``"anomaly"`` entry, provenance and licence beside them):
+
 * ``synthetic-anomalies``: SYNTHETIC, made by :func:`synthetic_anomalies` (three noisy
   seasonal series with injected spikes, level shifts, a frequency change and a noise
-  burst), labelled by construction; bundled (``lstmkit/data/datasets``, CC0) with its
-  column roles in the catalog's ``"anomaly"`` entry.
+  burst), labelled by construction (CC0).
+* ``suthaharan-single-hop``: Suthaharan et al. (2010), the labelled single-hop wireless
+  sensor data: four motes, humidity and temperature, one labelled event on motes 1 and
+  4 (ODC-By-1.0 / CC-BY-4.0, from the npm package of stdlib).
+* ``mitbih-ecg``: a 7,500-step MIT-BIH Arrhythmia Database ECG excerpt (TSB-UAD's, as
+  shipped in sktime), one labelled abnormal stretch (ODC-By-1.0).
+
+Read at run time from an installed package, not bundled:
+
 * ``ucr-internal-bleeding16``: series 135 of the UCR anomaly archive (Wu & Keogh 2021),
-  one anomaly, first 1,200 rows the training part; read at run time from the copy the
-  installed ``aeon`` package ships (aeon is BSD-3-Clause; the archive states no licence,
-  so lstmkit does not bundle it).
+  one anomaly, first 1,200 rows the training part, from ``aeon`` (BSD-3-Clause; the
+  archive states no licence of its own).
+* ``yahoo-s5-excerpt``: a 1,000-step series of Yahoo's S5 benchmark (TSB-UAD's excerpt,
+  shipped in sktime's wheel): Yahoo Webscope data is licensed to each user on request
+  and not for redistribution, so it is read from an installed ``sktime`` only.
 
 aeon also ships the Daphnet recording S06R02E0, but its excerpt holds no labelled
 anomaly, so it is not offered.
@@ -31,12 +43,18 @@ AEON_FILES = {
 }
 
 
+SKTIME_FILES = {
+    "yahoo-s5-excerpt": ("yahoo/yahoo.csv", {"label_col": "label", "train_part": 0.3}),
+}
+
+
 def dataset_names() -> list[str]:
     """The labelled datasets known by name: bundled ones with anomaly roles, and those
-    read from aeon."""
+    read from aeon and sktime."""
     from ...data.registry import bundled_catalog
 
-    return [n for n, e in bundled_catalog().items() if "anomaly" in e] + list(AEON_FILES)
+    return ([n for n, e in bundled_catalog().items() if "anomaly" in e] + list(AEON_FILES)
+            + list(SKTIME_FILES))
 
 
 def named_dataset(source: Any) -> tuple[Any, dict[str, Any]]:
@@ -49,6 +67,8 @@ def named_dataset(source: Any) -> tuple[Any, dict[str, Any]]:
         return source, {}
     if source in AEON_FILES:
         return aeon_frame(source), dict(AEON_FILES[source][1])
+    if source in SKTIME_FILES:
+        return sktime_frame(source), dict(SKTIME_FILES[source][1])
     return source, dict(bundled_catalog().get(source, {}).get("anomaly", {}))
 
 
@@ -62,6 +82,20 @@ def aeon_frame(name: str) -> pd.DataFrame:
                            "installed (pip install aeon)") from None
     frame = pd.read_csv(Path(aeon.__file__).parent / "datasets" / "data" / relative)
     return frame.drop(columns="timestamp")
+
+
+def sktime_frame(name: str) -> pd.DataFrame:
+    """The series ``name`` of :data:`SKTIME_FILES`, read from the installed sktime
+    (columns ``value, label``)."""
+    relative = SKTIME_FILES[name][0]
+    try:
+        import sktime
+    except ImportError:
+        raise DatasetError(f"dataset {name!r} is read from the sktime package, which is not "
+                           "installed (pip install sktime); its licence does not let "
+                           "lstmkit bundle it") from None
+    frame = pd.read_csv(Path(sktime.__file__).parent / "datasets" / "data" / relative)
+    return frame.rename(columns={"data": "value"})
 
 
 def synthetic_anomalies(n_series: int = 3, length: int = 2000, seed: int = 0

@@ -40,11 +40,13 @@ def scaled_values(model, data: AnomalyData, i: int) -> np.ndarray:
     return model.scaler_.transform(name, values, history=history)
 
 
-def score_series(model, name: str, scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(scores (T,), channel scores (T, C)) of one scaled series."""
+def score_series(model, name: str, scaled: np.ndarray, train: int = 0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(scores (T,), channel scores (T, C)) of one scaled series whose first ``train``
+    steps are its training part (the calibration of a series unknown to the model)."""
     s = model.settings
-    errors = step_errors(model.network_, scaled, s.window, s.detector)
-    channel = model.stats_.channel_scores(name, ewma(errors, s.smoothing))
+    smoothed = ewma(step_errors(model.network_, scaled, s.window, s.detector), s.smoothing)
+    channel = model.stats_.channel_scores(name, smoothed, smoothed[:train])
     return step_scores(channel), channel
 
 
@@ -63,8 +65,9 @@ def detect(model, data: AnomalyData, *, test_only: bool) -> list[SeriesResult]:
     results = []
     for i, name in enumerate(data.ids):
         scaled = scaled_values(model, data, i)
-        scores, channel = score_series(model, name, scaled)
-        start = train_rows(len(scaled), data.train_part) if test_only else 0
+        train = train_rows(len(scaled), data.train_part)
+        scores, channel = score_series(model, name, scaled, train)
+        start = train if test_only else 0
         results.append(SeriesResult(name, start, scores, channel,
                                     flag(model, scores, start), scaled))
     return results

@@ -2,9 +2,11 @@
 
 Both networks are trained on windows from a zero state, so both score a series in
 windows too, batched (the recurrence of one long series would be one slow sequential
-pass): the prediction detector reads overlapping chunks of ``window + 1`` steps and
-keeps, for every step, the prediction made with the most context; the reconstruction
-detector averages each step's error over the overlapping windows that hold it.
+pass), on a fixed grid of starts every ``window // 2`` steps from the series' start:
+the prediction detector reads chunks of ``window`` steps and keeps, for every step, the
+prediction made with the most context; the reconstruction detector averages each step's
+error over the grid windows that hold it. Because the grid does not depend on where the
+series ends, :mod:`.streaming` reproduces these errors step by step.
 """
 
 from __future__ import annotations
@@ -40,35 +42,63 @@ def _run(network: nn.Module, windows: np.ndarray) -> np.ndarray:
     return np.concatenate(outputs).astype(np.float64)
 
 
+def grid_starts(length: int, stride: int) -> np.ndarray:
+    """Chunk starts 0, stride, 2 * stride, ... before ``length - 1``: the fixed grid
+    both the batch scorer and the streaming scorer (:mod:`.streaming`) use, so that a
+    step's context does not depend on where a series ends."""
+    return np.arange(0, max(length - 1, 1), stride)
+
+
+def predicting_chunk(t: np.ndarray, window: int, stride: int) -> np.ndarray:
+    """The start of the chunk whose prediction of step ``t`` (>= 1) is kept: the
+    earliest grid chunk that predicts it (the one with the most context), that is the
+    smallest multiple of ``stride`` at or after ``t - window``."""
+    return np.maximum(-(-(t - window) // stride), 0) * stride
+
+
 def prediction_errors(network: nn.Module, values: np.ndarray, window: int) -> np.ndarray:
     """|x[t] - prediction of x[t]| per step and channel, (T, C); the first step has no
     prediction and gets error 0.
 
-    Chunks of ``window + 1`` steps start every ``window // 2`` steps; each step takes
-    the error of the earliest chunk that predicts it (the one with the most context).
+    Chunks of ``window`` input steps start from a zero state every ``window // 2`` steps
+    (:func:`grid_starts`; the last ones cut at the series' end: the network is causal,
+    so the padding after the end changes nothing before it); each step takes the
+    prediction of :func:`predicting_chunk`.
     """
-    length = len(values)
-    starts = window_starts(length, window + 1, max(window // 2, 1))
-    chunks = np.stack([values[s:s + window + 1] for s in starts])  # (N, W+1, C)
-    predicted = _run(network, chunks[:, :-1])  # (N, W, C): predicts chunks[:, 1:]
-    errors = np.abs(predicted - chunks[:, 1:])
+    length, stride = len(values), max(window // 2, 1)
     result = np.zeros_like(values)
-    for k in range(len(starts) - 1, -1, -1):  # earliest chunk written last: most context
-        result[starts[k] + 1:starts[k] + window + 1] = errors[k]
+    if length < 2:
+        return result
+    starts = grid_starts(length, stride)
+    padded = np.concatenate([values, np.zeros((window, values.shape[1]))])
+    chunks = np.lib.stride_tricks.sliding_window_view(padded, window + 1, axis=0)
+    chunks = chunks[starts].transpose(0, 2, 1)  # (N, W+1, C)
+    predicted = _run(network, chunks[:, :-1])  # (N, W, C): predicts chunks[:, 1:]
+    t = np.arange(1, length)
+    start = predicting_chunk(t, window, stride)
+    kept = predicted[start // stride, t - start - 1]  # (T-1, C)
+    result[1:] = np.abs(kept - values[1:])
     return result
 
 
 def reconstruction_errors(network: nn.Module, values: np.ndarray, window: int
                           ) -> np.ndarray:
     """|x[t] - reconstruction of x[t]| per step and channel, (T, C), averaged over the
-    windows (every ``window // 2`` steps) that hold the step."""
-    starts = window_starts(len(values), window, max(window // 2, 1))
+    windows of the grid (every ``window // 2`` steps) that hold the step; steps after
+    the last whole grid window take the window that ends at the series' end."""
+    length, stride = len(values), max(window // 2, 1)
+    starts = np.arange(0, length - window + 1, stride)
     windows = np.stack([values[s:s + window] for s in starts])  # (N, W, C)
     errors = np.abs(_run(network, windows) - windows)
     total, count = np.zeros_like(values), np.zeros((len(values), 1))
     for k, start in enumerate(starts):
         total[start:start + window] += errors[k]
         count[start:start + window] += 1
+    covered = starts[-1] + window
+    if covered < length:  # the tail: the window ending at the end, for those steps only
+        tail = values[None, length - window:]
+        total[covered:] = np.abs(_run(network, tail) - tail)[0, covered - length:]
+        count[covered:] = 1
     return total / count
 
 

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from ...data.scaling import SeriesScaler
 from ...errors import DatasetError
 from ...models.anomaly_nets import NextStepNet, WindowAutoencoder
+from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig, supervised_step
 from ..base import ContractExample, Estimator, FitContext
 from . import detection
@@ -102,6 +103,7 @@ class AnomalyDetector(Estimator):
         data = self.check(X)
         check_label_sanity(data, data.train_part, s.max_density)
         self.data_, self.channels_ = data, list(data.channels)
+        self.streams_, self.history_data_ = {}, None  # update() restarts after fit
         cuts = [_cuts(len(v), data.train_part, s.val_fraction) for v in data.values]
         self.scaler_ = SeriesScaler().fit(data.ids, [v[:n] for v, (_, n) in
                                                       zip(data.values, cuts, strict=True)])
@@ -195,6 +197,56 @@ class AnomalyDetector(Estimator):
         from .evaluation import evaluate_detector
 
         return evaluate_detector(self, self._series(data))
+
+    # -- streaming -------------------------------------------------------------------------
+    def update(self, new_rows: Any) -> pd.DataFrame:
+        """Score rows that arrive after the data seen so far, carrying each series'
+        state (no history is read again): ``series, step, score, flag,
+        score_<channel>...``, one row per step that became final.
+
+        With the prediction detector every new row is scored at once, with the scores
+        of a batch run on the concatenated series (to float rounding). With the
+        reconstruction detector a step is scored once every window holding it is
+        complete (fewer than ``window`` steps later), again with the batch
+        run's score. A series continues the data given to fit (or to
+        :meth:`reset_stream`); a new series starts from its first row. See
+        :mod:`.stream_scoring` for the flags of the dynamic threshold.
+
+        Args:
+            new_rows: a DataFrame with the value columns (and the id column), or for a
+                single-channel detector an array of values.
+        """
+        from .stream_scoring import SeriesStream, read_rows
+
+        self._check_fitted()
+        streams = vars(self).setdefault("streams_", {})
+        frames = []
+        for name, values in read_rows(self, new_rows):
+            if name not in streams:
+                streams[name] = SeriesStream(self, name, self._history(name))
+            with torch_threads(1):  # steps of a few rows: more threads only wait
+                first, scores, channel = streams[name].push(values)
+            columns = {"series": np.full(len(scores), name, dtype=object),
+                       "step": np.arange(first, first + len(scores)), "score": scores,
+                       "flag": streams[name].flags(scores).astype(np.int64)}
+            columns.update({f"score_{c}": channel[:, k] for k, c in enumerate(self.channels_)})
+            frames.append(pd.DataFrame(columns, copy=False))
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+    def reset_stream(self, history: Any = None) -> AnomalyDetector:
+        """Make :meth:`update` continue after ``history`` (data as for :meth:`score`;
+        default: the data given to fit, if any); returns the detector."""
+        self._check_fitted()
+        self.history_data_ = None if history is None else self._series(history)
+        self.streams_ = {}
+        return self
+
+    def _history(self, name: str) -> np.ndarray | None:
+        """The values of series ``name`` that a new stream continues, or None."""
+        data = vars(self).get("history_data_") or vars(self).get("data_")
+        if data is None or name not in data.ids:
+            return None
+        return data.values[data.ids.index(name)]
 
     # -- persistence -----------------------------------------------------------------------
     def _fitted_config(self) -> AnomalyFitted:

@@ -54,9 +54,16 @@ class ErrorStats:
             return self.mean[i], self.std[i]
         return np.median(self.mean, axis=0), np.median(self.std, axis=0)
 
-    def channel_scores(self, series: str, smoothed: np.ndarray) -> np.ndarray:
-        """Standardised smoothed errors (T, C) of ``series``."""
-        mean, std = self.params(series)
+    def channel_scores(self, series: str, smoothed: np.ndarray,
+                       calibration: np.ndarray | None = None) -> np.ndarray:
+        """Standardised smoothed errors (T, C) of ``series``; a series not seen in fit
+        is standardised by its own ``calibration`` errors (those of its training part,
+        as the scaler does) when given, else by the median statistics."""
+        if series not in self.ids and calibration is not None and len(calibration) >= 2:
+            mean = calibration.mean(axis=0)
+            std = np.maximum(calibration.std(axis=0), MIN_STD)
+        else:
+            mean, std = self.params(series)
         return (smoothed - mean) / std
 
     def to_dict(self) -> dict[str, Any]:

@@ -64,7 +64,8 @@ def read_anomaly_data(source: Any, settings: Any, *, labels_optional: bool = Fal
         label_col = None
     time_col = s.time_col or roles.get("time_col")
     id_col = s.id_col or roles.get("id_col")
-    for column in [c for c in (label_col, time_col, id_col, *s.columns) if c is not None]:
+    named = (label_col, time_col, id_col, *(s.columns or roles.get("columns", ())))
+    for column in [c for c in named if c is not None]:
         if column not in frame.columns:
             raise DatasetError(f"column {column!r} not found in {where}; columns are: "
                                f"{', '.join(map(str, frame.columns))}")
@@ -73,8 +74,8 @@ def read_anomaly_data(source: Any, settings: Any, *, labels_optional: bool = Fal
     if label_col is not None:
         frame[LABEL] = check_labels(frame[label_col], label_col, where)
         covariates.append(LABEL)
-    columns = list(s.columns) or _value_columns(frame, {label_col, time_col, id_col, LABEL},
-                                                 where)
+    columns = (list(s.columns) or list(roles.get("columns", ()))
+               or _value_columns(frame, {label_col, time_col, id_col, LABEL}, where))
     data = prepare_series(frame.drop(columns=[label_col] if label_col else []),
                           target=columns, time_col=time_col, id_col=id_col,
                           past_covariates=covariates, fill=s.fill, freq=s.freq, where=where)
