@@ -1,7 +1,8 @@
 """lstmkit's forecaster against the statistical gold standard, M4-style.
 
     python benchmarks/forecast_benchmark.py [--quick] [--series us_employment,airline]
-        [--seeds 3] [--validation] [--option model=hybrid ...] [--json out.json]
+        [--seeds 3] [--first-seed 0] [--validation] [--option model=lstm ...] [--json out.json]
+    python benchmarks/forecast_benchmark.py --from-json part1.json part2.json ...
 
 The collection (``benchmarks/data/PROVENANCE.md``): fpp3's us_employment (148 monthly
 series), aus_arrivals, aus_accommodation (takings), canadian_gas, souvenirs; R's
@@ -161,6 +162,14 @@ def mean_mase(rows: list[dict]) -> str:
     return ", ".join(f"{m} {v:.3f}" for m, v in means.items())
 
 
+def restrict(frame: pd.DataFrame) -> pd.DataFrame:
+    """Only the series lstmkit forecast (all of them when it did not run)."""
+    if MODEL not in set(frame["method"]):
+        return frame
+    done = frame.loc[frame["method"] == MODEL, ["file", "series"]].drop_duplicates()
+    return frame.merge(done, on=["file", "series"])
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -168,6 +177,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="20 us_employment series (fixed sample) and every other file")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="run seeds first-seed, ..., first-seed + seeds - 1")
+    parser.add_argument("--from-json", nargs="+", type=Path, metavar="JSON",
+                        help="print the tables of earlier runs' --json files (pieces of "
+                             "one run: other files or seeds) instead of running")
     parser.add_argument("--validation", action="store_true",
                         help="hold out the horizon before the test part instead")
     parser.add_argument("--option", action="append", default=[], type=parse_option,
@@ -177,6 +191,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="write every per-series score here")
     args = parser.parse_args(argv)
     console = Console(width=170)
+    if args.from_json:
+        frame = pd.concat([pd.read_json(p) for p in args.from_json]).drop_duplicates(
+            ["file", "series", "method", "seed"])
+        seeds = frame.loc[frame["method"] == MODEL, "seed"].nunique()
+        print_tables(restrict(frame), console, f"{', '.join(map(str, args.from_json))}: "
+                     f"{frame[['file', 'series']].drop_duplicates().shape[0]} series, "
+                     f"{seeds} seed(s)")
+        return
     files = collection(args.series.split(",") if args.series else None, quick=args.quick)
     tag = "validation" if args.validation else "test"
     if args.validation:
@@ -186,7 +208,8 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         rows += baseline_rows(f, args.cache, tag)
         console.print(f"{f.name}: baselines {time.perf_counter() - start:.1f} s")
-        for seed in range(0 if args.skip_model else args.seeds):
+        for seed in range(args.first_seed, args.first_seed + (0 if args.skip_model
+                                                              else args.seeds)):
             start = time.perf_counter()
             try:
                 rows += model_rows(f, seed, dict(args.option))
@@ -195,9 +218,7 @@ def main(argv: list[str] | None = None) -> None:
                 break
             console.print(f"{f.name}: lstmkit seed {seed} {time.perf_counter() - start:.1f} s; "
                           f"mean MASE so far: {mean_mase(rows)}")
-    frame = pd.DataFrame(rows)
-    if MODEL in set(frame["method"]):  # only the series lstmkit could forecast
-        frame = frame[frame["series"].isin(frame[frame["method"] == MODEL]["series"])]
+    frame = restrict(pd.DataFrame(rows))
     n = frame[["file", "series"]].drop_duplicates().shape[0]
     options = " ".join(f"{k}={v}" for k, v in args.option) or "default settings"
     print_tables(frame, console, f"{tag} part: {n} series, {args.seeds} seed(s), lstmkit "

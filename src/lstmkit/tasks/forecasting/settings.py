@@ -49,10 +49,11 @@ class ForecastSettings(Settings):
         test_size: rows held out at the end of each series (default ``3 * K``; 0 trains on
             everything and leaves nothing to evaluate).
         val_size: rows before the test part, for early stopping (default K).
-        model: ``"lstm"`` (default): the network on windows relative to their mean;
-            ``"seasonal"``: the network reads each window deseasonalised and relative to
-            its level (log scale for positive series) and predicts a correction on top of
-            the window's level and seasonal profile (see docs/forecasting.md).
+        model: ``"seasonal"`` (default): the network reads each window deseasonalised
+            and relative to its level (log scale for positive series) and predicts a
+            correction on top of the window's level, damped trend and seasonal profile
+            (see docs/forecasting.md); ``"lstm"``: the network on windows relative to
+            their mean.
         strategy: ``"direct"`` (one head for all K steps) or ``"autoregressive"`` (one
             step at a time, each forecast fed back).
         cell: the encoder's cell: ``lstm``, ``peephole``, ``multiplicative``,
@@ -87,7 +88,7 @@ class ForecastSettings(Settings):
     season: count(MAX_LOOKBACK) | None = None
     test_size: count(MAX_LOOKBACK, 0) | None = None
     val_size: count(MAX_LOOKBACK, 0) | None = None
-    model: Literal["lstm", "seasonal"] = "lstm"
+    model: Literal["seasonal", "lstm"] = "seasonal"
     strategy: Literal["direct", "autoregressive"] = "direct"
     cell: CellName = "lstm"
     hidden_size: count(MAX_HIDDEN_SIZE) = 32
