@@ -4,9 +4,11 @@
 After ``fit`` the model forecasts ``H = max(test_size, K)`` steps from origins rolled
 through every series before its test part (the test part is never read), up to
 :data:`MAX_WINDOWS` windows in all. The scores come from the actual values of the
-validation part, which no weight was fitted to, when every step has at least
-:data:`MIN_SCORES` of them; otherwise (no or a short validation part) from every row
-before the test part, the training rows included. For each step ``h`` and level, an
+validation part, which no weight was fitted to, for the first steps that have at least
+:data:`MIN_SCORES` of them (all ``H`` when the validation part is long enough); only
+when not even step 1 has that many (no or a tiny validation part) from every row before
+the test part, the training rows included (in-sample errors are smaller than new ones,
+so those intervals come out too narrow). For each step ``h`` and level, an
 actual value ``y`` scores against the model's interval ``(lower, forecast, upper)``::
 
     s = (forecast - y) / (forecast - lower)   if y < forecast
@@ -97,8 +99,8 @@ def read_calibration(state: ConformalState | None, levels: tuple[float, ...], wh
 
 def calibrate(model: Forecaster) -> dict | None:
     """The calibration of a just-fitted ``model`` (a JSON-ready :class:`ConformalState`):
-    from the validation part's actual values if every step has :data:`MIN_SCORES` of
-    them, else from all rows before the test part; None if not even step 1 has enough.
+    from the validation part's actual values for the steps that have :data:`MIN_SCORES`
+    of them, else from all rows before the test part; None if not even step 1 has enough.
 
     Example (see the module docstring for the method):
         >>> calibrate.__name__
@@ -113,7 +115,7 @@ def calibrate(model: Forecaster) -> dict | None:
         scores = _scores(model, ids, ends, steps, part)
         counts = np.isfinite(scores[model.levels[0]]).sum(axis=0)  # (steps,)
         enough = int(np.argmin(counts >= MIN_SCORES)) if counts.min() < MIN_SCORES else steps
-        if enough == steps or (part == "training" and enough > 0):
+        if enough > 0:  # later steps take the last calibrated step's factor
             factors = {level_name(lv): [conformal_quantile(scores[lv][:, h], lv)
                                         for h in range(enough)] for lv in model.levels}
             return {"method": METHOD, "part": part, "scores": int(counts[:enough].min()),
