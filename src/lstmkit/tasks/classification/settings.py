@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ...limits import MAX_FEATURES, MAX_LOOKBACK
+from ...limits import MAX_FEATURES, MAX_LOOKBACK, MAX_THREADS
 from ...settings import (
     CellName,
     Count,
@@ -54,6 +54,9 @@ class ClassifierSettings(Settings):
         embedding_dim: text input: features of each token's embedding.
         minutes: train for this many minutes of wall-clock time (the learning-rate
             schedule spans it) instead of a number of epochs; unset: off.
+        num_threads: torch threads while training: a count, "auto" (the cores other
+            processes leave idle: on a busy machine two threads wait on each other and
+            a small model's step runs several times slower) or None (torch's setting).
         id_col: long-format DataFrame or file: the sequence id column.
         time_col: long-format DataFrame or file: the time (step order) column.
         label_col: DataFrame or file: the label column.
@@ -78,6 +81,7 @@ class ClassifierSettings(Settings):
     max_tokens: Count = 400
     embedding_dim: Count = 32
     minutes: PositiveFloat | None = None
+    num_threads: count(MAX_THREADS) | Literal["auto"] | None = "auto"
     id_col: str = "id"
     time_col: str = "time"
     label_col: str = "label"
