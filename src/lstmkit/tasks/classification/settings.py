@@ -45,6 +45,9 @@ class ClassifierSettings(Settings):
             imbalanced labels; unset: every sequence counts the same.
         calibrate: fit a temperature to the logits on the validation split, so that
             predicted probabilities are calibrated (the predicted classes do not change).
+        predict_bf16: LSTM-FCN: run the convolution branch in bfloat16 when predicting
+            (about 4 times faster convolutions on a CPU with AVX512-BF16; probabilities
+            move by about 1e-2, training is unchanged). Off: float32 throughout.
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
@@ -74,6 +77,7 @@ class ClassifierSettings(Settings):
     dimension_shuffle: Flag = False
     class_weight: Literal["balanced"] | None = None
     calibrate: Flag = True
+    predict_bf16: Flag = False
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
     text_level: Literal["char", "word"] = "word"  # the text task's order: typing caches Literal
