@@ -14,6 +14,7 @@ over the same series: the cost of the recurrence alone).
 
     python benchmarks/classify_quality.py                 # every dataset, 3 seeds
     python benchmarks/classify_quality.py --data GunPoint --seeds 1 --minutes 1
+    python benchmarks/classify_quality.py --speed          # the throughput alone
     python benchmarks/classify_quality.py --make-data src/lstmkit/data/datasets
 
 ``--minutes M`` trains each model for M minutes of wall-clock time (the learning-rate
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +53,6 @@ def fit_seeds(X, y, Xt, yt, seeds: int, minutes: float | None) -> tuple[list, li
     accuracies, seconds, first = [], [], None
     for seed in range(seeds):
         train = SequenceClassifier.default_train_config()
-        from dataclasses import replace
-
         model = SequenceClassifier(minutes=minutes, progress=False,
                                    train=replace(train, seed=seed))
         start = time.perf_counter()
@@ -110,7 +110,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--make-data", type=Path, default=None,
                         help="write the bundled CSVs into this folder and exit")
+    parser.add_argument("--speed", action="store_true",
+                        help="only the throughput (of a GunPoint model trained 1 epoch)")
     args = parser.parse_args()
+    if args.speed:
+        X, y, Xt, _ = load_ucr("GunPoint")
+        train = replace(SequenceClassifier.default_train_config(), epochs=1)
+        throughput(SequenceClassifier(progress=False, train=train).fit(X, y), Xt)
+        return
     if args.make_data:
         make_data(args.make_data)
         return
