@@ -15,6 +15,7 @@ over the same series: the cost of the recurrence alone).
     python benchmarks/classify_quality.py                 # every dataset, 3 seeds
     python benchmarks/classify_quality.py --data GunPoint --seeds 1 --minutes 1
     python benchmarks/classify_quality.py --speed          # the throughput alone
+    python benchmarks/classify_quality.py --tune --seeds 2 --set 'filters=[32,64,32]'
     python benchmarks/classify_quality.py --make-data src/lstmkit/data/datasets
 
 ``--minutes M`` trains each model for M minutes of wall-clock time (the learning-rate
@@ -24,6 +25,7 @@ schedule spans it) instead of the default epochs; the targets ask for under 3 mi
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -48,19 +50,35 @@ def load_ucr(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return X.transpose(0, 2, 1), y, Xt.transpose(0, 2, 1), yt  # (N, I, T) -> (N, T, I)
 
 
-def fit_seeds(X, y, Xt, yt, seeds: int, minutes: float | None) -> tuple[list, list, object]:
-    """Test accuracies and training seconds of the default model for each seed."""
+def fit_seeds(X, y, Xt, yt, seeds: int, minutes: float | None, settings: dict | None = None,
+              train: dict | None = None) -> tuple[list, list, object]:
+    """Test accuracies and training seconds of the model for each seed (the default one
+    unless ``settings`` / ``train`` override fields); ``Xt`` None: the best epoch's
+    validation loss instead, and the test part is never read."""
     accuracies, seconds, first = [], [], None
     for seed in range(seeds):
-        train = SequenceClassifier.default_train_config()
-        model = SequenceClassifier(minutes=minutes, progress=False,
-                                   train=replace(train, seed=seed))
+        config = replace(SequenceClassifier.default_train_config(), seed=seed, **(train or {}))
+        model = SequenceClassifier(minutes=minutes, progress=False, train=config,
+                                   **(settings or {}))
         start = time.perf_counter()
         model.fit(X, y)
         seconds.append(time.perf_counter() - start)
-        accuracies.append(model.evaluate(Xt, yt)["accuracy"])  # the test part's one use
+        if Xt is None:
+            accuracies.append(min(h["val_loss"] for h in model.history_))
+        else:
+            accuracies.append(model.evaluate(Xt, yt)["accuracy"])  # the test part's one use
         first = first or model
     return accuracies, seconds, first
+
+
+def tune(names: list[str], seeds: int, settings: dict, train: dict) -> None:
+    """Validation-only comparison of settings: the best epoch's validation loss, mean
+    over seeds (how the defaults were chosen; the test parts are not loaded)."""
+    for name in names:
+        X, y, _, _ = load_ucr(name)
+        losses, seconds, _ = fit_seeds(X, y, None, None, seeds, None, settings, train)
+        print(f"{name:17s} {settings} {train}: validation loss {np.mean(losses):.4f}; "
+              f"{np.mean(seconds):.0f} s per fit", flush=True)
 
 
 def report(name: str, accuracies: list, seconds: list, baselines: dict) -> None:
@@ -112,7 +130,18 @@ def main() -> None:
                         help="write the bundled CSVs into this folder and exit")
     parser.add_argument("--speed", action="store_true",
                         help="only the throughput (of a GunPoint model trained 1 epoch)")
+    parser.add_argument("--tune", action="store_true",
+                        help="validation-only: print the best validation loss of the "
+                        "model with --set/--train-set overrides (never reads test)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --tune: a SequenceClassifier setting (JSON value)")
+    parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --tune: a TrainConfig setting (JSON value)")
     args = parser.parse_args()
+    if args.tune:
+        parse = lambda items: {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}  # noqa: E731
+        tune(args.data, args.seeds, parse(args.set), parse(args.train_set))
+        return
     if args.speed:
         X, y, Xt, _ = load_ucr("GunPoint")
         train = replace(SequenceClassifier.default_train_config(), epochs=1)
@@ -137,7 +166,6 @@ def make_data(out: Path) -> None:
     SpamAssassin from the npm tarball unpacked in /tmp/spam)."""
     import csv
     import io
-    import json
 
     from aeon.datasets import load_classification
 
