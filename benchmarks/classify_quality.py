@@ -36,6 +36,7 @@ import torch
 from lstmkit import SequenceClassifier
 from lstmkit.tasks.classification.baselines import baseline_scores
 from lstmkit.tasks.classification.inputs import read_sequences
+from lstmkit.threads import torch_threads
 
 SERIES = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions")
 TARGETS = {"GunPoint": 0.99, "ItalyPowerDemand": 0.96, "ArrowHead": 0.88, "BasicMotions": 1.0}
@@ -109,13 +110,14 @@ def throughput(model, X: np.ndarray, repeats: int = 3) -> None:
             best = min(best, time.perf_counter() - start)
         return len(X) / best
 
-    with torch.no_grad():
+    with torch_threads(model.settings.num_threads), torch.no_grad():
+        threads = torch.get_num_threads()
         ref = rate(lambda: [reference(x[i:i + 256]) for i in range(0, len(x), 256)])
         ours = rate(lambda: model.predict_proba(X))
         model.network_.bf16_inference = True
         fast = rate(lambda: model.predict_proba(X))
         model.network_.bf16_inference = False
-    print(f"throughput at T={X.shape[1]} (best of {repeats}, {torch.get_num_threads()} "
+    print(f"throughput at T={X.shape[1]} (best of {repeats}, {threads} "
           f"threads; target ≥ 2,000 series/s): float32 {ours:,.0f} series/s, "
           f"predict_bf16 {fast:,.0f} series/s; nn.LSTM({model.settings.hidden_size}) alone "
           f"{ref:,.0f} series/s (ratios {ours / ref:.2f}, {fast / ref:.2f})")
@@ -137,6 +139,9 @@ def main() -> None:
                         help="with --tune: a SequenceClassifier setting (JSON value)")
     parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
                         help="with --tune: a TrainConfig setting (JSON value)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="with --speed: the model's num_threads (default auto: the idle "
+                        "cores; on a busy machine 1 measures one core)")
     args = parser.parse_args()
     if args.tune:
         parse = lambda items: {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}  # noqa: E731
@@ -145,7 +150,9 @@ def main() -> None:
     if args.speed:
         X, y, Xt, _ = load_ucr("GunPoint")
         train = replace(SequenceClassifier.default_train_config(), epochs=1)
-        throughput(SequenceClassifier(progress=False, train=train).fit(X, y), Xt)
+        model = SequenceClassifier(progress=False, train=train,
+                                   num_threads=args.threads or "auto").fit(X, y)
+        throughput(model, Xt)
         return
     if args.make_data:
         make_data(args.make_data)

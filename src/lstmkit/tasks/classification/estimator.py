@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from ...data.text import tokenizer_from_dict
 from ...models.lstm_fcn import LSTMFCN
 from ...models.sequence_classifier import RecurrentClassifier
+from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
 from ..base import ContractExample, Estimator, FitContext
 from .calibration import fit_temperature
@@ -151,10 +152,11 @@ class SequenceClassifier(ClassifierMixin, Estimator):
 
     # -- predict --------------------------------------------------------------------------
     def _logits(self, x: Tensor, lengths: Tensor) -> Tensor:
-        """Network logits in batches of :data:`PREDICT_BATCH`, eval mode, no gradients."""
+        """Network logits in batches of :data:`PREDICT_BATCH`, eval mode, no gradients,
+        on ``num_threads`` torch threads (as training)."""
         self.network_.eval()
         out = []
-        with torch.no_grad():
+        with torch_threads(self.settings.num_threads), torch.no_grad():
             for start in range(0, len(x), PREDICT_BATCH):
                 xb, lb = x[start:start + PREDICT_BATCH], lengths[start:start + PREDICT_BATCH]
                 out.append(self.network_(trim(xb, lb), lb))
@@ -183,7 +185,11 @@ class SequenceClassifier(ClassifierMixin, Estimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated class probabilities (N, C), columns in the order of ``classes_``."""
-        return torch.softmax(torch.from_numpy(self.decision_function(X)), dim=1).numpy()
+        logits = self.decision_function(X)
+        # numpy's softmax: torch's, outside the torch_threads block of _logits, ran on
+        # torch's global thread count and took ~10 % of a GunPoint prediction under load
+        z = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable label of each sequence (N,)."""
