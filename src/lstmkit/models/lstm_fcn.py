@@ -98,6 +98,10 @@ class LSTMFCN(nn.Module):
         seq_len: the fixed length T for ``dimension_shuffle``.
         vocab_size, embedding_dim: token-id input through an embedding.
 
+    Attributes:
+        bf16_inference: in eval mode, run the convolution branch under bfloat16 autocast
+            (faster prediction, probabilities within about 1e-2 of float32); off by default.
+
     Shape:
         x (B, T, I) or (B, T) long, lengths (B,) -> logits (B, C).
 
@@ -126,6 +130,7 @@ class LSTMFCN(nn.Module):
         self.conv = ConvBranch(size, tuple(filters), tuple(kernels))
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.recurrent.output_size + self.conv.output_size, n_classes)
+        self.bf16_inference = False  # set by the owner; not a weight (see _conv)
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         x = x if self.embedding is None else self.embedding(x)  # (B, T) -> (B, T, E)
@@ -135,5 +140,15 @@ class LSTMFCN(nn.Module):
             recurrent = self.recurrent(shuffled, steps)
         else:
             recurrent = self.recurrent(x, lengths)
-        features = [self.dropout(recurrent), self.conv(x, lengths)]
+        features = [self.dropout(recurrent), self._conv(x, lengths)]
         return self.head(torch.cat(features, dim=1))  # (B, H + C') -> (B, C)
+
+    def _conv(self, x: Tensor, lengths: Tensor) -> Tensor:
+        """The convolution branch; in eval mode with ``bf16_inference``, under bfloat16
+        autocast (its convolutions are most of the model's arithmetic: about 20 MFLOP
+        per GunPoint series against 5 for the LSTM; bfloat16 runs them about 4 times
+        faster on a CPU with AVX512-BF16). The float32 path is the reference."""
+        if self.training or not self.bf16_inference:
+            return self.conv(x, lengths)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return self.conv(x, lengths).float()

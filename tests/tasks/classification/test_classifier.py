@@ -195,3 +195,33 @@ def test_classify_task_never_reads_test_labels_before_the_final_evaluation(tmp_p
     assert (tables[0]["label"] != tables[1]["label"]).all()
     metrics = [json.loads((r / "metrics.json").read_text())["model"] for r in runs]
     assert metrics[0]["accuracy"] + metrics[1]["accuracy"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_classifier_trains_on_the_threads_asked_for_and_restores_torch_setting(threads):
+    import torch
+
+    before = torch.get_num_threads()
+    X, y = waves(16)
+    clf = tiny(num_threads=threads, train=TrainConfig(epochs=1)).fit(X, y)
+    assert clf.threads_ == threads
+    assert torch.get_num_threads() == before
+
+
+def test_classifier_threads_default_to_the_idle_cores():
+    assert SequenceClassifier().num_threads == "auto"
+    with pytest.raises(Exception, match="num_threads"):
+        SequenceClassifier(num_threads=0)
+
+
+def test_classifier_predict_bf16_trains_the_same_and_predicts_the_same_classes(tmp_path):
+    X, y = waves(24)
+    options = {"model": "lstm-fcn", "filters": (8, 8, 8), "train": TrainConfig(epochs=3)}
+    plain, fast = tiny(**options).fit(X, y), tiny(predict_bf16=True, **options).fit(X, y)
+    for a, b in zip(plain.network_.state_dict().values(), fast.network_.state_dict().values(),
+                    strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_allclose(fast.predict_proba(X), plain.predict_proba(X), atol=5e-2)
+    assert fast.predict_proba(X).tolist() != plain.predict_proba(X).tolist()
+    loaded = SequenceClassifier.load(fast.save(tmp_path / "m"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), fast.predict_proba(X))

@@ -86,3 +86,22 @@ def test_lstm_fcn_even_kernel_keeps_the_length_and_gradients_flow():
     net(x, torch.tensor([7, 5])).sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
     assert all(p.grad is not None for p in net.parameters() if p.requires_grad)
+
+
+def test_lstm_fcn_bf16_inference_agrees_with_float32_and_leaves_training_alone():
+    torch.manual_seed(0)
+    net = LSTMFCN(2, 3, hidden_size=8, filters=(16, 32, 16), dropout=0.0).eval()
+    x, lengths = torch.randn(6, 30, 2), torch.tensor([30, 30, 25, 20, 30, 9])
+    with torch.no_grad():
+        reference = net(x, lengths)
+        net.bf16_inference = True
+        fast = net(x, lengths)
+    assert fast.dtype == torch.float32
+    torch.testing.assert_close(fast, reference, atol=5e-2, rtol=5e-2)
+    assert not torch.equal(fast, reference)  # the bfloat16 path did run
+    net.train()
+    torch.manual_seed(1)
+    trained = net(x, lengths)
+    net.bf16_inference = False
+    torch.manual_seed(1)
+    torch.testing.assert_close(trained, net(x, lengths))  # training ignores the flag

@@ -53,10 +53,14 @@ class SequenceTagger(Estimator):
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
-        """AdamW at 2e-3 for up to 30 epochs, stopping after 4 without a better
-        validation token accuracy, and keeping the best epoch."""
-        return TrainConfig(epochs=30, lr=2e-3, early_stopping=4, monitor="val_accuracy",
-                           monitor_mode="max", grad_clip=5.0)
+        """AdamW at 3e-3 with a cosine schedule over up to 40 epochs, stopping after 10
+        without a better validation token accuracy, and keeping the best epoch.
+
+        Chosen on the Turkish Web Treebank's validation part (seed 0): 0.9279, against
+        0.9261 for the former constant 2e-3 over 30 epochs with patience 4
+        (``docs/tagging.md``)."""
+        return TrainConfig(epochs=40, lr=3e-3, schedule="cosine", early_stopping=10,
+                           monitor="val_accuracy", monitor_mode="max", grad_clip=5.0)
 
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
         s, who = context.settings, type(self).__name__
