@@ -160,3 +160,11 @@ def test_a_series_too_short_for_the_default_lookback_falls_back_to_a_shorter_one
 def test_a_series_too_short_even_for_one_season_is_still_an_error():
     with pytest.raises(DatasetError, match="too short"):
         Forecaster(horizon=18, test_size=18, val_size=18, n_models=1).check(trending_seasonal(60))
+
+
+def test_forecaster_trains_on_the_threads_asked_for_and_restores_torch_setting():
+    before = torch.get_num_threads()
+    model = Forecaster(horizon=6, test_size=6, n_models=1, hidden_size=4, n_paths=10,
+                       num_threads=1, train=TrainConfig(epochs=1)).fit(trending_seasonal(72))
+    assert model.threads_ == 1 and torch.get_num_threads() == before
+    assert Forecaster().num_threads == "auto"

@@ -20,6 +20,7 @@ from ...limits import (
     MAX_NUM_LAYERS,
     MAX_PATHS,
     MAX_STEPS,
+    MAX_THREADS,
 )
 from ...settings import CellName, DropProbability, Flag, Settings, count
 
@@ -72,6 +73,9 @@ class ForecastSettings(Settings):
             that an epoch takes at most 20 steps).
         n_models: ensemble members (seeds ``seed, seed + 1, ...``), averaged.
         n_paths: sampled paths for intervals beyond K steps.
+        num_threads: torch threads while training: a count, "auto" (the cores other
+            processes leave idle: on a busy machine two threads wait on each other and
+            a small model's step runs several times slower) or None (torch's setting).
     """
 
     label: ClassVar[str] = "Forecaster:"
@@ -103,6 +107,7 @@ class ForecastSettings(Settings):
     batch_size: count(MAX_BATCH) | None = None
     n_models: count(MAX_MODELS) = 3
     n_paths: count(MAX_PATHS) = 200
+    num_threads: count(MAX_THREADS) | Literal["auto"] | None = "auto"
 
     def __post_init__(self) -> None:
         super().__post_init__()
