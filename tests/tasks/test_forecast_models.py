@@ -168,3 +168,20 @@ def test_forecaster_trains_on_the_threads_asked_for_and_restores_torch_setting()
                        num_threads=1, train=TrainConfig(epochs=1)).fit(trending_seasonal(72))
     assert model.threads_ == 1 and torch.get_num_threads() == before
     assert Forecaster().num_threads == "auto"
+
+
+def test_a_forecaster_saved_before_model_and_num_threads_existed_loads_as_it_was(tmp_path):
+    import json
+
+    data = trending_seasonal(72)
+    fitted = Forecaster(model="lstm", horizon=6, test_size=6, n_models=1, hidden_size=4,
+                        n_paths=10, train=TrainConfig(epochs=1)).fit(data)
+    fitted.save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    saved = json.loads(path.read_text())
+    for key in ("model", "num_threads"):
+        del saved["config"]["settings"][key]
+    path.write_text(json.dumps(saved))
+    loaded = Forecaster.load(tmp_path / "m")
+    assert (loaded.settings.model, loaded.num_threads) == ("lstm", "auto")
+    pd.testing.assert_frame_equal(loaded.predict(data), fitted.predict(data))

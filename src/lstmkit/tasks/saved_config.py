@@ -17,7 +17,9 @@ def check_saved_config(cls: type, config: dict[str, Any], where: Path
                        ) -> dict[str, Any]:
     """``config`` if it has today's layout: the tables of :data:`SAVED_KEYS` (JSON
     objects) and nothing else, every setting and training setting present (``save``
-    writes them all, so a missing one means a damaged file).
+    writes them all, so a missing one means a damaged file) — except the settings a
+    task added after models of it were first saved: ``cls.added_settings`` maps each
+    to the value that reproduces how a model saved without it behaves, filled in.
 
     Raises:
         ModelFileError: naming ``where`` and the field; for a layout without any of
@@ -32,6 +34,9 @@ def check_saved_config(cls: type, config: dict[str, Any], where: Path
     if unknown:
         raise ModelFileError(f"{where}: unknown field config.{unknown[0]}; valid: "
                              f"{', '.join(SAVED_KEYS)}")
+    added = getattr(cls, "added_settings", {})
+    if added and isinstance(config.get("settings"), dict):
+        config = {**config, "settings": {**added, **config["settings"]}}
     for key, table in zip(SAVED_KEYS, (cls.settings_class, TrainConfig, None), strict=True):
         if not isinstance(config.get(key), dict):
             raise ModelFileError(f"{where}: field config.{key} " + (

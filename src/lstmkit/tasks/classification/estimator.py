@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -69,6 +69,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     task = "classify"
     settings_class = ClassifierSettings
     fitted_class = ClassifierFitted
+    #: Settings added after classifiers were first saved, with the value that reproduces
+    #: a classifier saved without them.
+    added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto"}
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:

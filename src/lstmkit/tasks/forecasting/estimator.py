@@ -12,7 +12,7 @@ of any data; ``save``/``load`` (the base's) write and read the lstmkit model dir
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from sklearn.exceptions import NotFittedError
@@ -68,6 +68,9 @@ class Forecaster(Estimator):
     task = "forecast"
     settings_class = ForecastSettings
     fitted_class = ForecastFitted
+    #: Settings added after forecasters were first saved, with the value that reproduces
+    #: a forecaster saved without them: before ``--model`` the only model was ``lstm``.
+    added_settings: ClassVar[dict] = {"model": "lstm", "num_threads": "auto"}
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
@@ -213,15 +216,12 @@ class Forecaster(Estimator):
     @classmethod
     def _upgrade_config(cls, config: dict[str, Any]) -> dict[str, Any]:
         """A forecaster saved by an older lstmkit in today's layout: before the one task
-        framework (config ``options``, ``train``, ``resolved``, ...), the same content;
-        before ``--model``, the only model there was (``lstm``)."""
+        framework (config ``options``, ``train``, ``resolved``, ...), the same content
+        (settings added since: :attr:`added_settings`)."""
         if "options" in config and "settings" not in config:
             rest = dict(config)
             config = {"settings": rest.pop("options"), "train": rest.pop("train", None),
                       "fitted": rest}
-        settings = config.get("settings")
-        if isinstance(settings, dict) and "model" not in settings:
-            config = {**config, "settings": {**settings, "model": "lstm"}}
         return config
 
     @classmethod
