@@ -177,8 +177,11 @@ def _forecast_graph(net: nn.Module, batch: int, steps: int) -> Graph:
     first = net.members[0] if isinstance(net, ForecastEnsemble) else net
     encoder = first.encoder
     dtype = next(encoder.parameters()).dtype
+    time_dim = {1: STEPS}
+    if first.season:  # the seasonal decomposition is laid out for one window length
+        steps, time_dim = first.window or 3 * first.season, {}
     window = torch.randn(batch, steps, encoder.input_size, dtype=dtype)  # (B, L, I)
-    args, dims, names = (window,), ({0: BATCH, 1: STEPS},), ["window"]
+    args, dims, names = (window,), ({0: BATCH, **time_dim},), ["window"]
     if first.n_known:
         future = torch.randn(batch, first.horizon, first.n_known, dtype=dtype)  # (B, K, F)
         args, dims, names = (window, future), (*dims, {0: BATCH}), ["window", "future"]

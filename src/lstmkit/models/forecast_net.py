@@ -129,6 +129,8 @@ class ForecastNet(nn.Module):
             (:func:`~lstmkit.models.seasonal_window.choose_anchor`).
         blend: how much of the network's correction to add to the anchor (1: all of it;
             0: the anchor alone); chosen on the validation windows by the forecaster.
+        window: the window length the forecaster feeds (its lookback), if known: an
+            exported ``seasonal`` network takes windows of exactly this length.
 
     Shape:
         - x: (B, L, I) window, batch first. future: (B, K, F).
@@ -145,7 +147,7 @@ class ForecastNet(nn.Module):
                  bidirectional: bool = False, dropout: float = 0.0,
                  distribution: str = "quantile", quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
                  window_norm: bool = True, season: int = 0, damping: float = DAMPING,
-                 recent: float = 0.0, blend: float = 1.0) -> None:
+                 recent: float = 0.0, blend: float = 1.0, window: int | None = None) -> None:
         super().__init__()
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"ForecastNet: distribution must be one of "
@@ -155,6 +157,7 @@ class ForecastNet(nn.Module):
         self.n_targets, self.n_known, self.horizon = n_targets, n_known, horizon
         self.window_norm, self.season = window_norm, season
         self.damping, self.recent, self.blend = damping, recent, blend
+        self.window = window
         self.dist = OutputDistribution(distribution, tuple(sorted(quantiles)))
         self.encoder = Recurrent(input_size, hidden_size, num_layers, batch_first=True,
                                  dropout=dropout, bidirectional=bidirectional, cell=cell)

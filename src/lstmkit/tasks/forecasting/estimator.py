@@ -246,5 +246,5 @@ class Forecaster(Estimator):
                            window_norm=p.window_norm,
                            season=self.resolved_.season if p.model == "seasonal" else 0,
                            damping=self.resolved_.damping, recent=self.resolved_.recent,
-                           blend=self.resolved_.blend)
+                           blend=self.resolved_.blend, window=self.resolved_.lookback)
 
