@@ -112,6 +112,7 @@ def main() -> None:
           f"jobs {args.jobs}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
           flush=True)
     default = default_score(raw)  # first: it also warms up imports, data and kernels
+    import optuna.visualization.matplotlib  # noqa: F401  (warm: the first sweep's plots)
     print(f"default settings: best val_loss {default:.5g}", flush=True)
     pruned_s, pruned = timed_sweep(raw, args.pruner, args.trials, args.jobs)
     print(describe("pruned", pruned_s, pruned), flush=True)
