@@ -145,11 +145,12 @@ def finished(study: Any) -> int:
                                 states=(TrialState.COMPLETE, TrialState.PRUNED)))
 
 
-def running(study: Any) -> int:
-    """Trials being run (by any worker) now."""
+def live(study: Any) -> int:
+    """Trials that count towards ``--trials`` or are being run (one storage read)."""
     from optuna.trial import TrialState
 
-    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    return len(study.get_trials(deepcopy=False, states=(
+        TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)))
 
 
 def requeue_interrupted(study: Any) -> list[int]:
