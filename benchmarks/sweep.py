@@ -2,13 +2,14 @@
 
     python benchmarks/sweep.py [--trials 20] [--epochs 30] [--jobs 1]
                                [--pruner median|hyperband] [--startup-trials 5]
+                               [--warmup-epochs 3]
 
 The forecasting task on the bundled ``airline`` series (144 months; validation: the 12
 months before the 36-month test part, which no trial reads), one network per trial.
 It searches ``lr``, ``hidden_size`` and ``lookback`` (TPE, seed 0):
 
-1. with the median pruner (``--startup-trials`` 5 run to the end first, 3 warm-up epochs
-   never pruned) or Optuna's Hyperband pruner,
+1. with the median pruner (``--startup-trials`` 5 run to the end first, ``--warmup-epochs``
+   3 never pruned) or Optuna's Hyperband pruner,
 2. the same trials (the settings of 1., in the same order) with no pruner: every trial
    trains its ``--epochs``,
 
@@ -102,16 +103,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--pruner", choices=["median", "hyperband"], default="median")
     parser.add_argument("--startup-trials", type=int, default=5)
+    parser.add_argument("--warmup-epochs", type=int, default=3)
     args = parser.parse_args()
     raw = copy.deepcopy(BASE)
     raw["train"]["epochs"] = args.epochs
     raw["sweep"]["startup_trials"] = args.startup_trials
+    raw["sweep"]["warmup_epochs"] = args.warmup_epochs
     load = os.getloadavg()
     print(f"forecast task, airline, {args.trials} trials x {args.epochs} epochs, "
           f"{args.pruner} pruner, {args.startup_trials} startup trials, "
+          f"{args.warmup_epochs} warm-up epochs, "
           f"jobs {args.jobs}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
           flush=True)
     default = default_score(raw)  # first: it also warms up imports, data and kernels
+    import optuna.visualization.matplotlib  # noqa: F401  (warm: the first sweep's plots)
     print(f"default settings: best val_loss {default:.5g}", flush=True)
     pruned_s, pruned = timed_sweep(raw, args.pruner, args.trials, args.jobs)
     print(describe("pruned", pruned_s, pruned), flush=True)

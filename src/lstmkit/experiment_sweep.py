@@ -32,6 +32,7 @@ from .io import check_output_dir, write_marker
 from .tasks.registry import TaskRun
 from .training.sweeps import report, storage
 from .training.sweeps.progress import SweepProgress
+from .training.sweeps.pruning import make_pruner
 from .training.sweeps.trial import TrialFinished, TrialReporter
 from .training.sweeps.workers import optimize, run_workers
 from .training.tracking import TrackingCallback, default_tracking_uri, make_tracker
@@ -140,11 +141,8 @@ def open_study(job: SweepJob, exp: Experiment, worker: int = 0) -> Any:
 
     sweep = exp.sweep
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    pruner = {"median": lambda: optuna.pruners.MedianPruner(
-                  n_startup_trials=sweep.startup_trials, n_warmup_steps=sweep.warmup_epochs),
-              "hyperband": lambda: optuna.pruners.HyperbandPruner(
-                  min_resource=1, max_resource=exp.train.epochs),
-              "none": optuna.pruners.NopPruner}[sweep.pruner]()
+    pruner = make_pruner(sweep.pruner, startup_trials=sweep.startup_trials,
+                         warmup_epochs=sweep.warmup_epochs, max_epochs=exp.train.epochs)
     sampler = optuna.samplers.TPESampler(seed=sweep.seed + worker,
                                          n_startup_trials=sweep.startup_trials)
     return optuna.create_study(storage=storage.open_storage(job.storage),
@@ -189,7 +187,7 @@ def run_trial(trial: Any, job: SweepJob, exp: Experiment, data: Any) -> float:
                 options=trial_exp.options, train=trial_exp.train, data=data,
                 run_dir=trial_dir, resume=False, tracker=tracker,
                 callbacks=[TrackingCallback(tracker), reporter],
-                run_config=trial_exp.resolved, progress=False))
+                run_config=trial_exp.resolved, progress=False, checkpoints=False))
         except TrialFinished:
             pass
         except optuna.TrialPruned as exc:

@@ -358,3 +358,61 @@ def test_sweep_progress_draws_nothing_when_not_a_terminal(quadratic, capfd):
     progress = SweepProgress(record.storage, "quad", 2, "val_loss")
     with progress:
         assert not progress.enabled and progress._thread is None
+
+
+# -------------------------------------------------------------- what a trial costs
+
+
+def test_the_snapshot_median_pruner_decides_as_optunas(tmp_path):
+    from lstmkit.training.sweeps.pruning import make_pruner
+
+    study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path}/s.db"))
+    for slope in (1.0, 2.0, 3.0, 4.0):  # complete trials: slope * (6 - step)
+        done = study.ask()
+        for step in range(6):
+            done.report(slope * (6 - step), step)
+        study.tell(done, slope)
+    reference = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+    snapshot = make_pruner("median", startup_trials=2, warmup_epochs=1, max_epochs=6)
+    trial, decisions = study.ask(), []
+    for step, value in enumerate([30, 30, 30, 1, 1, 1]):
+        trial.report(value, step)
+        frozen = study._storage.get_trial(trial._trial_id)
+        decisions.append((reference.prune(study, frozen), snapshot.prune(study, frozen)))
+    assert [r for r, _ in decisions] == [False, True, True, False, False, False]
+    assert [s for _, s in decisions] == [r for r, _ in decisions]
+
+
+def test_the_snapshot_is_taken_once_per_trial(tmp_path):
+    from lstmkit.training.sweeps.pruning import make_pruner
+
+    study = optuna.create_study()
+    pruner = make_pruner("median", startup_trials=1, warmup_epochs=0, max_epochs=2)
+    first = study.ask()
+    first.report(5.0, 0)
+    assert not pruner.prune(study, study._storage.get_trial(first._trial_id))  # none done
+    other = study.ask()  # another worker finishes a trial meanwhile...
+    other.report(1.0, 0)
+    study.tell(other, 1.0)
+    assert not pruner.prune(study, study._storage.get_trial(first._trial_id))  # ...unseen
+    second = study.ask()
+    second.report(5.0, 0)
+    assert pruner.prune(study, study._storage.get_trial(second._trial_id))  # seen by the next
+
+
+def test_a_sqlite_study_commits_to_a_write_ahead_log(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path}/s.db")
+    with storage.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_trials_write_no_checkpoint(monkeypatch, tmp_path):
+    from lstmkit.training import trainer
+
+    monkeypatch.chdir(tmp_path)
+    saved = []
+    monkeypatch.setattr(trainer, "save_checkpoint",
+                        lambda path, ckpt: saved.append(path) or path)
+    record = sweep(ADDING, 2, evaluate=False)
+    assert len(record.study.trials) == 2 and saved == []

@@ -46,6 +46,8 @@ class TaskRun:
         callbacks: pass these to the :class:`~lstmkit.training.Trainer`.
         run_config: the resolved experiment config; pass it as the Trainer's run_config.
         progress: whether to show a progress bar.
+        checkpoints: False trains in memory, writing no checkpoint (a sweep's trials:
+            an interrupted trial is re-run, never resumed, so its checkpoints are waste).
     """
 
     options: Any
@@ -57,11 +59,12 @@ class TaskRun:
     callbacks: list[Callback]
     run_config: dict[str, Any]
     progress: bool = True
+    checkpoints: bool = True
 
     @property
-    def checkpoint_dir(self) -> Path:
-        """``run_dir / "checkpoints"``."""
-        return self.run_dir / "checkpoints"
+    def checkpoint_dir(self) -> Path | None:
+        """``run_dir / "checkpoints"``; None when ``checkpoints`` is False."""
+        return self.run_dir / "checkpoints" if self.checkpoints else None
 
     @property
     def model_dir(self) -> Path:

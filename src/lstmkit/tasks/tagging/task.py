@@ -119,7 +119,9 @@ def fit_models(run: TaskRun, split: Split) -> list[SequenceTagger]:
     for i in range(run.options.seeds):
         train = dataclasses.replace(run.train, seed=run.train.seed + i)
         model = estimator_from_settings(SequenceTagger, run).set_params(train=train)
-        folder = run.checkpoint_dir / f"seed{i}" if run.options.seeds > 1 else run.checkpoint_dir
+        folder = run.checkpoint_dir
+        if folder is not None and run.options.seeds > 1:
+            folder = folder / f"seed{i}"
         models.append(model.fit(split.train.sentences, split.train.tags,
                                 validation=(split.validation.sentences,
                                             split.validation.tags),

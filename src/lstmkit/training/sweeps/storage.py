@@ -69,12 +69,39 @@ def open_storage(url: str) -> Any:
         raise ConfigError(f"--storage {masked(url)}: expected journal:PATH, sqlite:///PATH, "
                           "postgresql://... or mysql://...")
     try:
-        return optuna.storages.RDBStorage(with_driver(url), engine_kwargs=_engine_kwargs(url))
+        rdb = optuna.storages.RDBStorage(with_driver(url), engine_kwargs=_engine_kwargs(url))
     except Exception as exc:  # SQLAlchemy, the driver, or a missing driver module
         cause = getattr(exc, "orig", None) or exc
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         raise StorageError(f"--storage {masked(url)}: cannot open the study storage: "
                            f"{masked(first)}") from None
+    if url.startswith("sqlite"):
+        write_ahead(rdb.engine)
+    return rdb
+
+
+def write_ahead(engine: Any) -> None:
+    """Give every SQLite connection of ``engine`` a write-ahead log with
+    ``synchronous = NORMAL``: a commit appends to the log without waiting for the disk.
+
+    Optuna commits once per reported epoch; with SQLite's default (a rollback journal,
+    ``synchronous = FULL``) each commit waits for two fsyncs, which made the trials of a
+    small model spend more time waiting for the disk than training. A killed process
+    (Ctrl-C, kill -9) loses nothing committed: the log is in the operating system's
+    cache; only a power cut may lose the last commits, never corrupt the study
+    (https://www.sqlite.org/wal.html). The connections opened so far are closed, so all
+    later ones get the settings.
+    """
+    from sqlalchemy import event
+
+    def configure(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", configure)
+    engine.dispose()
 
 
 def with_driver(url: str) -> str:
@@ -118,11 +145,12 @@ def finished(study: Any) -> int:
                                 states=(TrialState.COMPLETE, TrialState.PRUNED)))
 
 
-def running(study: Any) -> int:
-    """Trials being run (by any worker) now."""
+def live(study: Any) -> int:
+    """Trials that count towards ``--trials`` or are being run (one storage read)."""
     from optuna.trial import TrialState
 
-    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    return len(study.get_trials(deepcopy=False, states=(
+        TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)))
 
 
 def requeue_interrupted(study: Any) -> list[int]:

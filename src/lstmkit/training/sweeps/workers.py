@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ...errors import LstmkitError
-from .storage import SURPLUS, finished, running
+from .storage import SURPLUS, live
 
 
 class WorkerError(LstmkitError):
@@ -69,7 +69,7 @@ def optimize(study: Any, objective: Callable, n_trials: int,
     passes. ``callbacks`` are Optuna study callbacks, called after each trial.
 
     Several workers never overshoot ``n_trials``: see :func:`run_one`."""
-    while finished(study) + running(study) < n_trials:
+    while live(study) < n_trials:
         if deadline is not None and time.time() >= deadline:
             return
         run_one(study, objective, n_trials, callbacks)
