@@ -1,15 +1,15 @@
 """What pruning saves in a sweep, and whether the sweep beats the default settings.
 
-    python benchmarks/sweep.py [--trials 20] [--epochs 30] [--jobs 1]
-                               [--pruner median|hyperband] [--startup-trials 5]
-                               [--warmup-epochs 3]
+    python benchmarks/sweep.py [--trials 20] [--epochs 30] [--jobs 1]   # lstmkit sweep's defaults
+                               [--pruner median|hyperband] [--startup-trials 3]
+                               [--warmup-epochs 1]
 
 The forecasting task on the bundled ``airline`` series (144 months; validation: the 12
 months before the 36-month test part, which no trial reads), one network per trial.
 It searches ``lr``, ``hidden_size`` and ``lookback`` (TPE, seed 0):
 
-1. with the median pruner (``--startup-trials`` 5 run to the end first, ``--warmup-epochs``
-   3 never pruned) or Optuna's Hyperband pruner,
+1. with the median pruner (``--startup-trials`` run to the end first, ``--warmup-epochs``
+   never pruned; by default ``lstmkit sweep``'s own, 3 and 1) or Optuna's Hyperband pruner,
 2. the same trials (the settings of 1., in the same order) with no pruner: every trial
    trains its ``--epochs``,
 
@@ -34,12 +34,13 @@ from typing import Any
 
 from lstmkit.experiment_sweep import run_sweep
 from lstmkit.experiments import assemble, run_experiment
+from lstmkit.training.sweeps.space import SweepOptions
 
 BASE: dict[str, Any] = {
     "experiment": {"task": "forecast", "name": "airline", "data": "airline"},
     "train": {"epochs": 30, "lr": 0.003, "seed": 0},
     "task": {"n_models": 1, "hidden_size": 32},
-    "sweep": {"startup_trials": 5, "warmup_epochs": 3, "seed": 0,
+    "sweep": {"seed": 0,
               "train": {"lr": {"type": "log-float", "low": 3e-4, "high": 3e-2}},
               "task": {"hidden_size": {"type": "int", "low": 8, "high": 64, "step": 8},
                        "lookback": {"type": "int", "low": 24, "high": 48, "step": 12}}},
@@ -102,8 +103,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--pruner", choices=["median", "hyperband"], default="median")
-    parser.add_argument("--startup-trials", type=int, default=5)
-    parser.add_argument("--warmup-epochs", type=int, default=3)
+    defaults = SweepOptions()  # lstmkit sweep's own defaults, unless asked otherwise
+    parser.add_argument("--startup-trials", type=int, default=defaults.startup_trials)
+    parser.add_argument("--warmup-epochs", type=int, default=defaults.warmup_epochs)
     args = parser.parse_args()
     raw = copy.deepcopy(BASE)
     raw["train"]["epochs"] = args.epochs
