@@ -44,7 +44,8 @@ def test_forecaster_predict_before_fit_raises_not_fitted():
 
 def test_forecaster_unknown_argument_lists_valid_ones():
     with pytest.raises(ConfigError, match=r"^Forecaster: unknown argument horizn; valid: "
-                                          r"target, time_col, .*, n_paths, train, progress$"):
+                                          r"target, time_col, .*, n_paths, num_threads, train, "
+                                          r"progress$"):
         Forecaster(horizn=3)
 
 

@@ -110,3 +110,29 @@ def test_trainer_ctrl_c_saves_checkpoint_and_stops_cleanly(tmp_path):
     assert info.value.exit_code == 130
     assert load_checkpoint(tmp_path / "last.safetensors").progress["step"] == 5
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_trainer_checkpoints_the_first_epoch_then_every_interval_and_the_end(tmp_path,
+                                                                              monkeypatch):
+    import lstmkit.training.trainer as trainer_module
+
+    saved = []
+    real = trainer_module.save_checkpoint
+    monkeypatch.setattr(trainer_module, "save_checkpoint",
+                        lambda path, ckpt: saved.append((path.name, ckpt.progress["epoch"]))
+                        or real(path, ckpt))
+    seed_everything(0)
+    x, y = torch.randn(40, 5), torch.randn(40, 1)
+    model = torch.nn.Linear(5, 1)
+    trainer = Trainer(model, supervised_step(torch.nn.functional.mse_loss),
+                      TrainConfig(epochs=12, lr=1e-2, restore_best=False),
+                      checkpoint_dir=tmp_path, progress=False)
+    trainer.fit(TensorBatches(x, y, batch_size=8), TensorBatches(x, y, batch_size=40))
+    # milliseconds per epoch: epoch 1 and the end are written, nothing in between
+    assert [s for s in saved if s[0] == "last.safetensors"] == [("last.safetensors", 1),
+                                                                 ("last.safetensors", 12)]
+    assert saved[-1] == ("best.safetensors", 12) or trainer.best_epoch != 12
+    ckpt = load_checkpoint(tmp_path / "last.safetensors")
+    assert ckpt.progress["best_epoch"] == trainer.best_epoch
+    best = load_checkpoint(tmp_path / "best.safetensors")
+    torch.testing.assert_close(best.model["weight"], trainer.best_state["weight"])
