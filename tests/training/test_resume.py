@@ -105,11 +105,16 @@ def test_trainer_ctrl_c_saves_checkpoint_and_stops_cleanly(tmp_path):
             if trainer.step == 5:
                 os.kill(os.getpid(), signal.SIGINT)
 
-    with pytest.raises(TrainingStopped, match="interrupted at epoch 1, step 5") as info:
-        shuffled_run(tmp_path, callbacks=[CtrlC()])
-    assert info.value.exit_code == 130
-    assert load_checkpoint(tmp_path / "last.safetensors").progress["step"] == 5
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # a process started in the background inherits SIGINT ignored: start from Python's own
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(TrainingStopped, match="interrupted at epoch 1, step 5") as info:
+            shuffled_run(tmp_path, callbacks=[CtrlC()])
+        assert info.value.exit_code == 130
+        assert load_checkpoint(tmp_path / "last.safetensors").progress["step"] == 5
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_trainer_checkpoints_the_first_epoch_then_every_interval_and_the_end(tmp_path,
