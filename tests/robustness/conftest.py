@@ -133,3 +133,19 @@ def cli(tmp_path, monkeypatch, capsys) -> Cli:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("COLUMNS", "200")
     return Cli(work, capsys)
+
+
+@pytest.fixture
+def tiny_experiment() -> str:
+    """A one-epoch experiment file of the tiny ``adding`` task (name ``s``), for the
+    commands that take an experiment file (train, sweep, compare)."""
+    return """[experiment]
+task = "adding"
+name = "s"
+[train]
+epochs = 1
+[task]
+seq_len = 5
+n_train = 64
+hidden_size = 4
+"""

@@ -5,17 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-GOOD = """[experiment]
-task = "adding"
-name = "s"
-[train]
-epochs = 1
-[task]
-seq_len = 5
-n_train = 64
-hidden_size = 4
-"""
-
 
 @pytest.mark.parametrize(("argv", "env", "fragments"), [
     (["--nproc", "0"], {}, ["--nproc must be at least 1", "got 0"]),
@@ -25,10 +14,10 @@ hidden_size = 4
     (["--nproc", "2", "--train.epochs=0"], {}, ["epochs"]),  # checked before launching
 ])
 def test_train_nproc_bad_input_is_one_line_and_writes_nothing(cli, monkeypatch, argv, env,
-                                                              fragments):
+                                                              fragments, tiny_experiment):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    (cli.cwd / "exp.toml").write_text(GOOD)
+    (cli.cwd / "exp.toml").write_text(tiny_experiment)
     cli.mark()
     cli(["train", "exp.toml", "--no-tracking", *argv]).assert_user_error(*fragments)
     cli.assert_untouched()
@@ -42,8 +31,9 @@ def test_train_nproc_bad_input_is_one_line_and_writes_nothing(cli, monkeypatch, 
     (["--cells", "lstm", "--seeds", "0"], ["--seeds must be at least 1, got 0"]),
     (["--cells", "lstm", "other.toml"], ["--cells compares one experiment file, got 2"]),
 ])
-def test_compare_cells_bad_input_is_one_line_and_writes_nothing(cli, argv, fragments):
-    (cli.cwd / "exp.toml").write_text(GOOD)
+def test_compare_cells_bad_input_is_one_line_and_writes_nothing(cli, argv, fragments,
+                                                                tiny_experiment):
+    (cli.cwd / "exp.toml").write_text(tiny_experiment)
     cli.mark()
     cli(["compare", "exp.toml", "--no-tracking", *argv]).assert_user_error(*fragments)
     cli.assert_untouched()

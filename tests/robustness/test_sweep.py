@@ -7,43 +7,34 @@ import pytest
 
 pytest.importorskip("optuna")
 
-GOOD = """[experiment]
-task = "adding"
-name = "s"
-[train]
-epochs = 1
-[task]
-seq_len = 5
-n_train = 64
-hidden_size = 4
-"""
 SPACE = '[sweep.task]\nhidden_size = { type = "int", low = 2, high = 8 }\n'
 
 
-@pytest.mark.parametrize(("text", "argv", "fragments"), [
-    (GOOD, [], ["exp.toml: no [sweep] table"]),
-    (GOOD + '[sweep.task]\nhidden = { type = "int", low = 2, high = 8 }\n', [],
+@pytest.mark.parametrize(("extra", "argv", "fragments"), [  # after tiny_experiment
+    ("", [], ["exp.toml: no [sweep] table"]),
+    ('[sweep.task]\nhidden = { type = "int", low = 2, high = 8 }\n', [],
      ["[sweep.task] hidden: unknown parameter; valid [task] keys:", "hidden_size"]),
-    (GOOD + '[sweep.task]\nhidden_size = { type = "int", low = 8, high = 8 }\n', [],
+    ('[sweep.task]\nhidden_size = { type = "int", low = 8, high = 8 }\n', [],
      ["[sweep.task] hidden_size is an empty range: low 8 must be < high 8"]),
-    (GOOD + '[sweep.task]\nhidden_size = { type = "range", low = 2, high = 8 }\n', [],
+    ('[sweep.task]\nhidden_size = { type = "range", low = 2, high = 8 }\n', [],
      ["[sweep.task] hidden_size type must be one of int, float, log-float, categorical"]),
-    (GOOD + '[sweep.task]\nhidden_size = { type = "int", low = 0, high = 8 }\n', [],
+    ('[sweep.task]\nhidden_size = { type = "int", low = 0, high = 8 }\n', [],
      ["[sweep.task] hidden_size: the value 0 is not a valid setting"]),
-    (GOOD + '[sweep]\ndirection = "down"\n' + SPACE, [],
+    ('[sweep]\ndirection = "down"\n' + SPACE, [],
      ["[sweep] direction must be one of"]),
-    (GOOD + SPACE, ["--storage", "postgresql://me:hunter2@127.0.0.1:1/db"],
+    (SPACE, ["--storage", "postgresql://me:hunter2@127.0.0.1:1/db"],
      ["--storage postgresql://me:***@127.0.0.1:1/db: cannot open the study storage"]),
-    (GOOD + SPACE, ["--storage", "redis://localhost/0"],
+    (SPACE, ["--storage", "redis://localhost/0"],
      ["--storage redis://localhost/0: expected journal:PATH"]),
-    (GOOD + SPACE, ["--storage", "journal:/nonexistent-dir/s.journal"],
+    (SPACE, ["--storage", "journal:/nonexistent-dir/s.journal"],
      ["--storage journal:/nonexistent-dir/s.journal: the directory /nonexistent-dir does "
       "not exist"]),
-    (GOOD + SPACE, ["--trials", "0"], ["--trials"]),
-    (GOOD + SPACE, ["--jobs", "0"], ["--jobs"]),
+    (SPACE, ["--trials", "0"], ["--trials"]),
+    (SPACE, ["--jobs", "0"], ["--jobs"]),
 ])
-def test_sweep_bad_input_is_one_line_and_writes_nothing(cli, text, argv, fragments):
-    (cli.cwd / "exp.toml").write_text(text)
+def test_sweep_bad_input_is_one_line_and_writes_nothing(cli, tiny_experiment, extra, argv,
+                                                        fragments):
+    (cli.cwd / "exp.toml").write_text(tiny_experiment + extra)
     cli.mark()
     argv = argv if "--trials" in argv else [*argv, "--trials", "1"]
     line = cli(["sweep", "exp.toml", "--no-tracking", *argv]).assert_user_error(*fragments)
@@ -51,8 +42,8 @@ def test_sweep_bad_input_is_one_line_and_writes_nothing(cli, text, argv, fragmen
     cli.assert_untouched()
 
 
-def test_sweep_again_without_resume_is_refused(cli):
-    (cli.cwd / "exp.toml").write_text(GOOD + SPACE)
+def test_sweep_again_without_resume_is_refused(cli, tiny_experiment):
+    (cli.cwd / "exp.toml").write_text(tiny_experiment + SPACE)
     cli(["sweep", "exp.toml", "--trials", "1", "--no-tracking"]).assert_ok()
     cli.mark()
     cli(["sweep", "exp.toml", "--trials", "2", "--no-tracking"]).assert_user_error(
