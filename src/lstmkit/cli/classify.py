@@ -67,8 +67,7 @@ def _classify_command():
         train_fields=("epochs", "lr", "seed", "early_stopping"),
         data=("gunpoint", "CSV file or dataset name (bundled: gunpoint, italypowerdemand, "
                           "basicmotions, spam_assassin)."),
-        out=(str(DEFAULT_OUT), "Output directory: new, empty, or written by lstmkit "
-                              "(replaced whole when the run completes)."),
+        out=str(DEFAULT_OUT),
         prepare=_check_data, report=_report,
         doc="""Train a sequence classifier, score it once on the test part beside the
     baselines, and write metrics.json, predictions.csv, confusion_matrix.png and model/

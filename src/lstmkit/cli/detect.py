@@ -122,8 +122,7 @@ def _detect_command():
         data=("synthetic-anomalies", "CSV/Parquet file or dataset name (bundled: "
               "synthetic-anomalies, suthaharan-single-hop, mitbih-ecg; read from aeon: "
               f"{', '.join(AEON_FILES)}; from an installed sktime: yahoo-s5-excerpt)."),
-        out=(str(DEFAULT_OUT), "Output directory: new, empty, or written by lstmkit "
-                              "(replaced whole when the run completes)."),
+        out=str(DEFAULT_OUT),
         prepare=_check_data, report=_report,
         doc=f"""Train an LSTM anomaly detector on the first part of every series
     (--train-part), flag the rest, and write {FILES} into --out; with labels

@@ -49,8 +49,7 @@ def _forecast_command():
         train_fields=("epochs", "lr", "seed"),
         data=("airline", "CSV/Parquet file or dataset name (bundled: airline, msft, "
                          "electricity, nile)."),
-        out=(str(DEFAULT_OUT), "Output directory: new, empty, or written by lstmkit "
-                              "(replaced whole when the run completes)."),
+        out=str(DEFAULT_OUT),
         aliases={"past_covariates": "--past-covariate",
                  "future_covariates": "--future-covariate"},
         prepare=_check_data, report=_report,

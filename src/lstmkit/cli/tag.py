@@ -82,8 +82,7 @@ def _tag_command():
         train_fields=("epochs", "lr", "seed"),
         data=("turkish_web_upos", "Tagged file (CoNLL, CoNLL-U) or dataset name (bundled: "
                                   "turkish_web_upos)."),
-        out=(str(DEFAULT_OUT), "Output directory: new, empty, or written by lstmkit "
-                              "(replaced whole when the run completes)."),
+        out=str(DEFAULT_OUT),
         prepare=_check_data, report=_report,
         doc="""Train a tagger, score it on the held-out test part beside the
     most-frequent-tag baseline, and write metrics.json, predictions.conll,

@@ -109,8 +109,14 @@ def _shown(default: Any) -> str | bool:
     return str(default)
 
 
+#: The help of ``--out`` for a command whose output directory is replaced whole.
+OUT_HELP = ("Output directory: new, empty, or written by lstmkit (replaced whole when the "
+            "run completes).")
+
+
 def task_command(task: str, *, settings: type, train: Any, train_fields: Iterable[str],
-                 data: tuple[str, str], out: tuple[str, str], report: Callable[..., None],
+                 data: tuple[str, str], out: str | tuple[str, str],
+                 report: Callable[..., None],
                  doc: str, aliases: dict[str, str] | None = None,
                  check: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
                  prepare: Callable[[Any], Any] | None = None) -> Callable[..., None]:
@@ -126,7 +132,8 @@ def task_command(task: str, *, settings: type, train: Any, train_fields: Iterabl
         settings: its settings dataclass (the ``[task]`` table).
         train: the task's default :class:`~lstmkit.training.TrainConfig` (shown in help).
         train_fields: the ``[train]`` fields offered as options (``epochs``, ``seed``...).
-        data, out: ``(default, help)`` of ``--data`` and ``--out``.
+        data, out: ``(default, help)`` of ``--data`` and ``--out``; ``out`` may be the
+            default alone, with the help of an output directory (:data:`OUT_HELP`).
         report: ``report(record, experiment, prepared)`` prints the outcome.
         doc: the command's help.
         aliases: ``{field: "--option"}`` for options named otherwise than the field.
@@ -135,6 +142,8 @@ def task_command(task: str, *, settings: type, train: Any, train_fields: Iterabl
             data, so a bad file fails before anything is staged); what it returns is
             passed to ``report``.
     """
+    out = (out, OUT_HELP) if isinstance(out, str) else out
+
     def command(ctx: typer.Context,
                 data_: str = typer.Option(data[0], "--data", help=data[1]),
                 out_: str = typer.Option(out[0], "--out", help=out[1]),
