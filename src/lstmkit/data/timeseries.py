@@ -356,7 +356,8 @@ def _sorted_unique(group: pd.DataFrame, name: str, time_col: str | None, where: 
     """``group`` sorted by time; a repeated time stamp is an error naming its row."""
     if time_col is None:
         return group
-    group = group.sort_values(time_col, kind="stable")
+    if not group[time_col].is_monotonic_increasing:  # most files are in order already
+        group = group.sort_values(time_col, kind="stable")
     dup = group[time_col].duplicated().to_numpy()
     if dup.any():
         label = "" if name == "0" else f" (series {name!r})"

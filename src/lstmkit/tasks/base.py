@@ -99,9 +99,12 @@ class Estimator(BaseEstimator):
         Raises:
             ConfigError: naming the class, the parameter and the value at fault.
         """
-        names = [f.name for f in dataclasses.fields(self.settings_class)]
-        return build_settings(self.settings_class, {n: getattr(self, n) for n in names},
-                              f"{type(self).__name__}:")
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self.settings_class)}
+        key = repr(values)  # validated once per change of the parameters, in place or not
+        if self.__dict__.get("_settings", (None,))[0] != key:
+            self.__dict__["_settings"] = key, build_settings(
+                self.settings_class, values, f"{type(self).__name__}:")
+        return self.__dict__["_settings"][1]
 
     @property
     def train_config(self) -> TrainConfig:

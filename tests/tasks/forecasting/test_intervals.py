@@ -59,7 +59,7 @@ def test_calibration_with_known_noise_meets_the_level_per_step():
     factors = {name: [conformal_quantile(score_rows(frame, actual, lv, steps)[:, h], lv)
                       for h in range(steps)] for name, lv in (("80", 0.8), ("50", 0.5))}
     fresh = rng.normal(0, sigma, size=point.shape)
-    calibrated = apply_calibration(frame_of(point, raw), {"factors": factors})
+    calibrated = apply_calibration(frame_of(point, raw), {"factors": factors}, steps)
     for name, lv in (("80", 0.8), ("50", 0.5)):
         inside = ((fresh.ravel() >= calibrated[f"lower_{name}"]) &
                   (fresh.ravel() <= calibrated[f"upper_{name}"])).to_numpy()
@@ -72,12 +72,12 @@ def test_calibration_with_known_noise_meets_the_level_per_step():
 def test_apply_calibration_scales_about_the_point_keeps_nesting_and_extends():
     point = np.array([[10.0, 10.0, 10.0]])
     frame = frame_of(point, {"50": (point - 1, point + 2), "80": (point - 2, point + 3)})
-    out = apply_calibration(frame.copy(), {"factors": {"50": [2.0, 0.5], "80": [1.0, 1.0]}})
+    out = apply_calibration(frame.copy(), {"factors": {"50": [2.0, 0.5], "80": [1.0, 1.0]}}, 3)
     np.testing.assert_allclose(out["lower_50"], [8.0, 9.5, 9.5])  # step 3 reuses step 2
     np.testing.assert_allclose(out["upper_50"], [14.0, 11.0, 11.0])
     np.testing.assert_allclose(out["lower_80"], [8.0, 8.0, 8.0])
     np.testing.assert_allclose(out["upper_80"], [14.0, 13.0, 13.0])  # holds the 50% one
-    assert apply_calibration(frame, None) is frame
+    assert apply_calibration(frame, None, 3) is frame
 
 
 def test_calibration_actuals_keep_to_their_part_and_never_read_the_test_part():

@@ -200,13 +200,14 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     return float(finite[k - 1])
 
 
-def apply_calibration(frame: pd.DataFrame, calibration: dict | None) -> pd.DataFrame:
-    """``frame`` (rows per series and target in step order) with each calibrated level's
-    interval scaled about the forecast by its step's factor, wider levels kept around
-    narrower ones; unchanged without a calibration."""
+def apply_calibration(frame: pd.DataFrame, calibration: dict | None, steps: int
+                      ) -> pd.DataFrame:
+    """``frame`` (per series and target, a block of ``steps`` rows in step order) with each
+    calibrated level's interval scaled about the forecast by its step's factor, wider
+    levels kept around narrower ones; unchanged without a calibration."""
     if not calibration or frame.empty:
         return frame
-    step = frame.groupby(["series", "target"], sort=False).cumcount().to_numpy()
+    step = np.arange(len(frame)) % steps
     point, inner = frame["forecast"].to_numpy(), None
     names = sorted(calibration["factors"], key=float)
     for name in names:

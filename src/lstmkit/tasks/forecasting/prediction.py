@@ -73,25 +73,33 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     from .intervals import apply_calibration  # intervals imports this module
 
     return apply_calibration(tidy(model, series, ends, stamps, rolled),
-                             model.__dict__.get("conformal_"))
+                             model.__dict__.get("conformal_"), steps)
 
 
 def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
          rolled: RolledForecast) -> pd.DataFrame:
-    """Unscaled forecasts as rows ``series, time, target, forecast, lower_*, upper_*``."""
+    """Unscaled forecasts as rows ``series, time, target, forecast, lower_*, upper_*``:
+    per series and target, its steps in order (one block of ``steps`` rows each)."""
     columns = {"forecast": rolled.point}
     for lv, (lower, upper) in rolled.bounds.items():
         columns[f"lower_{level_name(lv)}"] = lower
         columns[f"upper_{level_name(lv)}"] = upper
-    frames = []
+    steps, names = rolled.point.shape[1], series.target_names
+    values: dict[str, list[np.ndarray]] = {k: [] for k in columns}
     for i, name in enumerate(series.ids):
         history = series.targets[i][:ends[i]]
-        values = {k: model.scalers_.target.inverse(name, v[i].double().numpy(), history)
-                  for k, v in columns.items()}  # each (n, C)
-        for c, target in enumerate(series.target_names):
-            frames.append(pd.DataFrame({"series": name, "time": stamps[i], "target": target,
-                                        **{k: v[:, c] for k, v in values.items()}}))
-    return pd.concat(frames, ignore_index=True)
+        for k, v in columns.items():  # (n, C) -> C blocks of n rows
+            unscaled = model.scalers_.target.inverse(name, v[i].double().numpy(), history)
+            values[k].append(unscaled.T.reshape(-1))
+    return pd.DataFrame({
+        "series": np.repeat(series.ids, steps * len(names)),
+        "time": _concat([t for t in stamps for _ in names]),  # keeps a time zone
+        "target": np.tile(np.repeat(names, steps), len(series.ids)),
+        **{k: np.concatenate(v) for k, v in values.items()}})
+
+
+def _concat(indexes: list[pd.Index]) -> pd.Index:
+    return indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
 
 
 def level_name(level: float) -> str:
