@@ -88,3 +88,13 @@ def test_onnx_unsupported_configuration_names_it(kernels, tmp_path):
     with pytest.raises(UnsupportedExport, match="proj_size=2"):
         to_onnx(make_layer("lstm", proj_size=2), tmp_path / "x.onnx")
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_onnx_forecast_net_with_an_id_embedding_is_unsupported(kernels, tmp_path):
+    from lstmkit.models.forecast_net import ForecastNet
+
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=2, n_series=3,
+                      id_embedding=2)
+    with pytest.raises(UnsupportedExport, match="id embedding"):
+        to_onnx(net, tmp_path / "x.onnx")
+    assert not list(tmp_path.iterdir())  # nothing written

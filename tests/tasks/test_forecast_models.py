@@ -98,7 +98,7 @@ def test_choose_blend_keeps_the_correction_only_where_validation_says_it_helps(t
         resolved_ = Forecaster(horizon=3).check(trending_seasonal(72)).resolved_
 
     fitted = Fitted()
-    choose_blend(fitted, [net], (x, future, y))
+    choose_blend(fitted, [net], (x, future, y, None))
     assert net.blend == expected and fitted.resolved_.blend == expected
 
 
@@ -185,3 +185,48 @@ def test_a_forecaster_saved_before_model_and_num_threads_existed_loads_as_it_was
     loaded = Forecaster.load(tmp_path / "m")
     assert (loaded.settings.model, loaded.num_threads) == ("lstm", "auto")
     pd.testing.assert_frame_equal(loaded.predict(data), fitted.predict(data))
+
+
+@pytest.mark.parametrize("id_embedding", [0, 2])
+def test_an_id_embedding_tells_apart_series_whose_windows_are_the_same(id_embedding):
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=1, hidden_size=4,
+                      window_norm=False, n_series=2, id_embedding=id_embedding)
+    x, future = torch.zeros(8, 5, 1), torch.zeros(8, 1, 0)
+    series = torch.arange(8) % 2
+    y = (2.0 * series - 1.0).view(8, 1, 1)  # series 0 goes to -1, series 1 to +1
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.05)
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss = net.dist.loss(net(x, future, series), y)
+        loss.backward()
+        optimizer.step()
+    error = (net.dist.point(net(x, future, series)) - y).abs().max()
+    assert (error < 0.1) if id_embedding else (error > 0.9)
+
+
+def test_a_series_not_seen_in_training_gets_the_mean_id_vector():
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=2, hidden_size=4,
+                      n_series=3, id_embedding=2)
+    x, future = torch.randn(2, 6, 1), torch.zeros(2, 2, 0)
+    unseen = net(x, future, torch.tensor([-1, -1]))
+    torch.testing.assert_close(net(x, future), unseen)  # no index: the mean vector too
+    with torch.no_grad():
+        net.series_embedding.weight[:] = net.series_embedding.weight.mean(0)
+    torch.testing.assert_close(net(x, future, torch.tensor([0, 2])), unseen)
+
+
+def test_a_global_forecaster_with_an_id_embedding_round_trips_and_forecasts_new_series(
+        tmp_path):
+    frame = pd.concat([trending_seasonal(60, seed=k, level=10.0 * (k + 1)).assign(id=f"s{k}")
+                       for k in range(3)], ignore_index=True)
+    fitted = Forecaster(id_col="id", horizon=4, test_size=4,
+                        id_embedding=2, n_models=1, hidden_size=4, n_paths=10,
+                        train=TrainConfig(epochs=2)).fit(frame)
+    fitted.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    assert loaded.network_.members[0].series_embedding.weight.shape == (3, 2)
+    pd.testing.assert_frame_equal(loaded.predict(frame), fitted.predict(frame))
+    new = loaded.predict(frame[frame["id"] == "s1"].assign(id="new"))
+    assert list(new["series"].unique()) == ["new"] and np.isfinite(new["forecast"]).all()

@@ -220,3 +220,18 @@ def test_save_model_dir_replaces_an_lstmkit_model_directory(tmp_path):
     save_model_dir(tmp_path / "m", {"w": torch.ones(3)}, {"a": 2})
     files = load_model_dir(tmp_path / "m")
     assert files.config == {"a": 2} and files.state_dict["w"].shape == (3,)
+
+
+@pytest.mark.parametrize("header", [640, 896, 1152, 1408])  # 80 02, 80 03, ...: pickle-like
+def test_safetensors_whose_header_size_starts_like_a_pickle_still_load(tmp_path, header):
+    from lstmkit.training.safetensors_io import read_tensors, write_tensors
+
+    path, tensors = tmp_path / "w.safetensors", {"w": torch.arange(3.0)}
+    for pad in range(header):  # metadata sized so the JSON header is `header` bytes
+        write_tensors(path, tensors, {"pad": "x" * pad})
+        if int.from_bytes(path.read_bytes()[:8], "little") >= header:
+            break
+    data = path.read_bytes()
+    assert int.from_bytes(data[:8], "little") == header
+    loaded, metadata = read_tensors(path)
+    assert torch.equal(loaded["w"], tensors["w"]) and metadata["pad"] == "x" * pad

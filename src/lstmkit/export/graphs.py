@@ -175,6 +175,9 @@ def _language_graph(model: LanguageModel, step: bool, batch: int, steps: int) ->
 
 def _forecast_graph(net: nn.Module, batch: int, steps: int) -> Graph:
     first = net.members[0] if isinstance(net, ForecastEnsemble) else net
+    if first.series_embedding is not None:
+        raise UnsupportedExport("export: a ForecastNet with an id embedding (id_embedding "
+                                "> 0) is not supported; export takes windows only")
     encoder = first.encoder
     dtype = next(encoder.parameters()).dtype
     time_dim = {1: STEPS}

@@ -131,9 +131,13 @@ class ForecastNet(nn.Module):
             0: the anchor alone); chosen on the validation windows by the forecaster.
         window: the window length the forecaster feeds (its lookback), if known: an
             exported ``seasonal`` network takes windows of exactly this length.
+        n_series, id_embedding: with ``id_embedding > 0``, a learned vector of that size
+            per series (of ``n_series``) joins every encoder row, so one global model
+            can tell many series apart; a series index of -1 (a series not seen in
+            training) or no index gets the mean of the learned vectors.
 
     Shape:
-        - x: (B, L, I) window, batch first. future: (B, K, F).
+        - x: (B, L, I) window, batch first. future: (B, K, F). series: (B,) int64 or None.
         - output: (B, K, C, Q) with ``Q`` from :class:`OutputDistribution`.
 
     Example:
@@ -147,26 +151,34 @@ class ForecastNet(nn.Module):
                  bidirectional: bool = False, dropout: float = 0.0,
                  distribution: str = "quantile", quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
                  window_norm: bool = True, season: int = 0, damping: float = DAMPING,
-                 recent: float = 0.0, blend: float = 1.0, window: int | None = None) -> None:
+                 recent: float = 0.0, blend: float = 1.0, window: int | None = None,
+                 n_series: int = 0, id_embedding: int = 0) -> None:
         super().__init__()
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"ForecastNet: distribution must be one of "
                              f"{', '.join(DISTRIBUTIONS)}, got {distribution!r}")
         if distribution == "quantile" and 0.5 not in quantiles:
             raise ValueError(f"ForecastNet: quantiles must include 0.5, got {quantiles}")
-        self.n_targets, self.n_known, self.horizon = n_targets, n_known, horizon
+        self.input_size, self.n_targets, self.n_known = input_size, n_targets, n_known
+        self.horizon = horizon
         self.window_norm, self.season = window_norm, season
         self.damping, self.recent, self.blend = damping, recent, blend
         self.window = window
         self.dist = OutputDistribution(distribution, tuple(sorted(quantiles)))
-        self.encoder = Recurrent(input_size, hidden_size, num_layers, batch_first=True,
+        self.series_embedding = (nn.Embedding(max(n_series, 1), id_embedding)
+                                 if id_embedding else None)
+        self.encoder = Recurrent(input_size + id_embedding, hidden_size, num_layers,
+                                 batch_first=True,
                                  dropout=dropout, bidirectional=bidirectional, cell=cell)
         context = self.encoder.num_directions * self.encoder.output_size
         self.head = nn.Linear(context + horizon * n_known, horizon * n_targets * self.dist.size)
 
-    def forward(self, x: Tensor, future: Tensor) -> Tensor:
+    def forward(self, x: Tensor, future: Tensor, series: Tensor | None = None) -> Tensor:
         """Forecast distribution parameters; see the class docstring for shapes."""
         x, anchor = self._normalise(x)
+        if self.series_embedding is not None:
+            x = torch.cat([x, self._series_vectors(series, x.shape[0])
+                           .unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
         _, state = self.encoder(x)
         h = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
         d = self.encoder.num_directions
@@ -180,6 +192,15 @@ class ForecastNet(nn.Module):
             move = anchor[..., None] - (1.0 - self.blend) * self.dist.point(out)[..., None]
             out = out + shift * move
         return out
+
+    def _series_vectors(self, series: Tensor | None, batch: int) -> Tensor:
+        """(B, E): each window's series vector; the mean vector for index -1 or None."""
+        table = self.series_embedding.weight
+        mean = table.mean(dim=0, keepdim=True)
+        if series is None:
+            return mean.expand(batch, -1)
+        known = (series >= 0).unsqueeze(-1)
+        return torch.where(known, table[series.clamp_min(0)], mean)
 
     def anchor(self, x: Tensor) -> Tensor | None:
         """What the network's correction is added to, (B, K, C): the window's level (and
@@ -230,9 +251,9 @@ class ForecastEnsemble(nn.Module):
         self.members = nn.ModuleList(members)
         self.dist, self.horizon = members[0].dist, members[0].horizon
 
-    def forward(self, x: Tensor, future: Tensor) -> Tensor:
+    def forward(self, x: Tensor, future: Tensor, series: Tensor | None = None) -> Tensor:
         """Combined parameters, (B, K, C, Q)."""
-        outs = torch.stack([m(x, future) for m in self.members])  # (M, B, K, C, Q)
+        outs = torch.stack([m(x, future, series) for m in self.members])  # (M, B, K, C, Q)
         if self.dist.kind == "quantile":
             return outs.mean(dim=0)
         mean = outs[..., 0].mean(dim=0)

@@ -54,7 +54,8 @@ def read_tensors(path: str | os.PathLike, error: type[LstmkitError] = LstmkitErr
     """
     path = Path(path)
     data = read_bounded(path, limit=MAX_WEIGHTS_BYTES, error=error, inside=inside)
-    if data.startswith(PICKLE_PREFIXES):
+    if data.startswith(PICKLE_PREFIXES) and data[8:9] != b"{":  # a safetensors header of
+        # 640, 896, 1152 or 1408 bytes also starts with 80 0x; its JSON begins at byte 8
         raise error(f"{path}: refusing to load a pickle file (for example one written by "
                     "torch.save); lstmkit only reads safetensors and never unpickles")
     metadata = read_header(path, data, error).get("__metadata__", {})

@@ -70,7 +70,8 @@ class Forecaster(Estimator):
     fitted_class = ForecastFitted
     #: Settings added after forecasters were first saved, with the value that reproduces
     #: a forecaster saved without them: before ``--model`` the only model was ``lstm``.
-    added_settings: ClassVar[dict] = {"model": "lstm", "num_threads": "auto"}
+    added_settings: ClassVar[dict] = {"model": "lstm", "num_threads": "auto",
+                                      "id_embedding": 0}
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
@@ -192,7 +193,7 @@ class Forecaster(Estimator):
     # -- persistence: the hooks of Estimator.save / Estimator.load -------------------------
     def _fitted_config(self) -> ForecastFitted:
         first = self.network_.members[0]
-        return ForecastFitted(self.resolved_, first.encoder.input_size, first.n_known,
+        return ForecastFitted(self.resolved_, first.input_size, first.n_known,
                               tuple(self.target_names_), Roles(**self.roles_),
                               self.conformal_)
 
@@ -210,7 +211,8 @@ class Forecaster(Estimator):
         self.target_names_ = list(fitted.target_names)
         self.conformal_ = read_calibration(fitted.conformal, self.levels, where)
         self.network_ = ForecastEnsemble(
-            [self.build_net(fitted.input_size, len(fitted.target_names), fitted.n_known)
+            [self.build_net(fitted.input_size, len(fitted.target_names), fitted.n_known,
+                            len(self.scalers_.target.ids_))
              for _ in range(self.settings.n_models)])
 
     @classmethod
@@ -234,8 +236,10 @@ class Forecaster(Estimator):
                     n_paths=10, train=TrainConfig(epochs=1))
         return ContractExample(model, y, output=lambda est: est.predict(y))
 
-    def build_net(self, input_size: int, n_targets: int, n_known: int) -> ForecastNet:
-        """A fresh, untrained network with this forecaster's settings."""
+    def build_net(self, input_size: int, n_targets: int, n_known: int,
+                  n_series: int) -> ForecastNet:
+        """A fresh, untrained network with this forecaster's settings (``n_series``: the
+        series of the training data, for the id embedding)."""
         p = self.settings
         probs = sorted({0.5, *(q for lv in self.levels for q in (0.5 - lv / 2, 0.5 + lv / 2))})
         return ForecastNet(input_size=input_size, n_targets=n_targets, n_known=n_known,
@@ -246,5 +250,6 @@ class Forecaster(Estimator):
                            window_norm=p.window_norm,
                            season=self.resolved_.season if p.model == "seasonal" else 0,
                            damping=self.resolved_.damping, recent=self.resolved_.recent,
-                           blend=self.resolved_.blend, window=self.resolved_.lookback)
+                           blend=self.resolved_.blend, window=self.resolved_.lookback,
+                           n_series=n_series, id_embedding=p.id_embedding)
 

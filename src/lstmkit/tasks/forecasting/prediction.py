@@ -67,9 +67,12 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
         stamps.append(times[:steps])
     x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
     known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
+    position = {n: k for k, n in enumerate(model.scalers_.target.ids_)}  # fit's series
+    index = torch.tensor([position.get(n, -1) for n in series.ids])  # -1: a new series
     with torch_threads(1):  # a small model's inference is several times faster so
         rolled = rollout(model.network_, x, known, steps, levels=model.levels,
-                         n_paths=model.settings.n_paths, seed=model.train_config.seed)
+                         n_paths=model.settings.n_paths, seed=model.train_config.seed,
+                         series=index)
     from .intervals import apply_calibration  # intervals imports this module
 
     return apply_calibration(tidy(model, series, ends, stamps, rolled),

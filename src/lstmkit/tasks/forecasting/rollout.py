@@ -32,7 +32,7 @@ class RolledForecast:
 
 @torch.no_grad()
 def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tuple[float, ...],
-            n_paths: int = 200, seed: int = 0) -> RolledForecast:
+            n_paths: int = 200, seed: int = 0, series: Tensor | None = None) -> RolledForecast:
     """Forecast ``steps`` steps after each window.
 
     Args:
@@ -44,15 +44,16 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
         levels: the interval levels, e.g. ``(0.8,)``.
         n_paths: sampled paths when rolling forward.
         seed: seeds the path sampler, so forecasts are reproducible.
+        series: (B,) each window's series index (for an id embedding), or None.
     """
     net.eval()
     horizon, dist = net.horizon, net.dist
     if steps <= horizon:
-        out = net(x, known[:, :horizon])[:, :steps]  # (B, K, C, Q) -> (B, n, C, Q)
+        out = net(x, known[:, :horizon], series)[:, :steps]  # (B, K, C, Q) -> (B, n, C, Q)
         bounds = {lv: (dist.quantile(out, 0.5 - lv / 2), dist.quantile(out, 0.5 + lv / 2))
                   for lv in levels}
         return RolledForecast(dist.point(out), bounds)
-    paths = _sample_paths(net, x, known, steps, n_paths + 1, seed)  # (S, B, n, C)
+    paths = _sample_paths(net, x, known, steps, n_paths + 1, seed, series)  # (S, B, n, C)
     point = paths[0]
     probs = torch.tensor([p for lv in levels for p in (0.5 - lv / 2, 0.5 + lv / 2)],
                          dtype=paths.dtype)
@@ -63,7 +64,7 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
 
 
 def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths: int,
-                  seed: int) -> Tensor:
+                  seed: int, series: Tensor | None) -> Tensor:
     """Paths (S, B, n, C); path 0 draws every block at its median (z = 0)."""
     horizon, dist = net.horizon, net.dist
     batch, lookback = x.shape[0], x.shape[1]
@@ -72,11 +73,12 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
     rows = torch.cat([x, torch.zeros(batch, steps, x.shape[2])], dim=1)  # (B, L + n, I)
     rows = rows.repeat(n_paths, 1, 1)  # (S*B, L + n, I)
     known = known.repeat(n_paths, 1, 1)  # (S*B, n', F)
+    series = None if series is None else series.repeat(n_paths)
     filled = 0
     while filled < steps:
         start = min(filled, steps - horizon)
         window = rows[:, start:start + lookback]  # (S*B, L, I)
-        out = net(window, known[:, start:start + horizon])  # (S*B, K, C, Q)
+        out = net(window, known[:, start:start + horizon], series)  # (S*B, K, C, Q)
         z = torch.randn(n_paths, batch, 1, out.shape[2], generator=generator)
         z[0] = 0.0
         values = dist.sample(out, z.reshape(n_paths * batch, 1, -1))  # (S*B, K, C)

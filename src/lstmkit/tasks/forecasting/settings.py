@@ -69,6 +69,10 @@ class ForecastSettings(Settings):
         window_norm: read and predict targets relative to each window's mean level, so
             trends carry on beyond the training range.
         calendar: add calendar features (month, day of week, hour) as known inputs.
+        id_embedding: for many series in one file (``id_col``): the size of a learned
+            vector per series that joins every encoder row, so the one global model
+            can tell the series apart (0, the default: none; the windows alone tell).
+            A series not seen in ``fit`` gets the mean vector.
         batch_size: windows per training step (default: 32, or more for long data so
             that an epoch takes at most 20 steps).
         n_models: ensemble members (seeds ``seed, seed + 1, ...``), averaged.
@@ -104,6 +108,7 @@ class ForecastSettings(Settings):
     log: Flag | None = None
     window_norm: Flag = True
     calendar: Flag = True
+    id_embedding: count(MAX_HIDDEN_SIZE, 0) = 0
     batch_size: count(MAX_BATCH) | None = None
     n_models: count(MAX_MODELS) = 3
     n_paths: count(MAX_PATHS) = 200

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 
 def window_tensors(model: Forecaster, data: TimeSeriesData, which: str
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                   ) -> tuple[torch.Tensor, ...]:
     """Training (``which="train"``) or validation windows of every series, stacked:
-    x (N, L, I), future (N, K, F), y (N, K, C)."""
+    x (N, L, I), future (N, K, F), y (N, K, C) and each window's series index (N,)."""
     r, horizon = model.resolved_, model.model_horizon
     pick = train_origins if which == "train" else validation_origins
     parts = []
@@ -41,18 +41,19 @@ def window_tensors(model: Forecaster, data: TimeSeriesData, which: str
                                 data.targets[i][:split.origin], data.past[i][:split.origin],
                                 data.future[i][:split.origin], r.calendar)
         origins = pick(split, lookback=r.lookback, horizon=horizon)
-        parts.append(make_windows(feats.inputs, feats.targets, feats.known, origins,
-                                  lookback=r.lookback, horizon=horizon))
-    x, y, f = (np.concatenate(group) for group in zip(*parts, strict=True))
+        parts.append((*make_windows(feats.inputs, feats.targets, feats.known, origins,
+                                    lookback=r.lookback, horizon=horizon),
+                       np.full(len(origins), i)))
+    x, y, f, index = (np.concatenate(group) for group in zip(*parts, strict=True))
     return (torch.tensor(x, dtype=torch.float32), torch.tensor(f, dtype=torch.float32),
-            torch.tensor(y, dtype=torch.float32))
+            torch.tensor(y, dtype=torch.float32), torch.tensor(index, dtype=torch.long))
 
 
 def forecast_step(model: ForecastNet, batch: tuple[torch.Tensor, ...], state: Any
                   ) -> tuple[torch.Tensor, None]:
     """The trainer's step: the distribution loss of one batch of windows."""
-    x, future, y = batch
-    return model.dist.loss(model(x, future), y), None
+    x, future, y, series = batch
+    return model.dist.loss(model(x, future, series), y), None
 
 
 def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
@@ -71,7 +72,7 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
     for k in range(p.n_models):
         config = replace(base, seed=base.seed + k)
         seed_everything(config.seed)
-        net = model.build_net(input_size, n_targets, n_known)
+        net = model.build_net(input_size, n_targets, n_known, len(data.ids))
         trainer = model._train(
             net, forecast_step,
             EpochSample(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
@@ -95,11 +96,11 @@ def choose_blend(model: Forecaster, members: list[ForecastNet],
     short series the network can do worse than its own anchor; this keeps it from
     making the forecast worse than the anchor on data it was not trained on). Sets it
     on every member and in ``model.resolved_``."""
-    x, future, y = val
+    x, future, y, series = val
     with torch.no_grad():
         ensemble = ForecastEnsemble(members)
         anchor = members[0].anchor(x)
-        correction = ensemble.dist.point(ensemble(x, future)) - anchor
+        correction = ensemble.dist.point(ensemble(x, future, series)) - anchor
         errors = {b: float((anchor + b * correction - y).abs().mean()) for b in BLENDS}
     blend = min(errors, key=errors.get)
     for net in members:
