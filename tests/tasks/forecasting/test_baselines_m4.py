@@ -53,6 +53,14 @@ def test_statsforecast_fit_on_keeps_the_parameters_of_the_prefix():
         y=SEASONAL, h=6)["mean"])
 
 
+@pytest.mark.parametrize(("season", "approximate"), [(12, False), (24, True)])
+def test_auto_arima_approximates_only_for_seasons_longer_than_twelve(season, approximate):
+    pytest.importorskip("statsforecast")
+    y = np.ascontiguousarray(SEASONAL[:72])
+    model = base._fitted("AutoARIMA", y.tobytes(), season)
+    assert model.approximation is approximate
+
+
 def test_statsforecast_tiny_history_gives_nan_not_an_error():
     pytest.importorskip("statsforecast")
     point, lower, _ = base.baselines()["AutoETS"](np.array([1.0, 2.0, 3.0]), 2, 1, 0.8)
