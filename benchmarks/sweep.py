@@ -96,6 +96,10 @@ def replaying(replay: Any, folder: str, jobs: int) -> Iterator[str]:
         return
 
     class ReplayTPE(optuna.samplers.TPESampler):
+        def sample_relative(self, study: Any, trial: Any, space: Any) -> dict[str, Any]:
+            sampled = super().sample_relative(study, trial, space)
+            return {name: params[trial.number][name] for name in sampled}
+
         def sample_independent(self, study: Any, trial: Any, name: str,
                                distribution: Any) -> Any:
             super().sample_independent(study, trial, name, distribution)

@@ -58,10 +58,13 @@ class TrialReporter(Callback):
             return
         step = len(self.values) - 1
         self.trial.report(value, step)
-        if may_prune(self.trial.study.pruner, step) and self.trial.should_prune():
+        if may_prune(self.trial.study.pruner, step) and self._should_prune():
             self.pruned = True
             raise optuna.TrialPruned(f"pruned after epoch {len(self.values)}: "
                                      f"{self.metric} {value:.4g}")
+
+    def _should_prune(self) -> bool:
+        return self.trial.should_prune()
 
     def on_fit_end(self, trainer: Trainer) -> None:
         """Stop the task (raise :class:`TrialFinished`) when training ran to its end."""
