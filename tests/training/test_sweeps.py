@@ -425,7 +425,7 @@ def test_the_halving_pruner_decides_as_optunas_and_only_at_its_rungs():
     curves += [[-9 if step < 4 else 99 for step in range(20)],  # best early, then bad
                [-9 if step < 16 else 99 for step in range(20)]]
     reference = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4)
-    ours = make_pruner("halving", startup_trials=3, warmup_epochs=1, max_epochs=20)
+    ours = make_pruner("halving", startup_trials=0, warmup_epochs=1, max_epochs=20)
     assert isinstance(ours, HalvingPruner)
     epochs = run_halving(reference, curves)
     assert epochs == run_halving(ours, curves)
@@ -436,6 +436,17 @@ def test_the_halving_pruner_decides_as_optunas_and_only_at_its_rungs():
     assert HalvingPruner(3).min_resource == 3
     assert make_pruner("halving", startup_trials=0, warmup_epochs=0,
                        max_epochs=9).min_resource == 1  # never before the second epoch
+
+
+def test_the_halving_pruner_stops_no_trial_before_its_startup_trials_complete():
+    from lstmkit.training.sweeps.pruning import make_pruner
+
+    curves = [[10 - step * k / 10 for step in range(20)] for k in (9, 1, 2, 10, 3)]
+    pruner = make_pruner("halving", startup_trials=2, warmup_epochs=1, max_epochs=20)
+    assert run_halving(pruner, curves) == [20, 20, 2, 20, 2]
+    # without: the second trial, worse than the first at epoch 2, stops there
+    assert run_halving(make_pruner("halving", startup_trials=0, warmup_epochs=1,
+                                   max_epochs=20), curves)[:2] == [20, 2]
 
 
 def test_the_median_pruner_may_prune_after_its_warm_up_only():

@@ -5,9 +5,9 @@ each Optuna's, and when each may stop a trial.
 halving, Li et al. 2018, "A System for Massively Parallel Hyperparameter Tuning"): after
 ``warmup_epochs + 1`` epochs a trial goes on only if it is in the best quarter of the
 trials that reached that epoch, again at 4x as many epochs, and so on (epochs 2, 5, 17
-and 65 with one warm-up epoch). It is the default because it stops bad trials sooner than
-the median pruner for the same best trial: see ``benchmarks/sweep.py`` and
-docs/experiments.md.
+and 65 with one warm-up epoch), once ``startup_trials`` trials are complete. It is the
+default because it stops bad trials sooner than the median pruner for the same best
+trial: see ``benchmarks/sweep.py`` and docs/experiments.md.
 
 Optuna's ``MedianPruner`` asks the study for its complete trials at every
 ``trial.should_prune()``, and an RDB storage answers by reloading the running trial
@@ -43,7 +43,7 @@ def make_pruner(name: str, *, startup_trials: int, warmup_epochs: int,
     import optuna
 
     if name == "halving":
-        return HalvingPruner(max(1, warmup_epochs))
+        return HalvingPruner(max(1, warmup_epochs), startup_trials=startup_trials)
     if name == "median":
         return SnapshotPruner(optuna.pruners.MedianPruner(
             n_startup_trials=startup_trials, n_warmup_steps=warmup_epochs),
@@ -64,21 +64,28 @@ class HalvingPruner:
     """Optuna's ``SuccessiveHalvingPruner`` with its default reduction factor (4) and a
     first decision after ``min_resource`` steps, which also answers :meth:`may_prune`.
 
+    Until ``startup_trials`` trials are complete no trial is stopped (their values at
+    each decision still count for the later trials): successive halving alone may keep a
+    single trial to the end, and a sweep's best setting is the best complete trial.
+
     Args:
         min_resource: the first step at which a trial may be stopped (the warm-up
             epochs; at least 1).
         reduction_factor: the share of trials that go on at each decision is
             ``1 / reduction_factor``.
+        startup_trials: complete trials before any trial is stopped.
 
     Example:
         >>> [s for s in range(30) if HalvingPruner(1).may_prune(s)]
         [1, 4, 16]
     """
 
-    def __init__(self, min_resource: int, reduction_factor: int = 4) -> None:
+    def __init__(self, min_resource: int, reduction_factor: int = 4,
+                 startup_trials: int = 0) -> None:
         import optuna
 
         self.min_resource, self.reduction_factor = min_resource, reduction_factor
+        self.startup_trials = startup_trials
         self.pruner = optuna.pruners.SuccessiveHalvingPruner(
             min_resource=min_resource, reduction_factor=reduction_factor)
 
@@ -91,8 +98,15 @@ class HalvingPruner:
         return rung == step
 
     def prune(self, study: Any, trial: Any) -> bool:
-        """Optuna's decision."""
-        return self.pruner.prune(study, trial)
+        """Optuna's decision, once ``startup_trials`` trials are complete (before, it is
+        taken, and so recorded, but not followed)."""
+        from optuna.trial import TrialState
+
+        decision = self.pruner.prune(study, trial)
+        if decision and self.startup_trials:
+            done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            return len(done) >= self.startup_trials
+        return decision
 
 
 class FinishedTrials:

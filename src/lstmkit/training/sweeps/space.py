@@ -102,8 +102,8 @@ class SweepOptions(Settings):
             the trials that reached that epoch), ``"median"`` (stop a trial whose best
             value is worse than the median of complete trials at the same epoch),
             ``"hyperband"`` or ``"none"``.
-        startup_trials: trials TPE samples at random before it models the results; the
-            median pruner also waits for as many complete trials.
+        startup_trials: trials TPE samples at random before it models the results; no
+            trial is pruned before as many trials are complete.
         warmup_epochs: epochs of each trial never pruned.
         seed: the sampler's seed (default: ``[train] seed``).
     """
