@@ -2,11 +2,11 @@
 
     python benchmarks/sweep.py [--trials 20] [--epochs 30] [--jobs 1] [--repeat 3]
                                [--pruner halving|median|hyperband] [--startup-trials 3]
-                               [--warmup-epochs 1]          # default: lstmkit sweep's own
+                               [--warmup-epochs 1] [--seed 0]  # default: lstmkit sweep's own
 
 The forecasting task on the bundled ``airline`` series (144 months; validation: the 12
 months before the 36-month test part, which no trial reads), one network per trial.
-It searches ``lr``, ``hidden_size`` and ``lookback`` (TPE, seed 0):
+It searches ``lr``, ``hidden_size`` and ``lookback`` (TPE, ``--seed``):
 
 1. with ``--pruner`` (by default ``lstmkit sweep``'s: successive halving after
    ``--warmup-epochs`` + 1 epochs; TPE samples ``--startup-trials`` at random first),
@@ -157,6 +157,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--pruner", choices=PRUNERS, default=defaults.pruner)
     parser.add_argument("--startup-trials", type=int, default=defaults.startup_trials)
     parser.add_argument("--warmup-epochs", type=int, default=defaults.warmup_epochs)
+    parser.add_argument("--seed", type=int, default=0, help="the sampler's seed")
     return parser.parse_args()
 
 
@@ -188,9 +189,10 @@ def main() -> None:
     raw["train"]["epochs"] = args.epochs
     raw["sweep"]["startup_trials"] = args.startup_trials
     raw["sweep"]["warmup_epochs"] = args.warmup_epochs
+    raw["sweep"]["seed"] = args.seed
     print(f"forecast task, airline, {args.trials} trials x {args.epochs} epochs, "
           f"{args.pruner} pruner, {args.startup_trials} startup trials, "
-          f"{args.warmup_epochs} warm-up epochs, jobs {args.jobs}; "
+          f"{args.warmup_epochs} warm-up epochs, seed {args.seed}, jobs {args.jobs}; "
           f"load average before: {load()}", flush=True)
     default = default_score(raw)  # first: it also warms up imports, data and kernels
     print(f"default settings: best val_loss {default:.5g}", flush=True)
