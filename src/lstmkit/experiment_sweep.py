@@ -197,13 +197,22 @@ def run_trial(trial: Any, job: SweepJob, exp: Experiment, data: Any) -> float:
                 trial.set_user_attr(storage.INTERRUPTED, True)
             raise
         finally:
-            shutil.rmtree(trial_dir, ignore_errors=True)
+            remove_scratch(trial_dir)
         if not reporter.values:
             raise ConfigError(f"task {exp.task.name!r} reported no epochs to the sweep")
         _log_outcome(tracker, sweep.metric, reporter, pruned)
     if pruned is not None:
         raise pruned
     return reporter.best()
+
+
+def remove_scratch(folder: Path) -> None:
+    """Remove a trial's scratch directory: usually empty (a trial writes no checkpoint
+    and stops before the task's outputs), so one ``rmdir``, else the whole tree."""
+    try:
+        folder.rmdir()
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def tag_child(tracker: Any, parent: str | None, number: int) -> None:

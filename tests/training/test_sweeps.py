@@ -400,6 +400,77 @@ def test_the_snapshot_is_taken_once_per_trial(tmp_path):
     assert pruner.prune(study, study._storage.get_trial(second._trial_id))  # seen by the next
 
 
+def run_halving(pruner, curves):
+    """Trials reporting ``curves`` one after another; each stops where ``pruner``
+    (Optuna's ``SuccessiveHalvingPruner`` or lstmkit's) says. Returns the epochs run."""
+    study = optuna.create_study(pruner=pruner)
+    epochs = []
+    for curve in curves:
+        trial = study.ask()
+        for step, value in enumerate(curve):
+            trial.report(value, step)
+            if trial.should_prune():
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                break
+        else:
+            study.tell(trial, min(curve))
+        epochs.append(step + 1)
+    return epochs
+
+
+def test_the_halving_pruner_decides_as_optunas_and_only_at_its_rungs():
+    from lstmkit.training.sweeps.pruning import HalvingPruner, make_pruner, may_prune
+
+    curves = [[10 - step * k / 10 for step in range(20)] for k in (5, 1, 9, 2, 3, 8, 4, 7)]
+    curves += [[-9 if step < 4 else 99 for step in range(20)],  # best early, then bad
+               [-9 if step < 16 else 99 for step in range(20)]]
+    reference = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=4)
+    ours = make_pruner("halving", startup_trials=0, warmup_epochs=1, max_epochs=20)
+    assert isinstance(ours, HalvingPruner)
+    epochs = run_halving(reference, curves)
+    assert epochs == run_halving(ours, curves)
+    assert set(epochs) == {2, 5, 17, 20}  # stopped only at the rungs, or never
+    assert [s for s in range(70) if may_prune(ours, s)] == [1, 4, 16, 64]
+    assert [s for s in range(8) if HalvingPruner(2, reduction_factor=2).may_prune(s)] \
+        == [2, 4]
+    assert HalvingPruner(3).min_resource == 3
+    assert make_pruner("halving", startup_trials=0, warmup_epochs=0,
+                       max_epochs=9).min_resource == 1  # never before the second epoch
+
+
+def test_the_halving_pruner_stops_no_trial_before_its_startup_trials_complete():
+    from lstmkit.training.sweeps.pruning import make_pruner
+
+    curves = [[10 - step * k / 10 for step in range(20)] for k in (9, 1, 2, 10, 3)]
+    pruner = make_pruner("halving", startup_trials=2, warmup_epochs=1, max_epochs=20)
+    assert run_halving(pruner, curves) == [20, 20, 2, 20, 2]
+    # without: the second trial, worse than the first at epoch 2, stops there
+    assert run_halving(make_pruner("halving", startup_trials=0, warmup_epochs=1,
+                                   max_epochs=20), curves)[:2] == [20, 2]
+
+
+def test_the_median_pruner_may_prune_after_its_warm_up_only():
+    from lstmkit.training.sweeps.pruning import make_pruner, may_prune
+
+    median = make_pruner("median", startup_trials=1, warmup_epochs=2, max_epochs=9)
+    assert [s for s in range(5) if may_prune(median, s)] == [2, 3, 4]
+    none = make_pruner("none", startup_trials=1, warmup_epochs=2, max_epochs=9)
+    assert may_prune(none, 0)  # a pruner that does not say: asked at every epoch
+
+
+def test_a_trial_asks_the_study_only_where_the_pruner_may_prune(monkeypatch, quadratic):
+    from lstmkit.training.sweeps.trial import TrialReporter
+
+    asked = []
+    monkeypatch.setattr(TrialReporter, "_should_prune",
+                        lambda self: asked.append(len(self.values)) or False)
+    raw = quadratic.experiment({"type": "float", "low": 0.0, "high": 6.0}, epochs=6,
+                               startup_trials=1)
+    sweep(raw, trials=3)
+    assert asked[:2] == [2, 5]  # the first trial, never pruned: epochs 2 and 5 only
+    assert set(asked) == {2, 5} and len(asked) >= 4  # (steps 1 and 4), never 1, 3, 4, 6
+
+
 def test_a_sqlite_study_commits_to_a_write_ahead_log(tmp_path):
     storage = open_storage(f"sqlite:///{tmp_path}/s.db")
     with storage.engine.connect() as connection:

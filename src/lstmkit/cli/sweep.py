@@ -39,7 +39,7 @@ def sweep(
                                             "sqlite:///lstmkit-runs/mlflow.db)."),
     no_tracking: bool = typer.Option(False, "--no-tracking", help="Do not record the runs."),
 ) -> None:
-    """Search hyper-parameters with Optuna (TPE, median pruning on the validation metric).
+    """Search hyper-parameters with Optuna (TPE, pruning by successive halving).
 
     The [sweep] table of the experiment file gives the ranges, e.g.
     [sweep.train] lr = { type = "log-float", low = 1e-4, high = 1e-2 }; see docs/sweeps.md.

@@ -97,9 +97,13 @@ class SweepOptions(Settings):
             the task's headline validation metric).
         direction: ``"minimize"`` or ``"maximize"`` (default: ``[train] monitor_mode``
             when ``metric`` is the monitored one, else ``"minimize"``).
-        pruner: ``"median"`` (stop a trial whose metric is worse than the median of
-            earlier trials at the same epoch), ``"hyperband"`` or ``"none"``.
-        startup_trials: trials run to the end before pruning or TPE start.
+        pruner: ``"halving"`` (successive halving: after ``warmup_epochs + 1`` epochs,
+            and again at 4x as many, a trial goes on only if it is in the best quarter of
+            the trials that reached that epoch), ``"median"`` (stop a trial whose best
+            value is worse than the median of complete trials at the same epoch),
+            ``"hyperband"`` or ``"none"``.
+        startup_trials: trials TPE samples at random before it models the results; no
+            trial is pruned before as many trials are complete.
         warmup_epochs: epochs of each trial never pruned.
         seed: the sampler's seed (default: ``[train] seed``).
     """
@@ -108,7 +112,7 @@ class SweepOptions(Settings):
 
     metric: str = ""
     direction: Literal["", "minimize", "maximize"] = ""
-    pruner: Literal["median", "hyperband", "none"] = "median"
+    pruner: Literal["halving", "median", "hyperband", "none"] = "halving"
     startup_trials: NonNegativeInt = 3
     warmup_epochs: NonNegativeInt = 1
     seed: NonNegativeInt | None = None

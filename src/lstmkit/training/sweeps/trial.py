@@ -1,9 +1,10 @@
 """The trainer callback that ties one training run to one Optuna trial.
 
 :class:`TrialReporter` reports the swept metric after every epoch (the pruner's input),
-prunes the trial when the pruner says so, and ends the task once its network is trained:
-a trial is scored on validation only, so the task never reaches its test part (the best
-settings are evaluated on test once, after the sweep).
+prunes the trial when the pruner says so (asked only at the epochs where it may prune:
+each question reads the running trial back from the storage), and ends the task once
+its network is trained: a trial is scored on validation only, so the task never reaches
+its test part (the best settings are evaluated on test once, after the sweep).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
 from ..callbacks import Callback
+from .pruning import may_prune
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -54,11 +56,15 @@ class TrialReporter(Callback):
         self.values.append(value)
         if not math.isfinite(value):
             return
-        self.trial.report(value, len(self.values) - 1)
-        if self.trial.should_prune():
+        step = len(self.values) - 1
+        self.trial.report(value, step)
+        if may_prune(self.trial.study.pruner, step) and self._should_prune():
             self.pruned = True
             raise optuna.TrialPruned(f"pruned after epoch {len(self.values)}: "
                                      f"{self.metric} {value:.4g}")
+
+    def _should_prune(self) -> bool:
+        return self.trial.should_prune()
 
     def on_fit_end(self, trainer: Trainer) -> None:
         """Stop the task (raise :class:`TrialFinished`) when training ran to its end."""
