@@ -1,11 +1,13 @@
 """What pruning saves in a sweep, and whether the sweep beats the default settings.
 
-    python benchmarks/sweep.py [--trials 20] [--epochs 30] [--jobs 1] [--repeat 3]
+    python benchmarks/sweep.py [--trials 20] [--epochs 150] [--jobs 1] [--repeat 3]
                                [--pruner halving|median|hyperband] [--startup-trials 3]
                                [--warmup-epochs 1] [--seed 0]  # default: lstmkit sweep's own
 
 The forecasting task on the bundled ``airline`` series (144 months; validation: the 12
-months before the 36-month test part, which no trial reads), one network per trial.
+months before the 36-month test part, which no trial reads), one network per trial,
+with the forecaster's own training budget (``--epochs`` 150, early stopping after 30
+epochs without progress: ``Forecaster.default_train_config()``).
 It searches ``lr``, ``hidden_size`` and ``lookback`` (TPE, ``--seed``):
 
 1. with ``--pruner`` (by default ``lstmkit sweep``'s: successive halving after
@@ -46,7 +48,7 @@ PRUNERS = ["halving", "median", "hyperband"]
 
 BASE: dict[str, Any] = {
     "experiment": {"task": "forecast", "name": "airline", "data": "airline"},
-    "train": {"epochs": 30, "lr": 0.003, "seed": 0},
+    "train": {"epochs": 150, "lr": 0.003, "seed": 0},  # the forecaster's defaults
     "task": {"n_models": 1, "hidden_size": 32, "num_threads": 1},
     "sweep": {"seed": 0,
               "train": {"lr": {"type": "log-float", "low": 3e-4, "high": 3e-2}},
@@ -149,7 +151,8 @@ def options() -> argparse.Namespace:
     """The command line; the pruning defaults are ``lstmkit sweep``'s own."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=150,
+                        help="per trial (default: the forecaster's own budget)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="pruned/unpruned pairs, "
                         "run alternately (a change in the machine's load hits both)")
