@@ -19,6 +19,7 @@ from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
 from ..base import ContractExample, Estimator, FitContext
+from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
 from .inputs import ClassificationDataError, read_sequences
@@ -95,9 +96,10 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         fit_rows, val_rows = stratified_split(codes, s.val_fraction, seed=context.train.seed)
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
-        step, evaluate = _objective(None if weights is None else torch.from_numpy(weights))
         rows = torch.from_numpy(fit_rows)
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
+        step, evaluate = _objective(None if weights is None else torch.from_numpy(weights),
+                                    batches)
         val = None
         if len(val_rows):
             held = torch.from_numpy(val_rows)
@@ -105,7 +107,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                 batch_size=PREDICT_BATCH, shuffle=False)
         trainer = self._train(self.network_, step, batches, val, context, evaluate_fn=evaluate)
         self.history_ = trainer.history_
-        self.network_.eval()
+        with torch_threads(s.num_threads):
+            precise_batchnorm(self.network_, batches.epoch(0, seed=0), _forward)
         self.temperature_ = 1.0
         if s.calibrate and val is not None:
             held = torch.from_numpy(val_rows)
@@ -263,15 +266,22 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         return ContractExample(model, X, y, output=lambda est: est.predict_proba(X))
 
 
-def _objective(weights: Tensor | None):
+def _forward(model: nn.Module, batch: tuple[Tensor, ...]) -> Tensor:
+    """The logits of one ``(x, lengths, y)`` batch."""
+    x, lengths = batch[0], batch[1]
+    return model(trim(x, lengths), lengths)
+
+
+def _objective(weights: Tensor | None, train_batches: TensorBatches):
     """The training step (weighted cross-entropy on ``(x, lengths, y)`` batches) and the
-    validation metrics (``val_loss``, ``val_accuracy``)."""
+    validation metrics (``val_loss``, ``val_accuracy``) of the network with its
+    batch-norm statistics recomputed on ``train_batches`` (:mod:`.batchnorm`)."""
 
     def step(model: nn.Module, batch: tuple[Tensor, ...], state: Any):
-        x, lengths, y = batch
-        return F.cross_entropy(model(trim(x, lengths), lengths), y, weight=weights), None
+        return F.cross_entropy(_forward(model, batch), batch[2], weight=weights), None
 
     def evaluate(model: nn.Module, batches) -> dict[str, float]:
+        precise_batchnorm(model, train_batches.epoch(0, seed=0), _forward)
         model.eval()
         loss = correct = count = 0.0
         with torch.no_grad():
