@@ -35,7 +35,8 @@ def test_precise_batchnorm_changes_only_the_statistics_and_matches_train_mode():
     torch.manual_seed(0)
     net = LSTMFCN(1, 3, hidden_size=4, filters=(8, 8, 8), dropout=0.0)
     x, lengths = torch.randn(32, 20, 1), torch.full((32,), 20)
-    weights = {k: v.clone() for k, v in net.state_dict().items() if "running" not in k and "num_batches" not in k}
+    weights = {k: v.clone() for k, v in net.state_dict().items()
+               if "running" not in k and "num_batches" not in k}
     net.train()
     with torch.no_grad():
         train_mode = net(x, lengths)

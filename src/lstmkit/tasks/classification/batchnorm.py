@@ -32,8 +32,12 @@ def has_batchnorm(network: nn.Module) -> bool:
 def precise_batchnorm(network: nn.Module, batches: Iterable[tuple[Tensor, ...]],
                       forward: Callable[[nn.Module, tuple[Tensor, ...]], Tensor]) -> None:
     """Recompute the running mean and variance of every batch-norm layer of ``network``
-    as the plain average over ``batches`` (``momentum=None``), nothing else in train
-    mode (dropout stays off), without gradients; the network is left in eval mode.
+    as the plain average over ``batches`` (``momentum=None``), without gradients; the
+    network is left in eval mode.
+
+    The batches run through the training forward pass (train mode: the same paths and
+    precision as training, e.g. LSTM-FCN's float32 convolutions even with
+    ``bf16_inference``), except that ``nn.Dropout`` layers are off, as when predicting.
 
     Args:
         network: the network (its weights are not changed).
@@ -51,15 +55,17 @@ def precise_batchnorm(network: nn.Module, batches: Iterable[tuple[Tensor, ...]],
     norms = [m for m in network.modules() if isinstance(m, BatchNorm)]
     if not norms:
         return
-    network.eval()
+    network.train()
+    for m in network.modules():
+        if isinstance(m, nn.modules.dropout._DropoutNd):
+            m.eval()
     momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # a cumulative average over the batches
-        m.train()
     with torch.no_grad():
         for batch in batches:
             forward(network, batch)
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
-        m.eval()
+    network.eval()

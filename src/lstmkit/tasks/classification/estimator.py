@@ -43,7 +43,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     Model selection is honest by construction: the last ``val_fraction`` of the training
     sequences (a stratified split, fixed by ``train.seed``) chooses the best epoch, stops
     training early and fits the temperature of the probabilities; nothing else is read
-    before :meth:`evaluate` or :meth:`score`.
+    before :meth:`evaluate` or :meth:`score`. A split smaller than ``min_val_size`` is not
+    carved: every training sequence fits and the lowest training loss picks the epoch.
 
     Args:
         model, cell, hidden_size, ...: see :class:`ClassifierSettings`.
@@ -72,7 +73,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     fitted_class = ClassifierFitted
     #: Settings added after classifiers were first saved, with the value that reproduces
     #: a classifier saved without them.
-    added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto"}
+    added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
+                                      "min_val_size": 1}
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -93,7 +95,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         if s.dimension_shuffle:
             self._check_fixed_length(lengths)
         target = torch.as_tensor(codes, dtype=torch.long)
-        fit_rows, val_rows = stratified_split(codes, s.val_fraction, seed=context.train.seed)
+        fit_rows, val_rows = stratified_split(codes, s.val_fraction, seed=context.train.seed,
+                                              min_size=s.min_val_size)
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
         rows = torch.from_numpy(fit_rows)
