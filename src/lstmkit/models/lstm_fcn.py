@@ -44,9 +44,38 @@ class SqueezeExcite(nn.Module):
         return x * self.gate(squeezed)[:, :, None]
 
 
+def folded_conv(conv: nn.Conv1d, norm: nn.BatchNorm1d, x: Tensor) -> Tensor:
+    """``norm(conv(x))`` in eval mode as one convolution: the batch norm's affine map
+    folded into the weights and bias (one pass over the activations instead of two).
+    A convolution over few input values per step (``in_channels * kernel <= 64``, e.g.
+    the first block on a univariate series) runs as one matrix product over the unfolded
+    windows: PyTorch's CPU conv1d took 16 ms for GunPoint's 150 test series there
+    against 0.6 ms (oneDNN's direct kernel is slow for one input channel).
+
+    Shape:
+        x (B, I, T') -> (B, O, T' + 2 * conv.padding - k + 1).
+    """
+    scale = norm.weight * torch.rsqrt(norm.running_var + norm.eps)  # (O,)
+    weight = conv.weight * scale[:, None, None]  # (O, I, k)
+    bias = norm.bias - norm.running_mean * scale
+    bias = bias if conv.bias is None else bias + conv.bias * scale
+    out_channels, in_channels, k = weight.shape
+    if in_channels * k > 64:
+        return F.conv1d(x, weight, bias, padding=conv.padding)
+    pad = conv.padding[0]
+    x = F.pad(x, (pad, pad)) if pad else x
+    windows = x.unfold(2, k, 1).transpose(1, 2)  # (B, I, T, k) -> (B, T, I, k)
+    flat = windows.reshape(-1, in_channels * k)  # (B * T, I * k)
+    out = torch.addmm(bias, flat, weight.reshape(out_channels, -1).t())  # (B * T, O)
+    return out.view(x.shape[0], -1, out_channels).transpose(1, 2)  # (B, O, T)
+
+
 class ConvBranch(nn.Module):
     """Three temporal convolution blocks (conv, batch norm, ReLU; squeeze-excitation
     after the first two) and a masked global average pool.
+
+    In eval mode each block's batch norm is folded into its convolution
+    (:func:`folded_conv`; ``fast_inference = False`` runs the reference modules).
 
     Shape:
         x (B, T, I), lengths (B,) -> (B, filters[-1]).
@@ -66,16 +95,18 @@ class ConvBranch(nn.Module):
                                else SqueezeExcite(width))
             size = width
         self.output_size = size
+        self.fast_inference = True  # eval: batch norm folded (folded_conv); False: reference
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         full = bool((lengths == x.shape[1]).all())  # no padding: skip the masking (faster)
         mask = None if full else step_mask(lengths, x.shape[1])[:, None, :].to(x.dtype)
         h = x.transpose(1, 2)  # (B, T, I) -> (B, I, T)
         h = h if mask is None else h * mask
+        fold = self.fast_inference and not self.training
         for conv, norm, excite in zip(self.convs, self.norms, self.excite, strict=True):
             k = conv.kernel_size[0]  # "same" padding, also for even kernels (left (k-1)//2)
             padded = F.pad(h, ((k - 1) // 2, k // 2)) if k % 2 == 0 else h
-            h = norm(conv(padded)).relu()
+            h = (folded_conv(conv, norm, padded) if fold else norm(conv(padded))).relu()
             h = h if mask is None else h * mask
             h = excite(h, mask) if isinstance(excite, SqueezeExcite) else h
         if mask is None:

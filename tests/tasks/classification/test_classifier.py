@@ -84,7 +84,7 @@ def test_classifier_text_learns_and_round_trips(tmp_path):
 
 def test_classifier_temperature_does_not_change_the_classes():
     X, y = waves(40)
-    calibrated = tiny(calibrate=True).fit(X, y)
+    calibrated = tiny(calibrate=True, min_val_size=1).fit(X, y)  # 8 validate
     raw = tiny(calibrate=False).fit(X, y)
     assert raw.temperature_ == 1.0 and calibrated.temperature_ != 1.0
     np.testing.assert_array_equal(calibrated.predict(X), raw.predict(X))
@@ -123,6 +123,20 @@ def test_stratified_split_keeps_class_shares_and_singletons_in_fit():
     assert np.bincount(codes[val], minlength=3).tolist() == [4, 2, 0]
     assert 30 in fit
     assert stratified_split(codes, 0.0, seed=0)[1].size == 0
+
+
+@pytest.mark.parametrize("n,min_val_size,validated", [(40, 8, True), (40, 9, False),
+                                                      (200, 30, True)])
+def test_classifier_carves_validation_only_when_it_holds_min_val_size(n, min_val_size,
+                                                                      validated):
+    """20 % of n validates if that is at least ``min_val_size`` sequences; otherwise every
+    sequence fits, the lowest training loss picks the epoch, and nothing is calibrated."""
+    X, y = waves(n)
+    model = tiny(min_val_size=min_val_size, train=TrainConfig(epochs=2, lr=1e-2)).fit(X, y)
+    assert ("val_loss" in model.history_[-1]) is validated
+    assert (model.temperature_ != 1.0) is validated
+    assert stratified_split(np.arange(n) % 2, 0.2, seed=0,
+                            min_size=min_val_size)[1].size == (n // 5 if validated else 0)
 
 
 @pytest.mark.parametrize("X,y,message", [

@@ -105,3 +105,27 @@ def test_lstm_fcn_bf16_inference_agrees_with_float32_and_leaves_training_alone()
     net.bf16_inference = False
     torch.manual_seed(1)
     torch.testing.assert_close(trained, net(x, lengths))  # training ignores the flag
+
+
+@pytest.mark.parametrize("features", [1, 6, 20])  # the unfolded matmul (1, 6) and conv1d (20)
+def test_lstm_fcn_folded_batchnorm_inference_agrees_with_the_reference_modules(features):
+    torch.manual_seed(0)
+    net = LSTMFCN(features, 3, hidden_size=4, filters=(16, 32, 16))
+    for norm in net.conv.norms:  # statistics and affine maps far from the identity
+        norm.running_mean.normal_()
+        norm.running_var.uniform_(0.5, 2.0)
+        torch.nn.init.normal_(norm.weight)
+        torch.nn.init.normal_(norm.bias)
+    net.eval()
+    x, lengths = torch.randn(5, 30, features), torch.tensor([30, 12, 30, 7, 30])
+    with torch.no_grad():
+        fast = net(x, lengths)
+        net.conv.fast_inference = False
+        reference = net(x, lengths)
+    torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
+    net.train()
+    torch.manual_seed(1)
+    reference = net(x, lengths)
+    net.conv.fast_inference = True
+    torch.manual_seed(1)
+    torch.testing.assert_close(net(x, lengths), reference)  # training never folds
