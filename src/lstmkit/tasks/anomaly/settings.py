@@ -48,6 +48,11 @@ class AnomalySettings(Settings):
         contamination: expected share of anomalous points, for the quantile threshold.
         fixed_threshold: the score above which a step is anomalous, for the fixed
             threshold (scores are standard deviations of the validation errors).
+        merge_gap: event post-processing (see postprocess.py): flagged runs at most
+            this many unflagged steps apart become one event, the steps between flagged
+            too (0: no merging).
+        min_event_length: events (after merging) shorter than this many steps are
+            dropped (1: every event is kept).
         prune: the minimum relative drop between successive peak scores that keeps an
             event, in the dynamic threshold's pruning (Hundman et al.'s p).
         max_density: a label density (share of anomalous points) above which the labels
@@ -78,6 +83,8 @@ class AnomalySettings(Settings):
     threshold: Literal["dynamic", "quantile", "fixed"] = "quantile"
     contamination: Share = 0.01
     fixed_threshold: Real = 4.0
+    merge_gap: count(MAX_LOOKBACK, 0) = 0
+    min_event_length: count(MAX_LOOKBACK) = 1
     prune: DropProbability = 0.13
     max_density: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.2
     season: count(MAX_LOOKBACK) | None = None
