@@ -7,8 +7,9 @@ standard deviations, a 50-step level shift of 3, a 50-step noise burst of 2, on 
 channel each; standard deviations of the pseudo training part). Each candidate setting
 is fitted on the pseudo training parts and evaluated on the injected anomalies beside
 the baselines; the candidates are ranked by the mean over series of VUS-PR + event F1.
-The thresholds and the event post-processing (merge gap, minimum event length) are
-evaluated on the same fit, with the baselines post-processed the same way.
+The thresholds (dynamic; quantile at several contaminations) and the event
+post-processing (merge gap, minimum event length) are evaluated on the same fit,
+with the baselines thresholded and post-processed the same way.
 The test parts, and their labels, are never read.
 
 Usage: python benchmarks/anomaly_tuning.py [--seed 0] [--epochs 40] [--quick]
@@ -37,7 +38,9 @@ DATASETS = ("synthetic-anomalies", "suthaharan-single-hop", "mitbih-ecg",
             "ucr-internal-bleeding16")
 GRID = {"detector": ("prediction", "reconstruction"), "window": (32, 64),
         "smoothing": (4, 16)}
-THRESHOLDS = ("dynamic", "quantile")  # evaluated on the same fit
+# (threshold, contamination), evaluated on the same fit
+THRESHOLDS = (("dynamic", 0.01), ("quantile", 0.01), ("quantile", 0.005),
+              ("quantile", 0.002), ("quantile", 0.001))
 POST = {"merge_gap": (0, 10, 25, 50), "min_event_length": (1, 5, 10)}  # same fit too
 PSEUDO_TRAIN = 0.6
 
@@ -67,9 +70,9 @@ def pseudo_frame(name: str, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def evaluate(frame: pd.DataFrame, setting: dict, seed: int, epochs: int) -> dict:
-    """{(threshold, merge_gap, min_event_length): {series: {name: metrics}}} of one
-    candidate setting on one pseudo frame (one fit; the quantile threshold set from its
-    validation scores as fit does)."""
+    """{(threshold, contamination, merge_gap, min_event_length): {series: {name:
+    metrics}}} of one candidate setting on one pseudo frame (one fit; the quantile
+    threshold set from its validation scores as fit does)."""
     train = replace(AnomalyDetector.default_train_config(), epochs=epochs, seed=seed)
     channels = tuple(c for c in frame.columns if c not in ("series", "label"))
     with warnings.catch_warnings():
@@ -77,8 +80,8 @@ def evaluate(frame: pd.DataFrame, setting: dict, seed: int, epochs: int) -> dict
         model = AnomalyDetector(id_col="series", label_col="label", columns=channels,
                                 train_part=PSEUDO_TRAIN, train=train, **setting).fit(frame)
         out = {}
-        for threshold in THRESHOLDS:
-            model.set_params(threshold=threshold)
+        for threshold, contamination in THRESHOLDS:
+            model.set_params(threshold=threshold, contamination=contamination)
             data = model.data_
             cuts = [_cuts(len(v), data.train_part, model.val_fraction) for v in data.values]
             scaled = [model.scaler_.transform(n, v) for n, v in zip(data.ids, data.values,
@@ -87,7 +90,8 @@ def evaluate(frame: pd.DataFrame, setting: dict, seed: int, epochs: int) -> dict
             scored = score_test_parts(model, data)
             for post in itertools.product(*POST.values()):
                 settings = replace(model.settings, **dict(zip(POST, post, strict=True)))
-                out[(threshold, *post)] = metrics_table(scored, settings)["per_series"]
+                out[(threshold, contamination, *post)] = metrics_table(
+                    scored, settings)["per_series"]
     return out
 
 
@@ -119,8 +123,9 @@ def main() -> None:
         for frame in frames:
             for key, per_series in evaluate(frame, setting, args.seed, args.epochs).items():
                 rows.setdefault(key, {}).update(per_series)
-        for (threshold, *post), table in rows.items():
+        for (threshold, contamination, *post), table in rows.items():
             results.append(summary(table, {**setting, "threshold": threshold,
+                                           "contamination": contamination,
                                            **dict(zip(POST, post, strict=True))}))
     goal, _, _, best = max(results, key=lambda r: r[0])
     print(f"best: {best} (mean VUS-PR + event F1 {goal:.3f})")
