@@ -13,7 +13,8 @@ budget) and the simple baselines (deterministic, one value), then the targets:
 * Suthaharan single-hop, the issue's protocol: the detector learns from motes 2 and 3
   (no event), then scores motes 1 and 4, whose first CALIBRATION readings (before
   the events) only set the scaling: event recall 1.0 with event precision >= 0.5;
-* scoring throughput >= 50,000 points/s per channel in batch (a long synthetic series).
+* scoring throughput >= 50,000 points/s per channel in batch (a long synthetic series,
+  the best of 3 runs).
 
 Nothing here reads a test label before the end: the settings are the detector's
 defaults. Usage:
@@ -107,7 +108,7 @@ def report(table: dict, markdown: bool, detectors: tuple[str, ...]) -> None:
             else:
                 print(f"{dataset + ':' + series:34s} {name:16s} "
                       + " ".join(f"{c:>15s}" for c in cells))
-        for key in wins:
+        for key in wins if DETECTORS[0] in entry else ():  # only with the default
             mine = np.mean(entry[DETECTORS[0]][key])
             wins[key] += mine > max(np.mean(entry[n][key]) for n in ("random", *BASELINES))
     n = len(table)
@@ -157,9 +158,12 @@ def throughput() -> None:
         model = AnomalyDetector(detector=detector, train_part=1000,
                                 train=TrainConfig(epochs=1)).fit(frame)
         model.score(long[:5000])  # warm up
-        start = time.perf_counter()
-        model.score(long)
-        rate = len(long) / (time.perf_counter() - start)
+        took = []
+        for _ in range(3):  # the best of 3: the machine is shared, load only slows
+            start = time.perf_counter()
+            model.score(long)
+            took.append(time.perf_counter() - start)
+        rate = len(long) / min(took)
         verdict = "met" if rate >= 50_000 else "MISSED"
         print(f"target: {detector} scoring >= 50,000 points/s per channel: "
               f"{rate:,.0f} points/s -> {verdict}")
