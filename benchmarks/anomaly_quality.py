@@ -112,7 +112,7 @@ def report(table: dict, markdown: bool, detectors: tuple[str, ...]) -> None:
             mine = np.mean(entry[DETECTORS[0]][key])
             wins[key] += mine > max(np.mean(entry[n][key]) for n in ("random", *BASELINES))
     n = len(table)
-    for key, won in wins.items():
+    for key, won in wins.items() if DETECTORS[0] in detectors else ():
         verdict = "met" if won >= n / 2 else "MISSED"
         print(f"target: default detector's {key} above random and every baseline on >= half "
               f"of the series: {won}/{n} series -> {verdict}")
