@@ -11,6 +11,7 @@ Usage: python benchmarks/anomaly_streaming.py [--points 2000]
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -47,8 +48,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=2000)
     args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
     for detector in ("prediction", "reconstruction"):
         measure(detector, args.points)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ def test_detect_bad_input_is_one_error_line_and_writes_nothing(cli, case):
     (["--contamination", "0.7"], ["contamination"]),
     (["--smoothing", "0"], ["smoothing"]),
     (["--detector", "forest"], ["--detector"]),
+    (["--merge-gap", "-1"], ["merge_gap"]),
+    (["--min-event-length", "0"], ["min_event_length"]),
+    (["--merge-gap", "2.5"], ["--merge-gap", "valid integer"]),
 ])
 def test_detect_bad_option_is_a_usage_error(cli, options, fragments):
     _series().to_csv(cli.cwd / "data.csv", index=False)

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from .errors_per_step import step_errors
+from .postprocess import merged_runs, postprocess
 from .scoring import ewma, step_scores
 from .series import AnomalyData, train_rows
-from .thresholds import Event, dynamic_flags, events_of
+from .thresholds import Event, dynamic_flags, events_of, runs
 
 
 @dataclass
@@ -20,8 +21,9 @@ class SeriesResult:
 
     Attributes:
         name: the series id. start: the first step flagged (0, or the test part's
-            first step). scores: (T,). channel_scores: (T, C). flags: (T,) bool.
-        scaled: the scaled values (T, C).
+            first step). scores: (T,). channel_scores: (T, C). flags: (T,) bool, after
+            event post-processing. scaled: the scaled values (T, C). raw_flags: (T,)
+            bool, the threshold's flags before post-processing (None: the same).
     """
 
     name: str
@@ -30,6 +32,7 @@ class SeriesResult:
     channel_scores: np.ndarray
     flags: np.ndarray
     scaled: np.ndarray
+    raw_flags: np.ndarray | None = None
 
 
 def scaled_values(model, data: AnomalyData, i: int) -> np.ndarray:
@@ -51,12 +54,21 @@ def score_series(model, name: str, scaled: np.ndarray, train: int = 0
 
 
 def flag(model, scores: np.ndarray, start: int) -> np.ndarray:
-    """Flags of ``scores[start:]`` under the model's threshold (False before ``start``)."""
+    """Flags of ``scores[start:]`` under the model's threshold (False before ``start``),
+    before event post-processing."""
     flags = np.zeros(len(scores), dtype=bool)
     if model.settings.threshold == "dynamic":
         flags[start:] = dynamic_flags(scores[start:], model.settings.prune)
     else:
         flags[start:] = scores[start:] > model.threshold_
+    return flags
+
+
+def events_flags(settings, raw: np.ndarray, start: int = 0) -> np.ndarray:
+    """``raw`` flags after the event post-processing of ``settings`` (merge_gap,
+    min_event_length), applied from ``start`` on (the steps before stay unflagged)."""
+    flags = np.zeros(len(raw), dtype=bool)
+    flags[start:] = postprocess(raw[start:], settings.merge_gap, settings.min_event_length)
     return flags
 
 
@@ -68,8 +80,9 @@ def detect(model, data: AnomalyData, *, test_only: bool) -> list[SeriesResult]:
         train = train_rows(len(scaled), data.train_part)
         scores, channel = score_series(model, name, scaled, train)
         start = train if test_only else 0
+        raw = flag(model, scores, start)
         results.append(SeriesResult(name, start, scores, channel,
-                                    flag(model, scores, start), scaled))
+                                    events_flags(model.settings, raw, start), scaled, raw))
     return results
 
 
@@ -81,6 +94,16 @@ def events(model, data: AnomalyData, results: list[SeriesResult]) -> list[Event]
         found += events_of(r.name, r.flags, r.scores, r.channel_scores, threshold,
                            data.channels)
     return found
+
+
+def merged_counts(results: list[SeriesResult]) -> list[int]:
+    """For each event of ``results`` (in the order of :func:`events`), how many runs of
+    the threshold's flags it merges (1: none merged)."""
+    counts = []
+    for r in results:
+        raw = r.flags if r.raw_flags is None else r.raw_flags
+        counts += merged_runs(raw, runs(r.flags))
+    return counts
 
 
 def scores_frame(data: AnomalyData, results: list[SeriesResult]) -> pd.DataFrame:
@@ -103,14 +126,22 @@ def scores_frame(data: AnomalyData, results: list[SeriesResult]) -> pd.DataFrame
     return table.reset_index(drop=True)
 
 
-def events_frame(found: list[Event], data: AnomalyData) -> pd.DataFrame:
-    """One row per event: series, start/end/peak positions and times, peak score and
-    the channels involved (``;``-separated)."""
+EVENT_COLUMNS = ["series", "start", "end", "start_time", "end_time", "length", "merged",
+                 "peak_at", "peak_score", "channels"]
+
+
+def events_frame(found: list[Event], data: AnomalyData,
+                 merged: list[int] | None = None) -> pd.DataFrame:
+    """One row per event (after post-processing): series, start/end positions and
+    times, ``length`` (steps), ``merged`` (runs of the threshold's flags merged into it;
+    ``merged`` gives them, default 1), peak position and score, and the channels
+    involved (``;``-separated)."""
     times = dict(zip(data.ids, data.times, strict=True))
+    merged = merged if merged is not None else [1] * len(found)
     rows = [{"series": e.series, "start": e.start, "end": e.end,
              "start_time": times[e.series][e.start], "end_time": times[e.series][e.end],
-             "peak_at": e.peak_at, "peak_score": e.peak, "channels": ";".join(e.channels)}
-            for e in found]
-    columns = ["series", "start", "end", "start_time", "end_time", "peak_at", "peak_score",
-               "channels"]
+             "length": e.end - e.start + 1, "merged": m, "peak_at": e.peak_at,
+             "peak_score": e.peak, "channels": ";".join(e.channels)}
+            for e, m in zip(found, merged, strict=True)]
+    columns = EVENT_COLUMNS
     return pd.DataFrame(rows, columns=columns)

@@ -186,10 +186,13 @@ class AnomalyDetector(Estimator):
                                                                  test_only=False))
 
     def events(self, data: Any = None, *, test_only: bool = False) -> pd.DataFrame:
-        """The flagged events of ``data``: series, start, end, peak, channels involved."""
+        """The flagged events of ``data`` after event post-processing (``merge_gap``,
+        ``min_event_length``): series, start, end, length, runs merged, peak, channels
+        involved."""
         series = self._series(data)
         results = detection.detect(self, series, test_only=test_only)
-        return detection.events_frame(detection.events(self, series, results), series)
+        return detection.events_frame(detection.events(self, series, results), series,
+                                      detection.merged_counts(results))
 
     def evaluate(self, data: Any = None) -> dict[str, Any]:
         """Metrics on the test part of ``data`` (default: the data given to fit), beside

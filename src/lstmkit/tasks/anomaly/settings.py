@@ -42,12 +42,18 @@ class AnomalySettings(Settings):
         smoothing: span of the EWMA that smooths the errors (1: none).
         threshold: ``"quantile"`` (the 1 - contamination quantile of the validation
             scores), ``"dynamic"`` (Hundman et al.'s non-parametric threshold with
-            pruning) or ``"fixed"`` (fixed_threshold). The defaults (quantile, smoothing
-            16, window 64, prediction) were chosen without test labels, by
+            pruning) or ``"fixed"`` (fixed_threshold). The defaults (quantile at
+            contamination 0.002, smoothing 16, window 64, prediction, merge_gap 50,
+            min_event_length 5) were chosen without test labels, by
             ``benchmarks/anomaly_tuning.py`` (anomalies injected into training parts).
         contamination: expected share of anomalous points, for the quantile threshold.
         fixed_threshold: the score above which a step is anomalous, for the fixed
             threshold (scores are standard deviations of the validation errors).
+        merge_gap: event post-processing (see postprocess.py): flagged runs at most
+            this many unflagged steps apart become one event, the steps between flagged
+            too (0: no merging).
+        min_event_length: events (after merging) shorter than this many steps are
+            dropped (1: every event is kept).
         prune: the minimum relative drop between successive peak scores that keeps an
             event, in the dynamic threshold's pruning (Hundman et al.'s p).
         max_density: a label density (share of anomalous points) above which the labels
@@ -76,8 +82,10 @@ class AnomalySettings(Settings):
     window: count(100_000, 4) = 64
     smoothing: count(100_000) = 16
     threshold: Literal["dynamic", "quantile", "fixed"] = "quantile"
-    contamination: Share = 0.01
+    contamination: Share = 0.002
     fixed_threshold: Real = 4.0
+    merge_gap: count(MAX_LOOKBACK, 0) = 50
+    min_event_length: count(MAX_LOOKBACK) = 5
     prune: DropProbability = 0.13
     max_density: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.2
     season: count(MAX_LOOKBACK) | None = None

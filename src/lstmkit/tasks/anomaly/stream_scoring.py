@@ -6,7 +6,10 @@ statistics and EWMA); the flags of the quantile and fixed thresholds are those o
 ``predict`` on it. The dynamic threshold needs the scores around a step, so in a stream
 it flags each new step at arrival with Hundman's threshold over the trailing
 :data:`~.thresholds.DYNAMIC_CHUNK` scores: it can differ from a batch run, which also
-sees the scores after the step.
+sees the scores after the step. The flags are decided at arrival, before event
+post-processing (``merge_gap``, ``min_event_length``: :mod:`.postprocess`), which needs
+the steps after a flag; with the defaults' post-processing a stream's flags are the
+batch run's flags before it (``SeriesResult.raw_flags``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ part, and writes into the run directory:
 * ``scores.csv``: one row per input row, in input order: ``row, series, time, part``
   (train/test), ``score``, ``flag`` (0/1, test part only), ``score_<channel>`` and
   ``label`` when the data has labels;
-* ``events.csv``: one row per flagged event (series, start, end, their times, the peak
-  and its score, the channels involved);
+* ``events.csv``: one row per flagged event after event post-processing (series,
+  start, end, their times, length, the threshold's runs merged into it, the peak and
+  its score, the channels involved);
 * ``metrics.json``: with labels, the detector, the random detector and every baseline
   (:mod:`~lstmkit.tasks.anomaly.evaluation`); without, :data:`NO_LABELS`;
 * ``anomalies.png`` (overview) and ``events/event_<k>.png`` (one per flagged event);
@@ -57,7 +58,8 @@ def write_outputs(model: AnomalyDetector, data: AnomalyData, out: Path, *, test_
     the metrics."""
     results = detection.detect(model, data, test_only=test_only)
     scores = detection.scores_frame(data, results)
-    events = detection.events_frame(detection.events(model, data, results), data)
+    events = detection.events_frame(detection.events(model, data, results), data,
+                                    detection.merged_counts(results))
     has_anomaly = data.labels is not None and any(
         data.labels[i][r.start:].any() for i, r in enumerate(results))
     metrics = model.evaluate(data) if has_anomaly else dict(NO_LABELS)
