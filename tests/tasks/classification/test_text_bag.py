@@ -1,6 +1,8 @@
 """The text classifier's bag-of-n-grams branch: naive Bayes at the start, masking,
 hashing, and its place in ``SequenceClassifier``."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -97,3 +99,18 @@ def test_classifier_bag_off_and_series_keep_the_plain_network():
     series = SequenceClassifier(model="lstm", hidden_size=4, progress=False,
                                 train=TrainConfig(epochs=1)).fit(X, np.arange(8) % 2)
     assert not isinstance(series.network_, WithNgramBag)
+
+
+def test_classifier_saved_before_the_bag_loads_without_it(tmp_path):
+    texts, labels = _texts()
+    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=0,
+                             progress=False, train=TrainConfig(epochs=1)).fit(texts, labels)
+    clf.save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    config = json.loads(path.read_text())
+    for key in ("bag_ngrams", "min_count"):  # as an older lstmkit wrote it
+        del config["settings"][key]
+    path.write_text(json.dumps(config))
+    loaded = SequenceClassifier.load(tmp_path / "m")
+    assert loaded.settings.bag_ngrams == 0 and not isinstance(loaded.network_, WithNgramBag)
+    np.testing.assert_array_equal(loaded.predict_proba(texts), clf.predict_proba(texts))

@@ -90,7 +90,7 @@ class ClassifierSettings(Settings):
     max_tokens: Count = 400
     embedding_dim: Count = 32
     min_count: Count = 1
-    bag_ngrams: Literal[0, 1, 2] = 2
+    bag_ngrams: count(2, 0) = 2
     minutes: PositiveFloat | None = None
     num_threads: count(MAX_THREADS) | Literal["auto"] | None = "auto"
     id_col: str = "id"
