@@ -68,10 +68,10 @@ def _texts():
     return texts, np.array(["pos", "pos", "neg", "neg"] * 6)
 
 
-def test_classifier_text_network_has_the_bag_by_default_and_round_trips(tmp_path):
+def test_classifier_text_network_with_the_bag_round_trips(tmp_path):
     texts, labels = _texts()
-    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, progress=False,
-                             train=TrainConfig(epochs=2)).fit(texts, labels)
+    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=2,
+                             progress=False, train=TrainConfig(epochs=2)).fit(texts, labels)
     assert isinstance(clf.network_, WithNgramBag)
     clf.save(tmp_path / "m")
     loaded = SequenceClassifier.load(tmp_path / "m")
@@ -80,8 +80,9 @@ def test_classifier_text_network_has_the_bag_by_default_and_round_trips(tmp_path
 
 def test_classifier_bag_starts_from_naive_bayes():
     texts, labels = _texts()
-    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, progress=False,
-                             val_fraction=0.25, train=TrainConfig(epochs=1, lr=1e-9))
+    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=2,
+                             progress=False, val_fraction=0.25,
+                             train=TrainConfig(epochs=1, lr=1e-9))
     clf.fit(texts, labels)
     # (almost) no training: the bias is naive Bayes' centred log prior of the balanced
     # fit part, and naive Bayes separates these words
@@ -90,13 +91,13 @@ def test_classifier_bag_starts_from_naive_bayes():
     assert (clf.predict(texts) == labels).mean() == 1.0
 
 
-def test_classifier_bag_off_and_series_keep_the_plain_network():
+def test_classifier_bag_off_by_default_and_series_keep_the_plain_network():
     texts, labels = _texts()
-    plain = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=0,
+    plain = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4,
                                progress=False, train=TrainConfig(epochs=1)).fit(texts, labels)
     assert not isinstance(plain.network_, WithNgramBag)
     X = np.zeros((8, 5)) + np.arange(8)[:, None]
-    series = SequenceClassifier(model="lstm", hidden_size=4, progress=False,
+    series = SequenceClassifier(model="lstm", hidden_size=4, bag_ngrams=2, progress=False,
                                 train=TrainConfig(epochs=1)).fit(X, np.arange(8) % 2)
     assert not isinstance(series.network_, WithNgramBag)
 
@@ -109,7 +110,7 @@ def test_classifier_saved_before_the_bag_loads_without_it(tmp_path):
     path = tmp_path / "m" / "config.json"
     config = json.loads(path.read_text())
     for key in ("bag_ngrams", "min_count"):  # as an older lstmkit wrote it
-        del config["settings"][key]
+        del config["config"]["settings"][key]
     path.write_text(json.dumps(config))
     loaded = SequenceClassifier.load(tmp_path / "m")
     assert loaded.settings.bag_ngrams == 0 and not isinstance(loaded.network_, WithNgramBag)

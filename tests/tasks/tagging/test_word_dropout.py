@@ -61,7 +61,7 @@ def test_tagger_saved_before_word_dropout_loads_with_none(tmp_path):
     tagger.save(tmp_path / "t")
     path = tmp_path / "t" / "config.json"
     config = json.loads(path.read_text())
-    del config["settings"]["word_dropout"]  # as an older lstmkit wrote it
+    del config["config"]["settings"]["word_dropout"]  # as an older lstmkit wrote it
     path.write_text(json.dumps(config))
     loaded = SequenceTagger.load(tmp_path / "t")
     assert loaded.settings.word_dropout == 0.0

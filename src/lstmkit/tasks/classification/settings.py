@@ -59,7 +59,8 @@ class ClassifierSettings(Settings):
             unknown token.
         bag_ngrams: text input: a bag-of-n-grams branch (1: words; 2: words and word
             bigrams) whose class scores add to the network's, initialised as multinomial
-            naive Bayes on the training part; 0: none (``docs/classification.md``).
+            naive Bayes on the training part; 0: none. It helps on short texts and few
+            of them, and hurt on long e-mails (``docs/classification.md``).
         minutes: train for this many minutes of wall-clock time (the learning-rate
             schedule spans it) instead of a number of epochs; unset: off.
         num_threads: torch threads while training: a count, "auto" (the cores other
@@ -90,7 +91,7 @@ class ClassifierSettings(Settings):
     max_tokens: Count = 400
     embedding_dim: Count = 32
     min_count: Count = 1
-    bag_ngrams: count(2, 0) = 2
+    bag_ngrams: count(2, 0) = 0
     minutes: PositiveFloat | None = None
     num_threads: count(MAX_THREADS) | Literal["auto"] | None = "auto"
     id_col: str = "id"
