@@ -18,8 +18,9 @@ Data:
   figures: on one split they differ; both are printed here on the split used.)
 
 Each model: the text settings below (``TEXT_SETTINGS``, chosen on the validation split
-that ``fit`` carves from the training part), ``--seeds`` seeds, the test part read once
-per model at the end. Prints the test accuracy as mean ± sd beside the baselines.
+that ``fit`` carves from the training part; ``--set bag_ngrams=2`` adds the bag of
+words and word bigrams that starts as naive Bayes), ``--seeds`` seeds, the test part
+read once per model at the end. Prints the test accuracy as mean ± sd beside the baselines.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ class RecurrentClassifier(nn.Module):
         input_size, hidden_size, num_layers, cell, bidirectional, pooling, vocab_size,
             embedding_dim: the :class:`SequenceEncoder`.
         n_classes: C.
-        dropout: between stacked layers and on the pooled vector.
+        dropout: between stacked layers and on the pooled vector (and, for token ids,
+            on the embeddings).
 
     Shape:
         x (B, T, I) or (B, T) long, lengths (B,) -> logits (B, C).
@@ -36,7 +37,8 @@ class RecurrentClassifier(nn.Module):
         self.encoder = SequenceEncoder(input_size, hidden_size, num_layers=num_layers,
                                        cell=cell, bidirectional=bidirectional,
                                        dropout=dropout, pooling=pooling,
-                                       vocab_size=vocab_size, embedding_dim=embedding_dim)
+                                       vocab_size=vocab_size, embedding_dim=embedding_dim,
+                                       embedding_dropout=dropout if vocab_size else 0.0)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, n_classes)
 

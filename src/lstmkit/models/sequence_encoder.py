@@ -25,6 +25,7 @@ class SequenceEncoder(nn.Module):
         vocab_size: V, for token-id input (B, T) through an embedding of
             ``embedding_dim`` features; None for numeric input (B, T, I).
         embedding_dim: features of each token's embedding.
+        embedding_dropout: dropout on the token embeddings while training (0: none).
 
     Attributes:
         output_size: features of the pooled vector (``D * hidden_size``).
@@ -41,9 +42,10 @@ class SequenceEncoder(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
                  cell: str = "lstm", bidirectional: bool = False, dropout: float = 0.0,
                  pooling: str = "last", vocab_size: int | None = None,
-                 embedding_dim: int = 32) -> None:
+                 embedding_dim: int = 32, embedding_dropout: float = 0.0) -> None:
         super().__init__()
         self.embedding = None if vocab_size is None else nn.Embedding(vocab_size, embedding_dim)
+        self.embedding_dropout = nn.Dropout(embedding_dropout)
         size = input_size if vocab_size is None else embedding_dim
         extra = {"forget_bias": 1.0} if cell not in ("gru", "rnn") else {}
         self.recurrent = Recurrent(size, hidden_size, num_layers, batch_first=True,
@@ -55,7 +57,7 @@ class SequenceEncoder(nn.Module):
 
     def embed(self, x: Tensor) -> Tensor:
         """Token ids (B, T) to embeddings (B, T, E); numeric input unchanged."""
-        return x if self.embedding is None else self.embedding(x)
+        return x if self.embedding is None else self.embedding_dropout(self.embedding(x))
 
     def steps(self, x: Tensor, lengths: Tensor) -> Tensor:
         """The encoder's output at every step (padded steps are zero-filled by the layer).

@@ -46,6 +46,10 @@ class TaggerNet(nn.Module):
         char_vocab_size, char_size, char_hidden_size: the character encoder (0: none).
         n_features: F, features per step of series input (0: token input).
         dropout: on the inputs of the encoder and on its output.
+        word_dropout: while training, the share of known words whose word embedding is
+            replaced by the unknown word's (so the network learns to tag words it has
+            not seen from their characters and context; 0: none).
+        unknown_id: the unknown word's id.
         head: ``"crf"`` or ``"softmax"``.
         constraints: the CRF's allowed transitions (None: all).
 
@@ -58,8 +62,10 @@ class TaggerNet(nn.Module):
                  cell: str = "lstm", vocab_size: int = 0, word_size: int = 0,
                  char_vocab_size: int = 0, char_size: int = 0, char_hidden_size: int = 1,
                  n_features: int = 0, dropout: float = 0.0, head: str = "crf",
-                 constraints: Transitions | None = None) -> None:
+                 constraints: Transitions | None = None, word_dropout: float = 0.0,
+                 unknown_id: int = 1) -> None:
         super().__init__()
+        self.word_dropout, self.unknown_id = word_dropout, unknown_id
         width = n_features
         self.words = nn.Embedding(vocab_size, word_size, padding_idx=0) \
             if vocab_size and word_size else None
@@ -83,12 +89,21 @@ class TaggerNet(nn.Module):
         if batch.feats is not None:
             parts.append(batch.feats)
         if self.words is not None:
-            parts.append(self.words(batch.words))  # (B, T) -> (B, T, E)
+            parts.append(self.words(self._drop_words(batch.words)))  # (B, T) -> (B, T, E)
         if self.chars is not None:
             parts.append(self._chars(batch.chars))
         x = self.dropout(torch.cat(parts, dim=2))
         out, _ = self.encoder(x, lengths=batch.lengths)  # (B, T, 2H)
         return self.project(self.dropout(out))
+
+    def _drop_words(self, words: Tensor) -> Tensor:
+        """While training, known word ids (B, T) replaced by ``unknown_id`` at the rate
+        ``word_dropout``; unchanged in eval mode."""
+        if not (self.training and self.word_dropout):
+            return words
+        drop = (torch.rand(words.shape, device=words.device) < self.word_dropout) & (
+            words > self.unknown_id)
+        return words.masked_fill(drop, self.unknown_id)
 
     def _chars(self, chars: Tensor) -> Tensor:
         """(B, T, C) character ids -> (B, T, 2 H_c): only real words go through the encoder."""

@@ -11,10 +11,12 @@ from ...data.text import Tokenizer, make_tokenizer
 from .inputs import ClassificationDataError, Sequences, pad
 
 
-def fit_tokenizer(texts: list[str], level: str, max_vocab: int) -> Tokenizer:
+def fit_tokenizer(texts: list[str], level: str, max_vocab: int, min_count: int = 1
+                  ) -> Tokenizer:
     """A ``level`` tokeniser whose vocabulary is the ``max_vocab`` most frequent pieces
-    of ``texts`` (the training texts)."""
-    return make_tokenizer(level).fit("\n".join(texts), max_vocab=max_vocab)
+    of ``texts`` (the training texts) seen at least ``min_count`` times."""
+    return make_tokenizer(level).fit("\n".join(texts), max_vocab=max_vocab,
+                                     min_count=min_count)
 
 
 def to_tensors(data: Sequences, *, tokenizer: Tokenizer | None, max_tokens: int

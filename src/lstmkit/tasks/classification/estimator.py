@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from ...data.text import tokenizer_from_dict
 from ...models.lstm_fcn import LSTMFCN
+from ...models.ngram_bag import NgramBag, WithNgramBag
 from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
@@ -74,7 +75,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     #: Settings added after classifiers were first saved, with the value that reproduces
     #: a classifier saved without them.
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
-                                      "min_val_size": 1}
+                                      "min_val_size": 1, "min_count": 1, "bag_ngrams": 0}
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -87,7 +88,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                 f"SequenceClassifier: the labels hold only one class ({self.classes_[0]!r});"
                 " at least 2 classes are needed")
         self.kind_ = data.kind
-        self.tokenizer_ = (fit_tokenizer(data.items, s.text_level, s.max_vocab)
+        self.tokenizer_ = (fit_tokenizer(data.items, s.text_level, s.max_vocab, s.min_count)
                            if data.kind == "text" else None)
         x, lengths = to_tensors(data, tokenizer=self.tokenizer_, max_tokens=s.max_tokens)
         self.n_channels_ = x.shape[2] if data.kind == "series" else 0
@@ -100,6 +101,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
         rows = torch.from_numpy(fit_rows)
+        if isinstance(self.network_, WithNgramBag):  # naive Bayes from the fit part only
+            self.network_.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
         step, evaluate = _objective(None if weights is None else torch.from_numpy(weights),
                                     batches)
@@ -151,8 +154,17 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                   "vocab_size": self.tokenizer_.vocab_size if text else None,
                   "embedding_dim": s.embedding_dim}
         if s.model == "lstm":
-            return RecurrentClassifier(max(self.n_channels_, 1), len(self.classes_),
-                                       dropout=s.dropout, **common)
+            network = RecurrentClassifier(max(self.n_channels_, 1), len(self.classes_),
+                                          dropout=s.dropout, **common)
+        else:
+            network = self._build_fcn(common)
+        if text and s.bag_ngrams:
+            return WithNgramBag(network, NgramBag(self.tokenizer_.vocab_size,
+                                                  len(self.classes_), ngrams=s.bag_ngrams))
+        return network
+
+    def _build_fcn(self, common: dict) -> nn.Module:
+        s = self.settings
         network = LSTMFCN(max(self.n_channels_, 1), len(self.classes_), filters=s.filters,
                           dropout=s.dropout, dimension_shuffle=s.dimension_shuffle,
                           seq_len=self.seq_len_, **common)

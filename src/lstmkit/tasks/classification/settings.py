@@ -62,6 +62,12 @@ class ClassifierSettings(Settings):
         max_vocab: text input: vocabulary size (the most frequent training tokens).
         max_tokens: text input: tokens kept from the start of each document.
         embedding_dim: text input: features of each token's embedding.
+        min_count: text input: tokens seen fewer times in the training texts become the
+            unknown token.
+        bag_ngrams: text input: a bag-of-n-grams branch (1: words; 2: words and word
+            bigrams) whose class scores add to the network's, initialised as multinomial
+            naive Bayes on the training part; 0: none. It helps on short texts and few
+            of them, and hurt on long e-mails (``docs/classification.md``).
         minutes: train for this many minutes of wall-clock time (the learning-rate
             schedule spans it) instead of a number of epochs; unset: off.
         num_threads: torch threads while training: a count, "auto" (the cores other
@@ -92,6 +98,8 @@ class ClassifierSettings(Settings):
     max_vocab: Count = 20000
     max_tokens: Count = 400
     embedding_dim: Count = 32
+    min_count: Count = 1
+    bag_ngrams: count(2, 0) = 0
     minutes: PositiveFloat | None = None
     num_threads: count(MAX_THREADS) | Literal["auto"] | None = "auto"
     id_col: str = "id"

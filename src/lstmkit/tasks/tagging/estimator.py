@@ -17,7 +17,7 @@ from ...training import TrainConfig
 from ..base import Estimator, FitContext
 from ..contract import ContractExample
 from .batching import SentenceBatches
-from .encoding import Encoded, Vocabulary, check_tags, input_kind
+from .encoding import UNK, Encoded, Vocabulary, check_tags, input_kind
 from .inputs import encode_inputs, fit_inputs, inputs_config, restore_inputs
 from .metrics import scheme_violation, tagging_scores
 from .settings import TaggerFitted, TaggerSettings
@@ -47,6 +47,9 @@ class SequenceTagger(Estimator):
     """
 
     task: ClassVar[str] = "tag"
+    #: Settings added after taggers were first saved, with the value that reproduces a
+    #: tagger saved without them.
+    added_settings: ClassVar[dict] = {"word_dropout": 0.0}
     settings_class = TaggerSettings
     fitted_class = TaggerFitted
     fit_params = ("validation",)
@@ -123,7 +126,8 @@ class SequenceTagger(Estimator):
             [str(c) for c in self.classes_], self.scheme_)
         return TaggerNet(len(self.classes_), hidden_size=s.hidden_size,
                          num_layers=s.num_layers, cell=s.cell, dropout=s.dropout,
-                         head=s.head, constraints=constraints, **inputs.network_sizes())
+                         head=s.head, constraints=constraints, word_dropout=s.word_dropout,
+                         unknown_id=UNK, **inputs.network_sizes())
 
     def _encode(self, X, tags=None) -> list[Encoded]:
         items = encode_inputs(self.inputs_, X, self.settings, type(self).__name__)

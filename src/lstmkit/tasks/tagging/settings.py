@@ -35,6 +35,9 @@ class TaggerSettings(Settings):
             embedding (the character encoder still reads them).
         lowercase: look words up in lower case (the character encoder sees the case).
         dropout: dropout on the embeddings and on the encoder's output.
+        word_dropout: while training, the share of known words looked up as the unknown
+            word (the character encoder still reads them), so that the tagger learns
+            to tag unseen words; 0: none.
         batch_size: sentences per training step.
         val_fraction: share of the training sentences held out, evenly spread, for
             validation (early stopping and the best epoch) when fit gets no
@@ -56,6 +59,7 @@ class TaggerSettings(Settings):
     min_count: count(MAX_BATCH) = 2
     lowercase: Flag = True
     dropout: DropProbability = 0.3
+    word_dropout: DropProbability = 0.0
     batch_size: count(MAX_BATCH) = 16
     val_fraction: Fraction = 0.1
     minutes: PositiveFloat | None = None
