@@ -5,14 +5,13 @@ place that wires what every task needs: the settings dataclass, the
 :class:`~lstmkit.training.Trainer` (callbacks, checkpoints, resume, a time budget,
 threads, seeding) and the model directory (``save``/``load``).
 
-A task supplies its settings dataclass and the dataclass of its fitted state (both
-:mod:`lstmkit.settings` dataclasses, so what ``load`` reads back is validated like the
-settings) and a few hooks (``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``,
-``contract_example``); ``docs/tasks.md`` walks through them with the adding task
-(:mod:`lstmkit.tasks.adding`) as the worked example. The constructor takes the settings'
-fields plus ``train`` and ``progress``, keyword-only, stored unchanged
-(:mod:`lstmkit.tasks.constructor`); learned attributes end in ``_``, and reading one
-before ``fit`` or ``load`` raises scikit-learn's ``NotFittedError`` naming the class.
+A task supplies its settings and fitted-state dataclasses (:mod:`lstmkit.settings`
+dataclasses, so what ``load`` reads back is validated like the settings) and a few hooks
+(``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``, ``contract_example``);
+``docs/tasks.md`` walks through them with :mod:`lstmkit.tasks.adding` as the example.
+The constructor takes the settings' fields plus ``train`` and ``progress``, keyword-only,
+stored unchanged (:mod:`lstmkit.tasks.constructor`); learned attributes end in ``_``,
+and reading one before ``fit`` or ``load`` raises ``NotFittedError`` naming the class.
 """
 
 from __future__ import annotations
@@ -100,11 +99,11 @@ class Estimator(BaseEstimator):
             ConfigError: naming the class, the parameter and the value at fault.
         """
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self.settings_class)}
-        key = repr(values)  # validated once per change of the parameters, in place or not
-        if self.__dict__.get("_settings", (None,))[0] != key:
-            self.__dict__["_settings"] = key, build_settings(
-                self.settings_class, values, f"{type(self).__name__}:")
-        return self.__dict__["_settings"][1]
+        key, cached = self.__dict__.get("_settings", (None, None))
+        if key != repr(values):  # validated once per change of the parameters (in place too)
+            cached = build_settings(self.settings_class, values, f"{type(self).__name__}:")
+            self.__dict__["_settings"] = repr(values), cached
+        return cached
 
     @property
     def train_config(self) -> TrainConfig:
@@ -123,8 +122,7 @@ class Estimator(BaseEstimator):
 
     def _not_fitted(self) -> str:
         cls = type(self).__name__
-        return (f"This {cls} instance is not fitted yet: call fit(...) or {cls}.load(path) "
-                "first")
+        return f"This {cls} instance is not fitted yet: call fit(...) or {cls}.load(path) first"
 
     def _check_fitted(self) -> None:
         if not any(map(_is_learned, vars(self))):
@@ -264,8 +262,8 @@ class Estimator(BaseEstimator):
 
     @classmethod
     def _upgrade_config(cls, config: dict[str, Any]) -> dict[str, Any]:
-        """The saved ``config`` in today's layout (``settings``, ``train``, ``fitted``),
-        for a task that can read the layout of an older lstmkit; by default unchanged."""
+        """The saved ``config`` in today's layout (``settings``, ``train``, ``fitted``);
+        a task that reads an older lstmkit's layout converts it (default: unchanged)."""
         return config
 
     def _network(self) -> nn.Module:
@@ -273,8 +271,7 @@ class Estimator(BaseEstimator):
         return self.network_
 
     def _fitted_config(self) -> Any:
-        """What ``fit`` learned besides the weights and transforms, as a
-        :attr:`fitted_class`."""
+        """What ``fit`` learned besides weights and transforms, a :attr:`fitted_class`."""
         raise NotImplementedError(f"{type(self).__name__} must implement _fitted_config")
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
@@ -287,9 +284,9 @@ class Estimator(BaseEstimator):
         validated :attr:`fitted_class`) and :meth:`_transforms` saved, and build the
         untrained network (``load`` then reads the weights into it).
 
-        ``load`` calls it twice: first inside ``torch.device("meta")``, to check the
-        weights against the network before any memory is allocated for it (so make
-        no decision on the values of tensors made here), then for real."""
+        ``load`` calls it twice: inside ``torch.device("meta")``, to check the weights
+        against the network before allocating it (decide nothing on tensor values here),
+        then for real."""
         raise NotImplementedError(f"{type(self).__name__} must implement _restore")
 
     @classmethod

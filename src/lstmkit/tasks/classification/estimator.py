@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
@@ -25,6 +24,7 @@ from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
 from .inputs import ClassificationDataError, read_sequences
 from .metrics import class_weights, classification_scores
+from .objective import forward_batch, objective
 from .settings import ClassifierFitted, ClassifierSettings
 from .split import stratified_split
 
@@ -104,7 +104,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         if isinstance(self.network_, WithNgramBag):  # naive Bayes from the fit part only
             self.network_.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
-        step, evaluate = _objective(None if weights is None else torch.from_numpy(weights),
+        step, evaluate = objective(None if weights is None else torch.from_numpy(weights),
                                     batches)
         val = None
         if len(val_rows):
@@ -114,7 +114,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         trainer = self._train(self.network_, step, batches, val, context, evaluate_fn=evaluate)
         self.history_ = trainer.history_
         with torch_threads(s.num_threads):
-            precise_batchnorm(self.network_, batches.epoch(0, seed=0), _forward)
+            precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
         self.temperature_ = 1.0
         if s.calibrate and val is not None:
             held = torch.from_numpy(val_rows)
@@ -281,33 +281,3 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         model = cls(model="lstm-fcn", hidden_size=4, filters=(4, 4, 4), batch_size=8,
                     progress=False, train=TrainConfig(epochs=2))
         return ContractExample(model, X, y, output=lambda est: est.predict_proba(X))
-
-
-def _forward(model: nn.Module, batch: tuple[Tensor, ...]) -> Tensor:
-    """The logits of one ``(x, lengths, y)`` batch."""
-    x, lengths = batch[0], batch[1]
-    return model(trim(x, lengths), lengths)
-
-
-def _objective(weights: Tensor | None, train_batches: TensorBatches):
-    """The training step (weighted cross-entropy on ``(x, lengths, y)`` batches) and the
-    validation metrics (``val_loss``, ``val_accuracy``) of the network with its
-    batch-norm statistics recomputed on ``train_batches`` (:mod:`.batchnorm`)."""
-
-    def step(model: nn.Module, batch: tuple[Tensor, ...], state: Any):
-        return F.cross_entropy(_forward(model, batch), batch[2], weight=weights), None
-
-    def evaluate(model: nn.Module, batches) -> dict[str, float]:
-        precise_batchnorm(model, train_batches.epoch(0, seed=0), _forward)
-        model.eval()
-        loss = correct = count = 0.0
-        with torch.no_grad():
-            for x, lengths, y in batches.epoch(0, seed=0):
-                logits = model(trim(x, lengths), lengths)
-                loss += float(F.cross_entropy(logits, y, weight=weights, reduction="sum"))
-                correct += float((logits.argmax(1) == y).sum())
-                count += len(y)
-        model.train()
-        return {"val_loss": loss / max(count, 1), "val_accuracy": correct / max(count, 1)}
-
-    return step, evaluate
