@@ -230,3 +230,17 @@ def test_a_global_forecaster_with_an_id_embedding_round_trips_and_forecasts_new_
     pd.testing.assert_frame_equal(loaded.predict(frame), fitted.predict(frame))
     new = loaded.predict(frame[frame["id"] == "s1"].assign(id="new"))
     assert list(new["series"].unique()) == ["new"] and np.isfinite(new["forecast"]).all()
+
+
+def test_an_ensemble_normalises_once_and_equals_its_members_mean():
+    from lstmkit.models.forecast_net import ForecastEnsemble
+
+    torch.manual_seed(0)
+    nets = [ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=3, hidden_size=4,
+                        season=4) for _ in range(3)]
+    x, future = torch.randn(2, 8, 1), torch.zeros(2, 3, 0)
+    expected = torch.stack([n(x, future) for n in nets]).mean(0)
+    torch.testing.assert_close(ForecastEnsemble(nets)(x, future), expected)
+    nets[1].damping = 0.5  # members that normalise differently each do their own
+    expected = torch.stack([n(x, future) for n in nets]).mean(0)
+    torch.testing.assert_close(ForecastEnsemble(nets)(x, future), expected)

@@ -175,7 +175,12 @@ class ForecastNet(nn.Module):
 
     def forward(self, x: Tensor, future: Tensor, series: Tensor | None = None) -> Tensor:
         """Forecast distribution parameters; see the class docstring for shapes."""
-        x, anchor = self._normalise(x)
+        return self.from_normalised(*self._normalise(x), future, series)
+
+    def from_normalised(self, x: Tensor, anchor: Tensor | None, future: Tensor,
+                        series: Tensor | None = None) -> Tensor:
+        """:meth:`forward` on a window already made relative by :meth:`_normalise` (an
+        ensemble normalises once for all its members)."""
         if self.series_embedding is not None:
             x = torch.cat([x, self._series_vectors(series, x.shape[0])
                            .unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)
@@ -253,9 +258,21 @@ class ForecastEnsemble(nn.Module):
 
     def forward(self, x: Tensor, future: Tensor, series: Tensor | None = None) -> Tensor:
         """Combined parameters, (B, K, C, Q)."""
-        outs = torch.stack([m(x, future, series) for m in self.members])  # (M, B, K, C, Q)
+        first = self.members[0]
+        shared = all(_normalisation(m) == _normalisation(first) for m in self.members)
+        if shared:  # the same window normalisation: computed once
+            relative, anchor = first._normalise(x)
+            outs = torch.stack([m.from_normalised(relative, anchor, future, series)
+                                for m in self.members])  # (M, B, K, C, Q)
+        else:
+            outs = torch.stack([m(x, future, series) for m in self.members])
         if self.dist.kind == "quantile":
             return outs.mean(dim=0)
         mean = outs[..., 0].mean(dim=0)
         second = (outs[..., 1] ** 2 + outs[..., 0] ** 2).mean(dim=0)
         return torch.stack([mean, (second - mean**2).clamp_min(1e-8).sqrt()], dim=-1)
+
+
+def _normalisation(net: ForecastNet) -> tuple:
+    """What :meth:`ForecastNet._normalise` depends on."""
+    return net.window_norm, net.season, net.damping, net.recent, net.n_targets, net.horizon

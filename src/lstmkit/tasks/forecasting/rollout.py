@@ -30,7 +30,7 @@ class RolledForecast:
     bounds: dict[float, tuple[Tensor, Tensor]]
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tuple[float, ...],
             n_paths: int = 200, seed: int = 0, series: Tensor | None = None) -> RolledForecast:
     """Forecast ``steps`` steps after each window.
