@@ -91,8 +91,8 @@ def model_rows(f: SeriesFile, seed: int, options: dict) -> list[dict]:
     train = TrainConfig(**{**Forecaster.default_train_config().__dict__, "seed": seed})
     start = time.perf_counter()
     model = Forecaster(target="value", time_col="time", id_col="series", freq=f.freq,
-                       season=f.season, horizon=h, test_size=h, level=(0.8, 0.95),
-                       train=train, progress=False, **options).fit(f.frame)
+                       season=f.season, test_size=h, level=(0.8, 0.95), train=train,
+                       progress=False, **{"horizon": h, **options}).fit(f.frame)
     forecast = model.predict(f.without_last(h).frame, steps=h)
     seconds = (time.perf_counter() - start) / f.frame["series"].nunique()
     rows = []

@@ -244,3 +244,21 @@ def test_an_ensemble_normalises_once_and_equals_its_members_mean():
     nets[1].damping = 0.5  # members that normalise differently each do their own
     expected = torch.stack([n(x, future) for n in nets]).mean(0)
     torch.testing.assert_close(ForecastEnsemble(nets)(x, future), expected)
+
+
+def test_beyond_the_horizon_anchor_rolls_the_first_block_as_is_and_later_blocks_on_anchors():
+    from lstmkit.tasks.forecasting.rollout import rollout
+
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=4, hidden_size=4,
+                      season=4).eval()
+    x = 5 + torch.randn(2, 12, 1)
+    known = torch.zeros(2, 12, 0)
+    corrected = rollout(net, x, known, 12, levels=(0.8,), n_paths=5)
+    anchored = rollout(net, x, known, 12, levels=(0.8,), n_paths=5, anchor_beyond=True)
+    torch.testing.assert_close(anchored.point[:, :4], corrected.point[:, :4])
+    window = torch.cat([x, anchored.point[:, :4]], dim=1)[:, -12:]  # the rolled window
+    torch.testing.assert_close(anchored.point[:, 4:8], net.anchor(window))
+    assert not torch.allclose(anchored.point[:, 4:], corrected.point[:, 4:])
+    lower, upper = anchored.bounds[0.8]
+    assert (lower <= anchored.point).all() and (anchored.point <= upper).all()

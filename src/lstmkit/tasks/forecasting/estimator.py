@@ -71,7 +71,7 @@ class Forecaster(Estimator):
     #: Settings added after forecasters were first saved, with the value that reproduces
     #: a forecaster saved without them: before ``--model`` the only model was ``lstm``.
     added_settings: ClassVar[dict] = {"model": "lstm", "num_threads": "auto",
-                                      "id_embedding": 0}
+                                      "id_embedding": 0, "beyond_horizon": "correct"}
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:

@@ -72,7 +72,7 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     with torch_threads(1):  # a small model's inference is several times faster so
         rolled = rollout(model.network_, x, known, steps, levels=model.levels,
                          n_paths=model.settings.n_paths, seed=model.train_config.seed,
-                         series=index)
+                         series=index, anchor_beyond=model.settings.beyond_horizon == "anchor")
     from .intervals import apply_calibration  # intervals imports this module
 
     return apply_calibration(tidy(model, series, ends, stamps, rolled),

@@ -32,7 +32,8 @@ class RolledForecast:
 
 @torch.inference_mode()
 def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tuple[float, ...],
-            n_paths: int = 200, seed: int = 0, series: Tensor | None = None) -> RolledForecast:
+            n_paths: int = 200, seed: int = 0, series: Tensor | None = None,
+            anchor_beyond: bool = False) -> RolledForecast:
     """Forecast ``steps`` steps after each window.
 
     Args:
@@ -45,6 +46,10 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
         n_paths: sampled paths when rolling forward.
         seed: seeds the path sampler, so forecasts are reproducible.
         series: (B,) each window's series index (for an id embedding), or None.
+        anchor_beyond: after the first ``horizon`` steps, forecast each block from the
+            rolled window's anchor alone (the ``seasonal`` network's location moved onto
+            :meth:`~lstmkit.models.forecast_net.ForecastNet.anchor`, the interval offsets
+            kept): its correction was trained and validated on real windows only.
     """
     net.eval()
     horizon, dist = net.horizon, net.dist
@@ -53,7 +58,8 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
         bounds = {lv: (dist.quantile(out, 0.5 - lv / 2), dist.quantile(out, 0.5 + lv / 2))
                   for lv in levels}
         return RolledForecast(dist.point(out), bounds)
-    paths = _sample_paths(net, x, known, steps, n_paths + 1, seed, series)  # (S, B, n, C)
+    paths = _sample_paths(net, x, known, steps, n_paths + 1, seed, series,
+                          anchor_beyond)  # (S, B, n, C)
     point = paths[0]
     probs = torch.tensor([p for lv in levels for p in (0.5 - lv / 2, 0.5 + lv / 2)],
                          dtype=paths.dtype)
@@ -64,7 +70,7 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
 
 
 def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths: int,
-                  seed: int, series: Tensor | None) -> Tensor:
+                  seed: int, series: Tensor | None, anchor_beyond: bool = False) -> Tensor:
     """Paths (S, B, n, C); path 0 draws every block at its median (z = 0)."""
     horizon, dist = net.horizon, net.dist
     batch, lookback = x.shape[0], x.shape[1]
@@ -79,6 +85,8 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
         start = min(filled, steps - horizon)
         window = rows[:, start:start + lookback]  # (S*B, L, I)
         out = net(window, known[:, start:start + horizon], series)  # (S*B, K, C, Q)
+        if anchor_beyond and filled > 0:
+            out = _on_anchor(net, window, out)
         z = torch.randn(n_paths, batch, 1, out.shape[2], generator=generator)
         z[0] = 0.0
         values = dist.sample(out, z.reshape(n_paths * batch, 1, -1))  # (S*B, K, C)
@@ -88,3 +96,16 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
         filled = start + horizon
     targets = rows[:, lookback:, :n_targets]  # (S*B, n, C)
     return targets.reshape(n_paths, batch, steps, n_targets)
+
+
+def _on_anchor(net: nn.Module, window: Tensor, out: Tensor) -> Tensor:
+    """``out`` (S*B, K, C, Q) with its location moved onto the window's anchor: every
+    quantile shifted alike (a Gaussian: its mean), so the interval offsets stay."""
+    first = net.members[0] if hasattr(net, "members") else net
+    anchor = first.anchor(window)  # (S*B, K, C)
+    if anchor is None:
+        return out
+    move = (anchor - net.dist.point(out)).unsqueeze(-1)
+    if net.dist.kind == "quantile":
+        return out + move
+    return torch.cat([out[..., :1] + move, out[..., 1:]], dim=-1)

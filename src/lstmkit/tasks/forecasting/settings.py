@@ -57,6 +57,12 @@ class ForecastSettings(Settings):
             their mean.
         strategy: ``"direct"`` (one head for all K steps) or ``"autoregressive"`` (one
             step at a time, each forecast fed back).
+        beyond_horizon: how a direct ``seasonal`` model forecasts more than K steps,
+            rolling forward block by block: ``"correct"`` (the network's correction on
+            every block, each fed back) or ``"anchor"`` (after the first K steps, each
+            block's forecast is the rolled window's own anchor, with the network's
+            interval offsets: the correction was trained and validated on real windows
+            only, and fed back it compounds).
         cell: the encoder's cell: ``lstm``, ``peephole``, ``multiplicative``,
             ``layernorm``, ``gru`` or ``rnn``.
         hidden_size, num_layers, bidirectional, dropout: the encoder, as ``torch.nn.LSTM``.
@@ -98,6 +104,7 @@ class ForecastSettings(Settings):
     val_size: count(MAX_LOOKBACK, 0) | None = None
     model: Literal["seasonal", "lstm"] = "seasonal"
     strategy: Literal["direct", "autoregressive"] = "direct"
+    beyond_horizon: Literal["correct", "anchor"] = "correct"
     cell: CellName = "lstm"
     hidden_size: count(MAX_HIDDEN_SIZE) = 32
     num_layers: count(MAX_NUM_LAYERS) = 1
