@@ -9,7 +9,8 @@ import pytest
 
 from lstmkit.data.frequency import calendar_features, calendar_names, infer_frequency, season_length
 from lstmkit.data.scaling import SeriesScaler
-from lstmkit.data.timeseries import prepare_series, read_table
+from lstmkit.data.tables import read_table
+from lstmkit.data.timeseries import prepare_series
 from lstmkit.data.windows import make_windows, split_series, train_origins, validation_origins
 from lstmkit.errors import ConfigError, DatasetError
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...data.timeseries import prepare_series, read_table
+from ...data.tables import read_table
+from ...data.timeseries import prepare_series
 from ...errors import DatasetError
 from .datasets import named_dataset
 

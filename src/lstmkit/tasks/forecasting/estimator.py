@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
-from ...data.timeseries import TimeSeriesData, dataset_defaults, prepare_series, read_table
+from ...data.tables import dataset_defaults, read_table
+from ...data.timeseries import TimeSeriesData, prepare_series
 from ...errors import ConfigError, DatasetError
 from ...limits import MAX_STEPS, check_count
 from ...models.forecast_net import ForecastEnsemble, ForecastNet

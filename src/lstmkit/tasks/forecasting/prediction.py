@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...data.timeseries import TimeSeriesData, read_table
+from ...data.tables import read_table
+from ...data.timeseries import TimeSeriesData
 from ...errors import DatasetError
 from ...threads import torch_threads
 from .features import known_after, series_features
