@@ -64,6 +64,13 @@ class OutputDistribution:
         """The point forecast: the median (quantile) or the mean (Gaussian). (..., Q) -> (...)"""
         return out[..., self.median_index if self.kind == "quantile" else 0]
 
+    def shift(self, out: Tensor, by: Tensor) -> Tensor:
+        """``out`` (..., Q) with its location moved by ``by`` (...): every quantile alike
+        (a Gaussian: its mean), so the interval's offsets from the point stay."""
+        if self.kind == "quantile":
+            return out + by.unsqueeze(-1)
+        return torch.cat([out[..., :1] + by.unsqueeze(-1), out[..., 1:]], dim=-1)
+
     def quantile(self, out: Tensor, p: float) -> Tensor:
         """The ``p`` quantile. (..., Q) -> (...)"""
         if self.kind == "gaussian":
@@ -191,11 +198,8 @@ class ForecastNet(nn.Module):
         features = torch.cat([context, future.reshape(x.shape[0], -1)], dim=-1)
         raw = self.head(features).view(x.shape[0], self.horizon, self.n_targets, self.dist.size)
         out = self._constrain(raw)  # (B, K, C, Q)
-        if anchor is not None:  # the location outputs move to anchor + blend * correction
-            shift = torch.zeros_like(out)
-            shift[..., : self.dist.size if self.dist.kind == "quantile" else 1] = 1.0
-            move = anchor[..., None] - (1.0 - self.blend) * self.dist.point(out)[..., None]
-            out = out + shift * move
+        if anchor is not None:  # the location moves to anchor + blend * correction
+            out = self.dist.shift(out, anchor - (1.0 - self.blend) * self.dist.point(out))
         return out
 
     def _series_vectors(self, series: Tensor | None, batch: int) -> Tensor:
@@ -255,6 +259,10 @@ class ForecastEnsemble(nn.Module):
         super().__init__()
         self.members = nn.ModuleList(members)
         self.dist, self.horizon = members[0].dist, members[0].horizon
+
+    def anchor(self, x: Tensor) -> Tensor | None:
+        """The members' anchor (they share the window normalisation), (B, K, C)."""
+        return self.members[0].anchor(x)
 
     def forward(self, x: Tensor, future: Tensor, series: Tensor | None = None) -> Tensor:
         """Combined parameters, (B, K, C, Q)."""

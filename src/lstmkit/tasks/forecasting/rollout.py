@@ -99,13 +99,7 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
 
 
 def _on_anchor(net: nn.Module, window: Tensor, out: Tensor) -> Tensor:
-    """``out`` (S*B, K, C, Q) with its location moved onto the window's anchor: every
-    quantile shifted alike (a Gaussian: its mean), so the interval offsets stay."""
-    first = net.members[0] if hasattr(net, "members") else net
-    anchor = first.anchor(window)  # (S*B, K, C)
-    if anchor is None:
-        return out
-    move = (anchor - net.dist.point(out)).unsqueeze(-1)
-    if net.dist.kind == "quantile":
-        return out + move
-    return torch.cat([out[..., :1] + move, out[..., 1:]], dim=-1)
+    """``out`` (S*B, K, C, Q) with its location moved onto the window's anchor, the
+    interval offsets kept (:meth:`OutputDistribution.shift`)."""
+    anchor = net.anchor(window)  # (S*B, K, C)
+    return out if anchor is None else net.dist.shift(out, anchor - net.dist.point(out))

@@ -99,7 +99,7 @@ def choose_blend(model: Forecaster, members: list[ForecastNet],
     x, future, y, series = val
     with torch.no_grad():
         ensemble = ForecastEnsemble(members)
-        anchor = members[0].anchor(x)
+        anchor = ensemble.anchor(x)
         correction = ensemble.dist.point(ensemble(x, future, series)) - anchor
         errors = {b: float((anchor + b * correction - y).abs().mean()) for b in BLENDS}
     blend = min(errors, key=errors.get)
