@@ -3,6 +3,8 @@ scalers see the training part only, windows never reach the test part."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,6 +77,32 @@ def test_prepare_series_many_series_by_id_column():
 def test_prepare_series_duplicate_stamp_names_row():
     frame = pd.concat([monthly(), monthly().iloc[[2]]], ignore_index=True)
     with pytest.raises(DatasetError, match=r"duplicate time stamp in data: row 24 repeats"):
+        prepare_series(frame)
+
+
+@pytest.mark.parametrize("stamps", [
+    ["1949-01", "1949-02", "1949-03"],                               # ISO 8601: fast path
+    ["2000-01-01 10:00", "2000-01-01 11:00", "2000-01-01 12:00"],
+    ["2000-01-01T10:00:00+01:00", "2000-01-01T11:00:00+01:00", "2000-01-01T12:00:00+01:00"],
+    [1871, 1872, 1873],                                              # years as numbers
+    ["01/31/2000", "02/29/2000", "03/31/2000"],                      # not ISO: inferred
+    ["31 Jan 2000", "29 Feb 2000", "31 Mar 2000"],
+])
+def test_prepare_series_parses_iso_stamps_as_inference_does(stamps):
+    parsed = prepare_series(pd.DataFrame({"date": stamps, "y": [1.0, 2.0, 3.0]})).times[0]
+    text = pd.Series(stamps).astype(str)
+    with warnings.catch_warnings():  # "could not infer format" for some of them
+        warnings.simplefilter("ignore", UserWarning)
+        reference = pd.DatetimeIndex(pd.to_datetime(text))  # pandas' own inference
+    assert parsed.equals(reference)
+
+
+def test_prepare_series_sorts_stamps_and_names_a_repeated_one():
+    frame = pd.DataFrame({"date": ["2000-03-01", "2000-01-01", "2000-02-01"], "y": [3., 1., 2.]})
+    data = prepare_series(frame)
+    assert data.targets[0][:, 0].tolist() == [1.0, 2.0, 3.0]
+    frame.loc[2, "date"] = "2000-03-01"
+    with pytest.raises(DatasetError, match="row 2 repeats 2000-03-01"):
         prepare_series(frame)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,8 +95,6 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
     """
     if fill is not None and fill not in FILLS:
         raise DatasetError(f"fill must be one of {', '.join(FILLS)} (or None), got {fill!r}")
-    frame = frame.copy()
-    frame[SOURCE_ROW] = np.arange(len(frame))
     time_col = time_col if time_col is not None else guess_time_column(frame)
     used = [c for c in (time_col, id_col) if c is not None]
     covariates = [*past_covariates, *future_covariates]
@@ -104,11 +103,7 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
     numeric = targets + covariates
     if frame.empty:
         raise DatasetError(f"{where} has no rows; expected one row per time step")
-    for column in numeric:
-        frame[column] = finite_or_missing(to_numeric(frame[column], column, where), column,
-                                          where, fill)
-    if time_col is not None:
-        frame[time_col] = parse_times(frame[time_col], time_col, where)
+    frame = _checked_columns(frame, numeric, time_col, id_col, fill, where)
     groups = [("0", frame)] if id_col is None else series_groups(frame, id_col, where)
     groups = [(name, _sorted_unique(group, name, time_col, where)) for name, group in groups]
     freq = freq or _common_frequency(groups, time_col)
@@ -119,10 +114,33 @@ def prepare_series(frame: pd.DataFrame, *, target: str | list[str] | None = None
         times = pd.DatetimeIndex(group[time_col]) if time_col else pd.RangeIndex(len(group))
         data.ids.append(name)
         data.times.append(times)
-        data.targets.append(group[targets].to_numpy(np.float64))
-        data.past.append(group[list(past_covariates)].to_numpy(np.float64))
-        data.future.append(group[list(future_covariates)].to_numpy(np.float64))
+        data.targets.append(_matrix(group, targets))
+        data.past.append(_matrix(group, list(past_covariates)))
+        data.future.append(_matrix(group, list(future_covariates)))
     return data
+
+
+def _checked_columns(frame: pd.DataFrame, numeric: list[str], time_col: str | None,
+                     id_col: str | None, fill: str | None, where: str) -> pd.DataFrame:
+    """A new frame of the columns in use: numbers as floats, stamps parsed, and each
+    row's position in ``frame`` (for error messages). Built in one go from arrays: adding
+    columns to a copy of ``frame`` one by one was a third of a forecaster's ``predict``."""
+    columns: dict[str, Any] = {SOURCE_ROW: np.arange(len(frame))}
+    if id_col is not None:
+        columns[id_col] = frame[id_col].array
+    for column in numeric:
+        columns[column] = finite_or_missing(to_numeric(frame[column], column, where), column,
+                                            where, fill).to_numpy()
+    if time_col is not None:
+        columns[time_col] = parse_times(frame[time_col], time_col, where).array
+    return pd.DataFrame(columns, copy=False)
+
+
+def _matrix(group: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """``group[columns]`` as a (rows, columns) float64 array, without building a frame."""
+    if not columns:
+        return np.zeros((len(group), 0))
+    return np.stack([group[c].to_numpy(np.float64) for c in columns], axis=1)
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -225,6 +243,10 @@ def parse_times(column: pd.Series, name: str, where: str) -> pd.Series:
 def _parse(column: pd.Series, name: str, where: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column):  # years such as 1871, not epoch nanoseconds
         column = column.astype(str)
+    try:  # ISO 8601 stamps (most files) parse 3 times faster with the format named
+        return _datetimes(pd.to_datetime(column, format="ISO8601"), name, where)
+    except (ValueError, TypeError, OverflowError):
+        pass  # not ISO 8601 (or mixed zones): inferred below, as before
     try:
         with warnings.catch_warnings():  # "could not infer format": the next try says more
             warnings.simplefilter("ignore", UserWarning)
@@ -267,7 +289,7 @@ def _regularise(group: pd.DataFrame, name: str, time_col: str | None, freq: str 
     label = "" if name == "0" else f" (series {name!r})"
     if time_col is not None:
         group = _insert_missing_stamps(group, label, time_col, freq, fill, where)
-    if fill is None and np.isnan(group[numeric].to_numpy(np.float64)).any():
+    if fill is None and any(np.isnan(group[c].to_numpy(np.float64)).any() for c in numeric):
         nan = group[numeric].isna()
         rows = nan.any(axis=1).to_numpy()
         first = group[rows].head(3)
@@ -293,7 +315,9 @@ def _sorted_unique(group: pd.DataFrame, name: str, time_col: str | None, where: 
     """``group`` sorted by time; a repeated time stamp is an error naming its row."""
     if time_col is None:
         return group
-    if not group[time_col].is_monotonic_increasing:  # most files are in order already
+    if (np.diff(pd.DatetimeIndex(group[time_col]).asi8) > 0).all():  # most files are
+        return group  # in order already, every stamp once: no pandas sort or duplicate scan
+    if not group[time_col].is_monotonic_increasing:
         group = group.sort_values(time_col, kind="stable")
     dup = group[time_col].duplicated().to_numpy()
     if dup.any():

@@ -38,9 +38,10 @@ hold-out ``coverage_<level>`` and MSIS say how it went.
 from __future__ import annotations
 
 import math
+from collections.abc import MutableMapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -200,24 +201,24 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     return float(finite[k - 1])
 
 
-def apply_calibration(frame: pd.DataFrame, calibration: dict | None, steps: int
-                      ) -> pd.DataFrame:
-    """``frame`` (per series and target, a block of ``steps`` rows in step order) with each
-    calibrated level's interval scaled about the forecast by its step's factor, wider
-    levels kept around narrower ones; unchanged without a calibration."""
-    if not calibration or frame.empty:
-        return frame
-    step = np.arange(len(frame)) % steps
-    point, inner = frame["forecast"].to_numpy(), None
-    names = sorted(calibration["factors"], key=float)
-    for name in names:
-        if f"lower_{name}" not in frame:
+def apply_calibration(columns: MutableMapping[str, Any], calibration: dict | None,
+                      steps: int) -> MutableMapping[str, Any]:
+    """``columns`` (a frame, or a dict of its column arrays; per series and target, a
+    block of ``steps`` rows in step order) with each calibrated level's interval scaled
+    about the forecast by its step's factor, wider levels kept around narrower ones;
+    unchanged without a calibration."""
+    point = np.asarray(columns["forecast"])
+    if not calibration or len(point) == 0:
+        return columns
+    step, inner = np.arange(len(point)) % steps, None
+    for name in sorted(calibration["factors"], key=float):
+        if f"lower_{name}" not in columns:
             continue
         factor = np.asarray(calibration["factors"][name])
         f = factor[np.minimum(step, len(factor) - 1)]
-        lower = point - f * (point - frame[f"lower_{name}"].to_numpy())
-        upper = point + f * (frame[f"upper_{name}"].to_numpy() - point)
+        lower = point - f * (point - np.asarray(columns[f"lower_{name}"]))
+        upper = point + f * (np.asarray(columns[f"upper_{name}"]) - point)
         if inner is not None:  # nested: a wider level contains the narrower one
             lower, upper = np.minimum(lower, inner[0]), np.maximum(upper, inner[1])
-        frame[f"lower_{name}"], frame[f"upper_{name}"], inner = lower, upper, (lower, upper)
-    return frame
+        columns[f"lower_{name}"], columns[f"upper_{name}"], inner = lower, upper, (lower, upper)
+    return columns

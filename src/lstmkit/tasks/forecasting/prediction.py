@@ -76,14 +76,16 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
                          series=index, anchor_beyond=model.settings.beyond_horizon == "anchor")
     from .intervals import apply_calibration  # intervals imports this module
 
-    return apply_calibration(tidy(model, series, ends, stamps, rolled),
-                             model.__dict__.get("conformal_"), steps)
+    columns = apply_calibration(tidy(model, series, ends, stamps, rolled),
+                                model.__dict__.get("conformal_"), steps)
+    return pd.DataFrame(columns, copy=False)  # once, from the calibrated arrays
 
 
 def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
-         rolled: RolledForecast) -> pd.DataFrame:
-    """Unscaled forecasts as rows ``series, time, target, forecast, lower_*, upper_*``:
-    per series and target, its steps in order (one block of ``steps`` rows each)."""
+         rolled: RolledForecast) -> dict[str, Any]:
+    """Unscaled forecasts as the columns ``series, time, target, forecast, lower_*,
+    upper_*`` of a table: per series and target, its steps in order (one block of
+    ``steps`` rows each)."""
     columns = {"forecast": rolled.point}
     for lv, (lower, upper) in rolled.bounds.items():
         columns[f"lower_{level_name(lv)}"] = lower
@@ -95,11 +97,10 @@ def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: lis
         for k, v in columns.items():  # (n, C) -> C blocks of n rows
             unscaled = model.scalers_.target.inverse(name, v[i].double().numpy(), history)
             values[k].append(unscaled.T.reshape(-1))
-    return pd.DataFrame({
-        "series": np.repeat(series.ids, steps * len(names)),
-        "time": _concat([t for t in stamps for _ in names]),  # keeps a time zone
-        "target": np.tile(np.repeat(names, steps), len(series.ids)),
-        **{k: np.concatenate(v) for k, v in values.items()}})
+    return {"series": np.repeat(series.ids, steps * len(names)),
+            "time": _concat([t for t in stamps for _ in names]),  # keeps a time zone
+            "target": np.tile(np.repeat(names, steps), len(series.ids)),
+            **{k: np.concatenate(v) for k, v in values.items()}}
 
 
 def _concat(indexes: list[pd.Index]) -> pd.Index:
