@@ -101,12 +101,15 @@ def test_torchrun_restart_after_a_worker_dies_resumes_from_the_checkpoint(tmp_pa
            "GLOO_SOCKET_IFNAME": "lo"}
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-         "--max-restarts", "1", "--rdzv-backend", "c10d", "--rdzv-endpoint",
+         "--max-restarts", "2", "--rdzv-backend", "c10d", "--rdzv-endpoint",
          f"127.0.0.1:{free_port()}", str(Path(ddp_job.__file__)), str(tmp_path), "9"],
         env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "crashed").exists()
-    assert (tmp_path / "started-rank1.txt").read_text().split() == ["new", "resumed"]
+    # One restart is needed; a second is allowed, as in production: once in about a dozen
+    # CI runs gloo aborted the restarted rank while the crashed group's sockets closed.
+    started = (tmp_path / "started-rank1.txt").read_text().split()
+    assert started[0] == "new" and started[1:] in (["resumed"], ["resumed", "resumed"])
     # after the restart each rank trained epochs 2 and 3 only: half of 2 x 48 rows
     assert (tmp_path / "rows-rank1.txt").read_text() == str(48 * 2 // 2)
     weights = safetensors.torch.load_file(str(tmp_path / "weights.safetensors"))
