@@ -255,10 +255,31 @@ def test_beyond_the_horizon_anchor_rolls_the_first_block_as_is_and_later_blocks_
     x = 5 + torch.randn(2, 12, 1)
     known = torch.zeros(2, 12, 0)
     corrected = rollout(net, x, known, 12, levels=(0.8,), n_paths=5)
-    anchored = rollout(net, x, known, 12, levels=(0.8,), n_paths=5, anchor_beyond=True)
+    anchored = rollout(net, x, known, 12, levels=(0.8,), n_paths=5, beyond="anchor")
     torch.testing.assert_close(anchored.point[:, :4], corrected.point[:, :4])
     window = torch.cat([x, anchored.point[:, :4]], dim=1)[:, -12:]  # the rolled window
     torch.testing.assert_close(anchored.point[:, 4:8], net.anchor(window))
     assert not torch.allclose(anchored.point[:, 4:], corrected.point[:, 4:])
     lower, upper = anchored.bounds[0.8]
     assert (lower <= anchored.point).all() and (anchored.point <= upper).all()
+
+
+def test_beyond_the_horizon_continue_puts_the_rolled_correction_on_the_origins_anchor():
+    from lstmkit.tasks.forecasting.rollout import rollout
+
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=4, hidden_size=4,
+                      season=4, damping=0.8).eval()
+    x = 5 + torch.arange(12.0).view(1, 12, 1) / 4 + 0.3 * torch.randn(2, 12, 1)
+    known = torch.zeros(2, 12, 0)
+    corrected = rollout(net, x, known, 12, levels=(0.8,), n_paths=5)
+    continued = rollout(net, x, known, 12, levels=(0.8,), n_paths=5, beyond="continue")
+    torch.testing.assert_close(continued.point[:, :4], corrected.point[:, :4])
+    window = torch.cat([x, continued.point[:, :4]], dim=1)[:, -12:]  # the rolled window
+    with torch.no_grad():
+        correction = net.dist.point(net(window, known[:, :4])) - net.anchor(window)
+        origin = net.anchor(x, 12)  # the damped trend carried on over all 12 steps
+    torch.testing.assert_close(continued.point[:, 4:8], origin[:, 4:8] + correction)
+    torch.testing.assert_close(origin[:, :4], net.anchor(x))  # its first block is K's
+    lower, upper = continued.bounds[0.8]
+    assert (lower <= continued.point).all() and (continued.point <= upper).all()

@@ -211,23 +211,25 @@ class ForecastNet(nn.Module):
         known = (series >= 0).unsqueeze(-1)
         return torch.where(known, table[series.clamp_min(0)], mean)
 
-    def anchor(self, x: Tensor) -> Tensor | None:
-        """What the network's correction is added to, (B, K, C): the window's level (and
-        seasonal profile, for the ``seasonal`` model); None without ``window_norm``."""
-        return self._normalise(x)[1]
+    def anchor(self, x: Tensor, steps: int | None = None) -> Tensor | None:
+        """What the network's correction is added to, (B, steps, C), ``steps`` K by
+        default: the window's level (and damped trend and seasonal profile, for the
+        ``seasonal`` model) carried on; None without ``window_norm``."""
+        return self._normalise(x, steps)[1]
 
-    def _normalise(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
-        """The window with its targets made relative, and what to add back: (B, K, C)."""
+    def _normalise(self, x: Tensor, steps: int | None = None
+                   ) -> tuple[Tensor, Tensor | None]:
+        """The window with its targets made relative, and what to add back: (B, steps, C)."""
         if not self.window_norm:
             return x, None
-        targets = x[:, :, :self.n_targets]
+        targets, steps = x[:, :, :self.n_targets], steps or self.horizon
         if self.season:
-            window = decompose_window(targets, self.season, self.horizon,
+            window = decompose_window(targets, self.season, steps,
                                       damping=self.damping, recent=self.recent)
             relative, anchor = window.normalised, window.anchor
         else:
             level = targets.mean(dim=1, keepdim=True)  # (B, L, C) -> (B, 1, C)
-            relative, anchor = targets - level, level.expand(-1, self.horizon, -1)
+            relative, anchor = targets - level, level.expand(-1, steps, -1)
         return torch.cat([relative, x[:, :, self.n_targets:]], dim=-1), anchor
 
     def _constrain(self, raw: Tensor) -> Tensor:
@@ -260,9 +262,9 @@ class ForecastEnsemble(nn.Module):
         self.members = nn.ModuleList(members)
         self.dist, self.horizon = members[0].dist, members[0].horizon
 
-    def anchor(self, x: Tensor) -> Tensor | None:
-        """The members' anchor (they share the window normalisation), (B, K, C)."""
-        return self.members[0].anchor(x)
+    def anchor(self, x: Tensor, steps: int | None = None) -> Tensor | None:
+        """The members' anchor (they share the window normalisation), (B, steps, C)."""
+        return self.members[0].anchor(x, steps)
 
     def forward(self, x: Tensor, future: Tensor, series: Tensor | None = None) -> Tensor:
         """Combined parameters, (B, K, C, Q)."""

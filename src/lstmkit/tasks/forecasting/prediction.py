@@ -73,7 +73,7 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     with torch_threads(1):  # a small model's inference is several times faster so
         rolled = rollout(model.network_, x, known, steps, levels=model.levels,
                          n_paths=model.settings.n_paths, seed=model.train_config.seed,
-                         series=index, anchor_beyond=model.settings.beyond_horizon == "anchor")
+                         series=index, beyond=model.settings.beyond_horizon)
     from .intervals import apply_calibration  # intervals imports this module
 
     columns = apply_calibration(tidy(model, series, ends, stamps, rolled),

@@ -33,7 +33,7 @@ class RolledForecast:
 @torch.inference_mode()
 def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tuple[float, ...],
             n_paths: int = 200, seed: int = 0, series: Tensor | None = None,
-            anchor_beyond: bool = False) -> RolledForecast:
+            beyond: str = "correct") -> RolledForecast:
     """Forecast ``steps`` steps after each window.
 
     Args:
@@ -46,10 +46,14 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
         n_paths: sampled paths when rolling forward.
         seed: seeds the path sampler, so forecasts are reproducible.
         series: (B,) each window's series index (for an id embedding), or None.
-        anchor_beyond: after the first ``horizon`` steps, forecast each block from the
-            rolled window's anchor alone (the ``seasonal`` network's location moved onto
-            :meth:`~lstmkit.models.forecast_net.ForecastNet.anchor`, the interval offsets
-            kept): its correction was trained and validated on real windows only.
+        beyond: the blocks after the first ``horizon`` steps: ``"correct"``, the
+            network's forecast from the rolled window (its anchor and correction);
+            ``"anchor"``, the rolled window's anchor alone, the interval offsets kept
+            (the correction was trained and validated on real windows only);
+            ``"continue"``, the network's correction from the rolled window on the
+            origin window's own anchor carried on over all the steps: its damped trend
+            keeps decaying from step to step (as exponential smoothing's does), where a
+            rolled window estimates the trend again from its own fed-back forecasts.
     """
     net.eval()
     horizon, dist = net.horizon, net.dist
@@ -59,7 +63,7 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
                   for lv in levels}
         return RolledForecast(dist.point(out), bounds)
     paths = _sample_paths(net, x, known, steps, n_paths + 1, seed, series,
-                          anchor_beyond)  # (S, B, n, C)
+                          beyond)  # (S, B, n, C)
     point = paths[0]
     probs = torch.tensor([p for lv in levels for p in (0.5 - lv / 2, 0.5 + lv / 2)],
                          dtype=paths.dtype)
@@ -70,7 +74,7 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
 
 
 def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths: int,
-                  seed: int, series: Tensor | None, anchor_beyond: bool = False) -> Tensor:
+                  seed: int, series: Tensor | None, beyond: str = "correct") -> Tensor:
     """Paths (S, B, n, C); path 0 draws every block at its median (z = 0)."""
     horizon, dist = net.horizon, net.dist
     batch, lookback = x.shape[0], x.shape[1]
@@ -80,13 +84,15 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
     rows = rows.repeat(n_paths, 1, 1)  # (S*B, L + n, I)
     known = known.repeat(n_paths, 1, 1)  # (S*B, n', F)
     series = None if series is None else series.repeat(n_paths)
+    origin = net.anchor(rows[:, :lookback], steps) if beyond == "continue" else None
     filled = 0
     while filled < steps:
         start = min(filled, steps - horizon)
         window = rows[:, start:start + lookback]  # (S*B, L, I)
         out = net(window, known[:, start:start + horizon], series)  # (S*B, K, C, Q)
-        if anchor_beyond and filled > 0:
-            out = _on_anchor(net, window, out)
+        if beyond != "correct" and filled > 0:
+            out = _on_anchor(net, window, out, None if origin is None
+                             else origin[:, start:start + horizon])
         z = torch.randn(n_paths, batch, 1, out.shape[2], generator=generator)
         z[0] = 0.0
         values = dist.sample(out, z.reshape(n_paths * batch, 1, -1))  # (S*B, K, C)
@@ -98,8 +104,13 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
     return targets.reshape(n_paths, batch, steps, n_targets)
 
 
-def _on_anchor(net: nn.Module, window: Tensor, out: Tensor) -> Tensor:
-    """``out`` (S*B, K, C, Q) with its location moved onto the window's anchor, the
-    interval offsets kept (:meth:`OutputDistribution.shift`)."""
+def _on_anchor(net: nn.Module, window: Tensor, out: Tensor, origin: Tensor | None
+               ) -> Tensor:
+    """``out`` (S*B, K, C, Q) with its location moved onto the rolled window's anchor
+    (``origin`` None), or with the rolled window's anchor under its correction swapped
+    for ``origin`` (S*B, K, C); the interval offsets kept (:meth:`OutputDistribution.shift`)."""
     anchor = net.anchor(window)  # (S*B, K, C)
-    return out if anchor is None else net.dist.shift(out, anchor - net.dist.point(out))
+    if anchor is None:
+        return out
+    moved = anchor - net.dist.point(out) if origin is None else origin - anchor
+    return net.dist.shift(out, moved)

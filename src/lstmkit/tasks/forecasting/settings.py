@@ -62,7 +62,8 @@ class ForecastSettings(Settings):
             every block, each fed back) or ``"anchor"`` (after the first K steps, each
             block's forecast is the rolled window's own anchor, with the network's
             interval offsets: the correction was trained and validated on real windows
-            only, and fed back it compounds).
+            only, and fed back it compounds) or ``"continue"`` (each block's correction
+            on the origin's anchor carried on, whose damped trend keeps decaying).
         cell: the encoder's cell: ``lstm``, ``peephole``, ``multiplicative``,
             ``layernorm``, ``gru`` or ``rnn``.
         hidden_size, num_layers, bidirectional, dropout: the encoder, as ``torch.nn.LSTM``.
@@ -104,7 +105,7 @@ class ForecastSettings(Settings):
     val_size: count(MAX_LOOKBACK, 0) | None = None
     model: Literal["seasonal", "lstm"] = "seasonal"
     strategy: Literal["direct", "autoregressive"] = "direct"
-    beyond_horizon: Literal["correct", "anchor"] = "correct"
+    beyond_horizon: Literal["correct", "anchor", "continue"] = "correct"
     cell: CellName = "lstm"
     hidden_size: count(MAX_HIDDEN_SIZE) = 32
     num_layers: count(MAX_NUM_LAYERS) = 1
