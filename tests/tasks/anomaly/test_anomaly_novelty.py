@@ -67,6 +67,9 @@ def test_distances_are_those_to_the_nearest_centre():
     probe = np.random.default_rng(3).standard_normal((50, 6)) * 3
     expected = pairwise_distances(probe, novelty.centers).min(axis=1, keepdims=True)
     np.testing.assert_allclose(novelty.distances(probe), expected, atol=1e-9)
+    # the few-states path (streaming) agrees with the many-states path (batch)
+    few = np.concatenate([novelty.distances(probe[i:i + 3]) for i in range(0, 50, 3)])
+    np.testing.assert_allclose(few, expected, atol=1e-9)
 
 
 def test_combine_takes_the_scoring_asked_for():

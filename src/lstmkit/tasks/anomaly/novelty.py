@@ -30,6 +30,7 @@ from sklearn.cluster import KMeans
 CENTERS = 32
 MAX_STATES = 20_000  # training states the centres are fitted on (a seeded subsample)
 SCORINGS = ("error", "state", "max", "mean")
+SMALL = 16  # states at most: distances without a matrix product
 
 
 @dataclass
@@ -42,6 +43,9 @@ class StateNovelty:
 
     centers: np.ndarray
 
+    def __post_init__(self) -> None:
+        self._norms = (self.centers ** 2).sum(axis=1)  # (K,), once: streaming calls often
+
     @classmethod
     def fit(cls, states: np.ndarray, seed: int = 0) -> StateNovelty:
         """Centres of ``states`` (N, H) (a seeded subsample of :data:`MAX_STATES`)."""
@@ -53,10 +57,20 @@ class StateNovelty:
         return cls(kmeans.cluster_centers_.astype(np.float64))
 
     def distances(self, states: np.ndarray) -> np.ndarray:
-        """(T, H) -> (T, 1): the distance of each state to its nearest centre."""
-        squared = ((states ** 2).sum(axis=1, keepdims=True) - 2 * states @ self.centers.T
-                   + (self.centers ** 2).sum(axis=1))
-        return np.sqrt(np.maximum(squared.min(axis=1, keepdims=True), 0.0))
+        """(T, H) -> (T, 1): the distance of each state to its nearest centre.
+
+        Many states: the nearest centre from the expanded square ``|c|^2 - 2 s.c`` in
+        one matrix product, then the distance to it measured exactly (no cancellation
+        error near a centre). A few states (streaming): the differences directly, with
+        no BLAS call (a threaded BLAS call costs more than the arithmetic on a busy
+        machine). Both give the same distance (to float rounding).
+        """
+        if len(states) <= SMALL:
+            gaps = states[:, None, :] - self.centers[None]  # (T, K, H)
+            return np.sqrt((gaps * gaps).sum(axis=2).min(axis=1, keepdims=True))
+        nearest = self._norms - 2 * states @ self.centers.T  # (T, K)
+        gap = states - self.centers[nearest.argmin(axis=1)]
+        return np.sqrt((gap * gap).sum(axis=1, keepdims=True))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state."""

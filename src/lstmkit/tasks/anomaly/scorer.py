@@ -29,18 +29,20 @@ def smoothed_terms(model: Any, scaled: np.ndarray) -> Terms:
     return ewma(errors, s.smoothing), novelty
 
 
-def combined_scores(model: Any, name: str, terms: Terms, calibration: Terms | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def combined_scores(model: Any, name: str, terms: Terms, calibration: Terms | None = None,
+                    scoring: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(scores (T,), channel error scores (T, C)) of series ``name`` from its smoothed
     ``terms``; ``calibration``: the terms of its training part, which standardise a
-    series unknown to the model (as the scaler does)."""
+    series unknown to the model (as the scaler does); ``scoring``: the model's
+    ``score_terms`` (given by the stream, which calls this for every new row)."""
     errors, novelty = terms
     calibration = calibration or (None, None)
     channel = model.stats_.channel_scores(name, errors, calibration[0])
     state = None
     if novelty is not None:
         state = model.novelty_stats_.channel_scores(name, novelty, calibration[1])[:, 0]
-    return combine(step_scores(channel), state, model.settings.score_terms), channel
+    scoring = scoring or model.settings.score_terms
+    return combine(step_scores(channel), state, scoring), channel
 
 
 def fit_scoring(model: Any, ids: list[str], scaled: list[np.ndarray],

@@ -40,7 +40,7 @@ class SeriesStream:
         self.model, self.name = model, name
         self.mean, self.std = _scaling(model, name, history)
         self.calibration: tuple | None = None  # terms of an unknown series' training part
-        self.novelty = model.novelty_
+        self.novelty, self.scoring = model.novelty_, s.score_terms
         if s.detector == "prediction":
             self.stream = PredictionStream(model.network_, s.window, len(model.channels_),
                                            states=self.novelty is not None)
@@ -88,7 +88,8 @@ class SeriesStream:
         return first, scores, channel
 
     def _scores(self, terms: tuple) -> tuple[np.ndarray, np.ndarray]:
-        return combined_scores(self.model, self.name, terms, self.calibration)
+        return combined_scores(self.model, self.name, terms, self.calibration,
+                               self.scoring)
 
     def flags(self, scores: np.ndarray) -> np.ndarray:
         """Flags of the new ``scores`` under the detector's threshold (see the module

@@ -81,7 +81,7 @@ class PredictionStream:
         kept = [] if self.track and errors else None
         for i, x in enumerate(values):
             if errors and self.t > 0:
-                start = int(predicting_chunk(np.asarray(self.t), self.window, self.stride))
+                start = self._chunk_of(self.t)
                 out[i] = np.abs(self.predictions[self.starts.index(start)] - x)
             self._advance(x, states=kept is not None)
             if kept is not None:
@@ -104,9 +104,14 @@ class PredictionStream:
         self.state = state if isinstance(state, tuple) else (state,)
         self.predictions = self.network.head(output).numpy().astype(np.float64)
         if states:  # the chunk whose prediction of step t + 1 is kept
-            start = int(predicting_chunk(np.asarray(self.t + 1), self.window, self.stride))
+            start = self._chunk_of(self.t + 1)
             self.kept_state = output[self.starts.index(start)].numpy().astype(np.float64)
         self.t += 1
+
+    def _chunk_of(self, t: int) -> int:
+        """:func:`.errors_per_step.predicting_chunk` of one step, in Python integers (a
+        NumPy call per step costs more than the recurrent step's arithmetic)."""
+        return max(-(-(t - self.window) // self.stride), 0) * self.stride
 
     def _with_new_chunk(self) -> tuple[torch.Tensor, ...]:
         """The live state with a zero state appended for the chunk starting now."""
