@@ -70,7 +70,7 @@ class PredictionStream:
         self.t, self.starts, self.track = 0, [], states
         self.state: tuple[torch.Tensor, ...] | None = None
         self.predictions = np.zeros((0, channels))
-        self.kept_state = np.zeros(0)
+        self.kept_state = np.zeros(network.encoder.output_size if states else 0)
 
     @torch.no_grad()
     def push(self, values: np.ndarray, *, errors: bool = True
@@ -78,15 +78,16 @@ class PredictionStream:
         """(errors (n, C), states (n, H) or None) of the new scaled steps ``values``
         (n, C); ``errors=False`` only advances the state (priming from history)."""
         out = np.zeros_like(values)
-        kept = [] if self.track and errors else None
+        track = self.track and errors
+        kept = np.zeros((len(values), self.kept_state.shape[-1])) if track else None
         for i, x in enumerate(values):
             if errors and self.t > 0:
                 start = self._chunk_of(self.t)
                 out[i] = np.abs(self.predictions[self.starts.index(start)] - x)
-            self._advance(x, states=kept is not None)
-            if kept is not None:
-                kept.append(self.kept_state)
-        return out, None if kept is None else np.stack(kept) if kept else None
+            self._advance(x, states=track)
+            if track:
+                kept[i] = self.kept_state
+        return out, kept
 
     def _advance(self, x: np.ndarray, *, states: bool = False) -> None:
         """Feed step ``t`` to the live chunks: drop the finished ones, start one on the
