@@ -121,8 +121,8 @@ def test_reconstruction_refuses_a_state_scoring():
 
 def test_state_novelty_stays_high_through_a_sustained_level_shift():
     # SYNTHETIC: a noisy sine, then a 150-step stretch 6 standard deviations above
-    # anything in training. The one-step error falls back once the predictor follows
-    # the new level; the state stays far from the training states throughout.
+    # anything in training: the state term alone (scoring="state") stays above every
+    # normal step's score for the whole stretch, not only at its onset.
     rng = np.random.default_rng(0)
     t = np.arange(1600)
     values = np.sin(2 * np.pi * t / 30) + 0.05 * rng.standard_normal(len(t))

@@ -48,7 +48,8 @@ class AnomalyDetector(Estimator):
     errors, EWMA-smoothed) and ``detector="reconstruction"`` (Malhotra et al. 2016,
     EncDec-AD: window reconstruction errors). Scores are the errors in standard
     deviations of the validation errors of their series and channel, so they compare
-    across series.
+    across series; the prediction detector combines them with the standardised
+    novelty of its LSTM state (``scoring``, default the larger of the two; novelty.py).
 
     Args:
         columns, label_col, ..., batch_size: the fields of :class:`AnomalySettings`.
@@ -57,7 +58,9 @@ class AnomalyDetector(Estimator):
 
     Attributes:
         network_: the trained network. scaler_: per-series scalers (training part).
-        stats_: the validation error statistics. threshold_: the quantile or fixed
+        stats_: the validation error statistics. novelty_, novelty_stats_: the
+            training states' centres and the validation novelty statistics (None
+            with ``scoring="error"``). threshold_: the quantile or fixed
             threshold (None for the dynamic one). channels_: the value columns.
         data_: the series given to fit. history_: the trainer's per-epoch metrics.
 

@@ -53,7 +53,7 @@ class AnomalySettings(Settings):
             scores), ``"dynamic"`` (Hundman et al.'s non-parametric threshold with
             pruning) or ``"fixed"`` (fixed_threshold). The defaults (quantile at
             contamination 0.002, smoothing 16, window 64, prediction, merge_gap 50,
-            min_event_length 5) were chosen without test labels, by
+            min_event_length 5, scoring max) were chosen without test labels, by
             ``benchmarks/anomaly_tuning.py`` (anomalies injected into training parts).
         contamination: expected share of anomalous points, for the quantile threshold.
         fixed_threshold: the score above which a step is anomalous, for the fixed
