@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors_per_step import step_errors
 from .postprocess import merged_runs, postprocess
-from .scoring import ewma, step_scores
+from .scorer import combined_scores, smoothed_terms
 from .series import AnomalyData, train_rows
 from .thresholds import Event, dynamic_flags, events_of, runs
 
@@ -47,10 +46,9 @@ def score_series(model, name: str, scaled: np.ndarray, train: int = 0
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(scores (T,), channel scores (T, C)) of one scaled series whose first ``train``
     steps are its training part (the calibration of a series unknown to the model)."""
-    s = model.settings
-    smoothed = ewma(step_errors(model.network_, scaled, s.window, s.detector), s.smoothing)
-    channel = model.stats_.channel_scores(name, smoothed, smoothed[:train])
-    return step_scores(channel), channel
+    terms = smoothed_terms(model, scaled)
+    calibration = (terms[0][:train], None if terms[1] is None else terms[1][:train])
+    return combined_scores(model, name, terms, calibration)
 
 
 def flag(model, scores: np.ndarray, start: int) -> np.ndarray:

@@ -65,20 +65,53 @@ def prediction_errors(network: nn.Module, values: np.ndarray, window: int) -> np
     so the padding after the end changes nothing before it); each step takes the
     prediction of :func:`predicting_chunk`.
     """
+    return prediction_outputs(network, values, window)[0]
+
+
+def prediction_outputs(network: nn.Module, values: np.ndarray, window: int, *,
+                       states: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """(errors (T, C) as :func:`prediction_errors`, and with ``states`` the encoder's
+    output after reading each step (T, H), else None).
+
+    A step's state is that of the chunk whose prediction of the next step is kept
+    (:func:`predicting_chunk` of ``t + 1``): the state that prediction was made from, so
+    the streaming scorer has it as soon as the step arrives.
+    """
     length, stride = len(values), max(window // 2, 1)
     result = np.zeros_like(values)
-    if length < 2:
-        return result
+    if length < 2 and not states:
+        return result, None
     starts = grid_starts(length, stride)
     padded = np.concatenate([values, np.zeros((window, values.shape[1]))])
     chunks = np.lib.stride_tricks.sliding_window_view(padded, window + 1, axis=0)
     chunks = chunks[starts].transpose(0, 2, 1)  # (N, W+1, C)
-    predicted = _run(network, chunks[:, :-1])  # (N, W, C): predicts chunks[:, 1:]
+    predicted, hidden = _run_states(network, chunks[:, :-1], states)  # (N, W, C|H)
     t = np.arange(1, length)
     start = predicting_chunk(t, window, stride)
     kept = predicted[start // stride, t - start - 1]  # (T-1, C)
     result[1:] = np.abs(kept - values[1:])
-    return result
+    if hidden is None:
+        return result, None
+    t = np.arange(length)
+    start = predicting_chunk(t + 1, window, stride)
+    return result, hidden[start // stride, t - start]  # (T, H)
+
+
+@torch.no_grad()
+def _run_states(network: nn.Module, windows: np.ndarray, states: bool
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The predictions (N, W, C) of a :class:`~lstmkit.models.anomaly_nets.NextStepNet`
+    and, with ``states``, its encoder's outputs (N, W, H)."""
+    if not states:
+        return _run(network, windows), None
+    predicted, hidden = [], []
+    for i in range(0, len(windows), SCORE_BATCH):
+        batch = torch.as_tensor(windows[i:i + SCORE_BATCH], dtype=torch.float32)
+        output, _ = network.encoder(batch)  # (B, W, H)
+        predicted.append(network.head(output).numpy())
+        hidden.append(output.numpy())
+    return (np.concatenate(predicted).astype(np.float64),
+            np.concatenate(hidden).astype(np.float64))
 
 
 def reconstruction_errors(network: nn.Module, values: np.ndarray, window: int
@@ -108,3 +141,12 @@ def step_errors(network: nn.Module, values: np.ndarray, window: int, detector: s
     if detector == "prediction":
         return prediction_errors(network, values, window)
     return reconstruction_errors(network, values, window)
+
+
+def step_outputs(network: nn.Module, values: np.ndarray, window: int, detector: str, *,
+                 states: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """(the detector's per-step errors (T, C), and with ``states`` the prediction
+    detector's states (T, H) of :func:`prediction_outputs`, else None)."""
+    if detector == "prediction":
+        return prediction_outputs(network, values, window, states=states)
+    return reconstruction_errors(network, values, window), None

@@ -24,8 +24,10 @@ from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig, supervised_step
 from ..base import ContractExample, Estimator, FitContext
 from . import detection
-from .errors_per_step import step_errors, training_windows
-from .scoring import ErrorStats, ewma, step_scores
+from .errors_per_step import training_windows
+from .novelty import StateNovelty
+from .scorer import fit_scoring
+from .scoring import ErrorStats
 from .series import (
     AnomalyData,
     check_label_sanity,
@@ -46,7 +48,8 @@ class AnomalyDetector(Estimator):
     errors, EWMA-smoothed) and ``detector="reconstruction"`` (Malhotra et al. 2016,
     EncDec-AD: window reconstruction errors). Scores are the errors in standard
     deviations of the validation errors of their series and channel, so they compare
-    across series.
+    across series; the prediction detector combines them with the standardised
+    novelty of its LSTM state (``scoring``, default the larger of the two; novelty.py).
 
     Args:
         columns, label_col, ..., batch_size: the fields of :class:`AnomalySettings`.
@@ -55,7 +58,9 @@ class AnomalyDetector(Estimator):
 
     Attributes:
         network_: the trained network. scaler_: per-series scalers (training part).
-        stats_: the validation error statistics. threshold_: the quantile or fixed
+        stats_: the validation error statistics. novelty_, novelty_stats_: the
+            training states' centres and the validation novelty statistics (None
+            with ``scoring="error"``). threshold_: the quantile or fixed
             threshold (None for the dynamic one). channels_: the value columns.
         data_: the series given to fit. history_: the trainer's per-epoch metrics.
 
@@ -137,18 +142,8 @@ class AnomalyDetector(Estimator):
 
     def _fit_statistics(self, ids: list[str], scaled: list[np.ndarray],
                         cuts: list[tuple[int, int]]) -> None:
-        """Error statistics and the quantile threshold from the validation rows."""
-        s, smoothed = self.settings, []
-        for v, (f, n) in zip(scaled, cuts, strict=True):
-            errors = ewma(step_errors(self.network_, v[:n], s.window, s.detector),
-                          s.smoothing)
-            smoothed.append(errors[f:n] if n - f >= 2 else errors[:n])
-        self.stats_ = ErrorStats.fit(ids, smoothed)
-        val_scores = np.concatenate([step_scores(self.stats_.channel_scores(i, e))
-                                     for i, e in zip(ids, smoothed, strict=True)])
-        self.threshold_ = {"dynamic": None, "fixed": s.fixed_threshold,
-                           "quantile": float(np.quantile(val_scores, 1 - s.contamination))
-                           }[s.threshold]
+        """State centres, error statistics and the quantile threshold (scorer.py)."""
+        fit_scoring(self, ids, scaled, cuts)
 
     def _build(self, channels: int) -> torch.nn.Module:
         s = self.settings
@@ -252,11 +247,23 @@ class AnomalyDetector(Estimator):
         return data.values[data.ids.index(name)]
 
     # -- persistence -----------------------------------------------------------------------
+    @classmethod
+    def _upgrade_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """A detector saved before ``scoring`` existed scored its errors only."""
+        settings = config.get("settings")
+        if isinstance(settings, dict) and "scoring" not in settings:
+            config = {**config, "settings": {**settings, "scoring": "error"}}
+        return config
+
     def _fitted_config(self) -> AnomalyFitted:
         return AnomalyFitted(tuple(self.channels_), self.threshold_)
 
     def _transforms(self) -> dict[str, dict[str, Any]]:
-        return {"scaler": self.scaler_.to_dict(), "error_stats": self.stats_.to_dict()}
+        out = {"scaler": self.scaler_.to_dict(), "error_stats": self.stats_.to_dict()}
+        if self.novelty_ is not None:
+            out["novelty"] = {**self.novelty_.to_dict(),
+                              "stats": self.novelty_stats_.to_dict()}
+        return out
 
     def _restore(self, fitted: AnomalyFitted, transforms: dict[str, dict[str, Any]],
                  where: Path) -> None:
@@ -265,6 +272,10 @@ class AnomalyDetector(Estimator):
         self.scaler_ = SeriesScaler.from_dict(transforms["scaler"], columns=len(channels),
                                               where="scaler")
         self.stats_ = ErrorStats.from_dict(transforms["error_stats"], len(channels))
+        self.novelty_ = self.novelty_stats_ = None
+        if self.settings.score_terms != "error":
+            self.novelty_ = StateNovelty.from_dict(transforms["novelty"])
+            self.novelty_stats_ = ErrorStats.from_dict(transforms["novelty"]["stats"], 1)
         self.network_ = self._build(len(channels))
 
     @classmethod

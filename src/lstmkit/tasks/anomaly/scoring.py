@@ -4,8 +4,9 @@ The errors are smoothed with an exponentially weighted moving average (Hundman e
 2018 smooth the prediction errors the same way), then standardised per series and
 channel with the mean and standard deviation of the smoothed errors on the validation
 part (the end of the training part, never seen by the weights' updates, never from the
-test part). A step's score is its largest channel score; the channel scores say which
-channels an event involves.
+test part). A step's error score is its largest channel score (combined with the
+state novelty by :mod:`.scorer`); the channel scores say which channels an event
+involves.
 """
 
 from __future__ import annotations

@@ -9,11 +9,14 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from ...errors import ConfigError
 from ...limits import MAX_BATCH, MAX_FEATURES, MAX_HIDDEN_SIZE, MAX_LOOKBACK, MAX_NUM_LAYERS
 from ...settings import CellName, DropProbability, Flag, Fraction, Settings, count
 
 #: A share of the points: 0 < share < 0.5.
 Share = Annotated[float, Field(gt=0, lt=0.5, allow_inf_nan=False)]
+#: The prediction detector's scoring when ``scoring`` is None (label-free tuning).
+DEFAULT_SCORING = "max"
 #: A finite float.
 Real = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -40,11 +43,17 @@ class AnomalySettings(Settings):
             or ``"reconstruction"`` (encoder-decoder reconstructs windows; EncDec-AD).
         window: steps per training window (and the context of every scored step).
         smoothing: span of the EWMA that smooths the errors (1: none).
+        scoring: how a step's score is made (prediction detector): ``"error"`` (the
+            standardised prediction error alone), ``"state"`` (the standardised distance
+            of the LSTM's state to the training states alone), ``"max"`` or ``"mean"``
+            of the two (see novelty.py). Default (None): the detector's own default,
+            chosen by the label-free tuning for the prediction detector; ``"error"``
+            for the reconstruction detector, the only one it supports.
         threshold: ``"quantile"`` (the 1 - contamination quantile of the validation
             scores), ``"dynamic"`` (Hundman et al.'s non-parametric threshold with
             pruning) or ``"fixed"`` (fixed_threshold). The defaults (quantile at
             contamination 0.002, smoothing 16, window 64, prediction, merge_gap 50,
-            min_event_length 5) were chosen without test labels, by
+            min_event_length 5, scoring max) were chosen without test labels, by
             ``benchmarks/anomaly_tuning.py`` (anomalies injected into training parts).
         contamination: expected share of anomalous points, for the quantile threshold.
         fixed_threshold: the score above which a step is anomalous, for the fixed
@@ -81,6 +90,7 @@ class AnomalySettings(Settings):
     detector: Literal["prediction", "reconstruction"] = "prediction"
     window: count(100_000, 4) = 64
     smoothing: count(100_000) = 16
+    scoring: Literal["error", "state", "max", "mean"] | None = None
     threshold: Literal["dynamic", "quantile", "fixed"] = "quantile"
     contamination: Share = 0.002
     fixed_threshold: Real = 4.0
@@ -95,6 +105,21 @@ class AnomalySettings(Settings):
     dropout: DropProbability = 0.0
     bidirectional: Flag = False
     batch_size: count(MAX_BATCH) = 64
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.detector == "reconstruction" and self.scoring not in (None, "error"):
+            raise ConfigError(  # build_settings puts the owner in front
+                f"scoring={self.scoring!r} needs detector='prediction' (the state "
+                "novelty is the next-step predictor's); the reconstruction detector "
+                "scores its errors only (scoring='error')")
+
+    @property
+    def score_terms(self) -> str:
+        """The scoring in effect: ``scoring``, or the detector's default for None."""
+        if self.scoring is not None:
+            return self.scoring
+        return DEFAULT_SCORING if self.detector == "prediction" else "error"
 
 
 @dataclass(frozen=True)

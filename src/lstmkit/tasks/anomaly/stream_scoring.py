@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DatasetError
-from .errors_per_step import step_errors
-from .scoring import ewma, step_scores
+from .scorer import combined_scores, smoothed_terms
 from .series import train_rows
 from .streaming import EwmaState, PredictionStream, ReconstructionStream
 from .thresholds import DYNAMIC_CHUNK, Z_RANGE, dynamic_flags
@@ -40,10 +39,15 @@ class SeriesStream:
         s = model.settings
         self.model, self.name = model, name
         self.mean, self.std = _scaling(model, name, history)
-        self.calibration: np.ndarray | None = None  # errors of an unknown series' training part
-        kind = PredictionStream if s.detector == "prediction" else ReconstructionStream
-        self.stream = kind(model.network_, s.window, len(model.channels_))
-        self.ewma = EwmaState(s.smoothing)
+        self.calibration: tuple | None = None  # terms of an unknown series' training part
+        self.novelty, self.scoring = model.novelty_, s.score_terms
+        if s.detector == "prediction":
+            self.stream = PredictionStream(model.network_, s.window, len(model.channels_),
+                                           states=self.novelty is not None)
+        else:
+            self.stream = ReconstructionStream(model.network_, s.window,
+                                               len(model.channels_))
+        self.ewma, self.ewma_state = EwmaState(s.smoothing), EwmaState(s.smoothing)
         self.recent = np.zeros(0)
         self.step = 0  # steps emitted
         self.dynamic, self.prune = s.threshold == "dynamic", s.prune
@@ -55,33 +59,37 @@ class SeriesStream:
         return (self.model.scaler_._forward_log(values) - self.mean) / self.std
 
     def _prime(self, scaled: np.ndarray) -> None:
-        """Continue after the history: its batch errors give the EWMA's last value and
+        """Continue after the history: its batch terms give the EWMAs' last values and
         the recent scores; the stream runs only the history's last steps."""
-        s = self.model.settings
-        smoothed = ewma(step_errors(self.model.network_, scaled, s.window, s.detector),
-                        s.smoothing)
+        errors, novelty = smoothed_terms(self.model, scaled)
         done = self.stream.prime(scaled)
-        self.calibration = smoothed[:train_rows(len(scaled), self.model.train_part or 0.3)]
+        train = train_rows(len(scaled), self.model.train_part or 0.3)
+        self.calibration = (errors[:train], None if novelty is None else novelty[:train])
         self.step = len(scaled) if done is None else done
         if self.step:
-            self.ewma.last = smoothed[self.step - 1].copy()
-            self.recent = self._scores(smoothed[:self.step])[0][-DYNAMIC_CHUNK:]
+            self.ewma.last = errors[self.step - 1].copy()
+            if novelty is not None:
+                self.ewma_state.last = novelty[self.step - 1].copy()
+            terms = (errors[:self.step], None if novelty is None else novelty[:self.step])
+            self.recent = self._scores(terms)[0][-DYNAMIC_CHUNK:]
 
     def push(self, values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
         """``(first step, scores (m,), channel scores (m, C))`` of the steps that became
         final with the new unscaled ``values`` (n, C)."""
-        scaled = self.scale(values)
+        scaled, novelty = self.scale(values), None
         if isinstance(self.stream, PredictionStream):
-            first, errors = self.step, self.stream.push(scaled)
+            (errors, states), first = self.stream.push(scaled), self.step
+            if states is not None:
+                novelty = self.ewma_state.push(self.novelty.distances(states))
         else:
             first, errors = self.stream.push(scaled)
-        scores, channel = self._scores(self.ewma.push(errors))
+        scores, channel = self._scores((self.ewma.push(errors), novelty))
         self.step = first + len(scores)
         return first, scores, channel
 
-    def _scores(self, smoothed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        channel = self.model.stats_.channel_scores(self.name, smoothed, self.calibration)
-        return step_scores(channel), channel
+    def _scores(self, terms: tuple) -> tuple[np.ndarray, np.ndarray]:
+        return combined_scores(self.model, self.name, terms, self.calibration,
+                               self.scoring)
 
     def flags(self, scores: np.ndarray) -> np.ndarray:
         """Flags of the new ``scores`` under the detector's threshold (see the module

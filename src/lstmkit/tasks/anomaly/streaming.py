@@ -54,34 +54,45 @@ class PredictionStream:
         network: a :class:`~lstmkit.models.anomaly_nets.NextStepNet`, in eval mode.
         window: the detector's window.
         channels: C.
+        states: also return each step's state (that of the chunk whose prediction of
+            the next step is kept), as :func:`.errors_per_step.prediction_outputs`.
 
     Attributes:
         t: the number of steps seen. starts: the grid chunks alive, oldest first.
         state: their batched recurrent state (batch = len(starts)).
         predictions: (len(starts), C): each live chunk's prediction of step ``t``.
+        kept_state: (H,) the state of the last step seen (with ``states``).
     """
 
-    def __init__(self, network: nn.Module, window: int, channels: int) -> None:
+    def __init__(self, network: nn.Module, window: int, channels: int, *,
+                 states: bool = False) -> None:
         self.network, self.window, self.stride = network, window, max(window // 2, 1)
-        self.t, self.starts = 0, []
+        self.t, self.starts, self.track = 0, [], states
         self.state: tuple[torch.Tensor, ...] | None = None
         self.predictions = np.zeros((0, channels))
+        self.kept_state = np.zeros(network.encoder.output_size if states else 0)
 
     @torch.no_grad()
-    def push(self, values: np.ndarray, *, errors: bool = True) -> np.ndarray:
-        """Errors (n, C) of the new scaled steps ``values`` (n, C); ``errors=False``
-        only advances the state (priming from history)."""
+    def push(self, values: np.ndarray, *, errors: bool = True
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(errors (n, C), states (n, H) or None) of the new scaled steps ``values``
+        (n, C); ``errors=False`` only advances the state (priming from history)."""
         out = np.zeros_like(values)
+        track = self.track and errors
+        kept = np.zeros((len(values), self.kept_state.shape[-1])) if track else None
         for i, x in enumerate(values):
             if errors and self.t > 0:
-                start = int(predicting_chunk(np.asarray(self.t), self.window, self.stride))
+                start = self._chunk_of(self.t)
                 out[i] = np.abs(self.predictions[self.starts.index(start)] - x)
-            self._advance(x)
-        return out
+            self._advance(x, states=track)
+            if track:
+                kept[i] = self.kept_state
+        return out, kept
 
-    def _advance(self, x: np.ndarray) -> None:
+    def _advance(self, x: np.ndarray, *, states: bool = False) -> None:
         """Feed step ``t`` to the live chunks: drop the finished ones, start one on the
-        grid, run one recurrent step of them all."""
+        grid, run one recurrent step of them all (with ``states``, keep the state of the
+        chunk whose prediction of step ``t + 1`` is kept)."""
         keep = [k for k, s in enumerate(self.starts) if s + self.window > self.t]
         if len(keep) < len(self.starts):
             self.starts = [self.starts[k] for k in keep]
@@ -90,10 +101,18 @@ class PredictionStream:
             self.starts.append(self.t)
             self.state = self._with_new_chunk()
         batch = torch.as_tensor(x, dtype=torch.float32).expand(len(self.starts), -1)
-        predicted, state = self.network.step(batch, self._as_hx(self.state))
+        output, state = self.network.encoder.step(batch, self._as_hx(self.state))
         self.state = state if isinstance(state, tuple) else (state,)
-        self.predictions = predicted.numpy().astype(np.float64)
+        self.predictions = self.network.head(output).numpy().astype(np.float64)
+        if states:  # the chunk whose prediction of step t + 1 is kept
+            start = self._chunk_of(self.t + 1)
+            self.kept_state = output[self.starts.index(start)].numpy().astype(np.float64)
         self.t += 1
+
+    def _chunk_of(self, t: int) -> int:
+        """:func:`.errors_per_step.predicting_chunk` of one step, in Python integers (a
+        NumPy call per step costs more than the recurrent step's arithmetic)."""
+        return max(-(-(t - self.window) // self.stride), 0) * self.stride
 
     def _with_new_chunk(self) -> tuple[torch.Tensor, ...]:
         """The live state with a zero state appended for the chunk starting now."""
