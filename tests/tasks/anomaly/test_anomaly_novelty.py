@@ -14,18 +14,10 @@ from sklearn.metrics import pairwise_distances
 from lstmkit.errors import ConfigError
 from lstmkit.models.anomaly_nets import NextStepNet
 from lstmkit.tasks.anomaly import AnomalyDetector
-from lstmkit.tasks.anomaly.datasets import synthetic_anomalies
 from lstmkit.tasks.anomaly.errors_per_step import prediction_errors, prediction_outputs
 from lstmkit.tasks.anomaly.novelty import StateNovelty, combine
 from lstmkit.tasks.anomaly.streaming import PredictionStream
 from lstmkit.training import TrainConfig
-
-
-@pytest.fixture(scope="module")
-def frame():
-    data = synthetic_anomalies(2, 700, seed=2)
-    data["square"] = data["value"] ** 2  # two channels
-    return data
 
 
 def _fit(frame, **settings):

@@ -10,20 +10,12 @@ import torch
 from lstmkit.errors import DatasetError
 from lstmkit.models.anomaly_nets import NextStepNet
 from lstmkit.tasks.anomaly import AnomalyDetector
-from lstmkit.tasks.anomaly.datasets import synthetic_anomalies
 from lstmkit.tasks.anomaly.errors_per_step import prediction_errors
 from lstmkit.tasks.anomaly.scoring import ewma
 from lstmkit.tasks.anomaly.streaming import EwmaState
 from lstmkit.training import TrainConfig
 
 PIECES = (3, 1, 17, 64, 5, 110)  # uneven update sizes, cycled
-
-
-@pytest.fixture(scope="module")
-def frame():
-    data = synthetic_anomalies(2, 700, seed=2)
-    data["square"] = data["value"] ** 2  # two channels
-    return data
 
 
 def _fit(frame, **settings):
