@@ -19,6 +19,7 @@ from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
 from ..base import ContractExample, Estimator, FitContext
+from .augment import Augmentation, AugmentedBatches
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
@@ -75,7 +76,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     #: Settings added after classifiers were first saved, with the value that reproduces
     #: a classifier saved without them.
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
-                                      "min_val_size": 1, "min_count": 1, "bag_ngrams": 0}
+                                      "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
+                                      "augment_crop": 0.0, "augment_scale": 0.0,
+                                      "augment_jitter": 0.0}
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -111,7 +114,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             held = torch.from_numpy(val_rows)
             val = TensorBatches(x[held], lengths[held], target[held],
                                 batch_size=PREDICT_BATCH, shuffle=False)
-        trainer = self._train(self.network_, step, batches, val, context, evaluate_fn=evaluate)
+        trainer = self._train(self.network_, step, self._augmented(batches), val, context,
+                              evaluate_fn=evaluate)
         self.history_ = trainer.history_
         with torch_threads(s.num_threads):
             precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
@@ -120,6 +124,16 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             held = torch.from_numpy(val_rows)
             self.temperature_ = fit_temperature(self._logits(x[held], lengths[held]),
                                                 target[held])
+
+    def _augmented(self, batches: TensorBatches):
+        """The training batches, as random views (:mod:`.augment`) for numeric series
+        when an ``augment_*`` setting is on; the batch-norm statistics and validation
+        read the series as they are."""
+        s = self.settings
+        how = Augmentation(s.augment_crop, s.augment_scale, s.augment_jitter)
+        if self.kind_ != "series" or not how.active:
+            return batches
+        return AugmentedBatches(batches, how)
 
     def _read(self, X: Any):
         s = self.settings
