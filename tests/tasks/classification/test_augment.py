@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from lstmkit import SequenceClassifier
+from lstmkit.tasks.classification import ensemble
 from lstmkit.tasks.classification.augment import (
     Augmentation,
     AugmentedBatches,
@@ -100,14 +101,14 @@ AUGMENTED = {"augment_crop": 0.2, "augment_scale": 0.1, "augment_jitter": 0.05}
 
 def test_classifier_trains_on_views_and_predicts_on_the_series(tmp_path, monkeypatch):
     seen = []
-    original = SequenceClassifier._augmented
+    original = ensemble.training_batches
 
-    def spy(self, batches):
-        out = original(self, batches)
+    def spy(*args):
+        out = original(*args)
         seen.append(type(out).__name__)
         return out
 
-    monkeypatch.setattr(SequenceClassifier, "_augmented", spy)
+    monkeypatch.setattr(ensemble, "training_batches", spy)
     model = fit(**AUGMENTED)
     plain = fit()
     assert seen == ["AugmentedBatches", "TensorBatches"]

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
-from ...training import BatchSource
+from ...training import BatchSource, TensorBatches
+
+if TYPE_CHECKING:
+    from .settings import ClassifierSettings
 
 
 @dataclass(frozen=True)
@@ -128,3 +132,12 @@ class AugmentedBatches:
             generator = torch.Generator().manual_seed(
                 (seed * 1_000_003 + epoch) * 65_537 + i + 1)
             yield (augment(x, lengths, self.how, generator), lengths, *rest)
+
+
+def training_batches(batches: TensorBatches, kind: str, settings: ClassifierSettings
+                     ) -> BatchSource:
+    """``batches`` as random views for numeric series when an ``augment_*`` setting is
+    on; else ``batches`` (text, or nothing on). Only training reads the views: the
+    batch-norm statistics and validation read the series as they are."""
+    how = Augmentation(settings.augment_crop, settings.augment_scale, settings.augment_jitter)
+    return AugmentedBatches(batches, how) if kind == "series" and how.active else batches

@@ -19,10 +19,10 @@ from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
 from ..base import ContractExample, Estimator, FitContext
-from .augment import Augmentation, AugmentedBatches
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
+from .ensemble import MeanProbability, members_of, train_members
 from .inputs import ClassificationDataError, read_sequences
 from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
@@ -78,7 +78,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
                                       "augment_crop": 0.0, "augment_scale": 0.0,
-                                      "augment_jitter": 0.0}
+                                      "augment_jitter": 0.0, "n_models": 1}
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -104,8 +104,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
         rows = torch.from_numpy(fit_rows)
-        if isinstance(self.network_, WithNgramBag):  # naive Bayes from the fit part only
-            self.network_.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
+        for member in members_of(self.network_):
+            if isinstance(member, WithNgramBag):  # naive Bayes from the fit part only
+                member.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
         step, evaluate = objective(None if weights is None else torch.from_numpy(weights),
                                     batches)
@@ -114,9 +115,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             held = torch.from_numpy(val_rows)
             val = TensorBatches(x[held], lengths[held], target[held],
                                 batch_size=PREDICT_BATCH, shuffle=False)
-        trainer = self._train(self.network_, step, self._augmented(batches), val, context,
-                              evaluate_fn=evaluate)
-        self.history_ = trainer.history_
+        self.history_ = train_members(self, (step, evaluate), batches, val, context)
         with torch_threads(s.num_threads):
             precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
         self.temperature_ = 1.0
@@ -124,16 +123,6 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             held = torch.from_numpy(val_rows)
             self.temperature_ = fit_temperature(self._logits(x[held], lengths[held]),
                                                 target[held])
-
-    def _augmented(self, batches: TensorBatches):
-        """The training batches, as random views (:mod:`.augment`) for numeric series
-        when an ``augment_*`` setting is on; the batch-norm statistics and validation
-        read the series as they are."""
-        s = self.settings
-        how = Augmentation(s.augment_crop, s.augment_scale, s.augment_jitter)
-        if self.kind_ != "series" or not how.active:
-            return batches
-        return AugmentedBatches(batches, how)
 
     def _read(self, X: Any):
         s = self.settings
@@ -162,6 +151,12 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                 f"{self.seq_len_} steps, got lengths {int(lengths.min())}..{int(lengths.max())}")
 
     def _build(self) -> nn.Module:
+        """The network: one, or a :class:`~.ensemble.MeanProbability` of ``n_models``."""
+        if self.settings.n_models == 1:
+            return self._build_one()
+        return MeanProbability([self._build_one() for _ in range(self.settings.n_models)])
+
+    def _build_one(self) -> nn.Module:
         s, text = self.settings, self.kind_ == "text"
         common = {"hidden_size": s.hidden_size, "num_layers": s.num_layers, "cell": s.cell,
                   "bidirectional": s.bidirectional, "pooling": s.pooling,
@@ -173,8 +168,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         else:
             network = self._build_fcn(common)
         if text and s.bag_ngrams:
-            return WithNgramBag(network, NgramBag(self.tokenizer_.vocab_size,
-                                                  len(self.classes_), ngrams=s.bag_ngrams))
+            network = WithNgramBag(network, NgramBag(self.tokenizer_.vocab_size,
+                                                     len(self.classes_), ngrams=s.bag_ngrams))
         return network
 
     def _build_fcn(self, common: dict) -> nn.Module:

@@ -56,6 +56,9 @@ class ClassifierSettings(Settings):
             of a random factor multiplying each series (per feature); 0: off.
         augment_jitter: numeric series, training only: the standard deviation of noise
             added to every step, relative to the series' standard deviation; 0: off.
+        n_models: networks trained with seeds ``train.seed + k`` whose class
+            probabilities are averaged (an ensemble; each one trains for the whole
+            ``train.epochs``, so the training time is ``n_models`` times longer).
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
@@ -102,6 +105,7 @@ class ClassifierSettings(Settings):
     augment_crop: DropProbability = 0.0
     augment_scale: NonNegativeFloat = 0.0
     augment_jitter: NonNegativeFloat = 0.0
+    n_models: count(16) = 1
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
     min_val_size: Count = 30
