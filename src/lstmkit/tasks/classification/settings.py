@@ -51,14 +51,15 @@ class ClassifierSettings(Settings):
             move by about 1e-2, training is unchanged). Off: float32 throughout.
         augment_crop: numeric series, training only: each view is a random window
             leaving out up to this share of the series' steps, stretched back to its
-            length (window slicing); 0: off. See :mod:`.augment`.
+            length (window slicing); 0: off.
         augment_scale: numeric series, training only: the standard deviation of the log
             of a random factor multiplying each series (per feature); 0: off.
         augment_jitter: numeric series, training only: the standard deviation of noise
             added to every step, relative to the series' standard deviation; 0: off.
         n_models: networks trained with seeds ``train.seed + k`` whose class
             probabilities are averaged (an ensemble; each one trains for the whole
-            ``train.epochs``, so the training time is ``n_models`` times longer).
+            ``train.epochs``, or ``minutes``, so training takes ``n_models`` times
+            longer).
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
