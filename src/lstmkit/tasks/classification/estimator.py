@@ -54,12 +54,13 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         progress: show a progress bar while training.
 
     Attributes:
-        classes_: the labels, sorted. network_: the trained network.
+        classes_: the labels, sorted.
         kind_: ``"series"`` or ``"text"``. n_channels_: I (0 for text).
         seq_len_: the longest training sequence (the fixed T of ``dimension_shuffle``).
         temperature_: the calibration temperature (1.0 without ``calibrate``).
         tokenizer_: the tokeniser fitted on the training texts (None for series).
-        history_: the trainer's per-epoch metrics.
+        history_: the trainer's per-epoch metrics (an ensemble's first member's).
+        network_: one network, or a :class:`~.ensemble.MeanProbability` of ``n_models``.
 
     Example:
         >>> X = np.r_[np.zeros((8, 5)), np.ones((8, 5))]
