@@ -11,9 +11,10 @@ series' length and label. Prediction reads the series as they are (the uncropped
 is the crop of fraction 1, inside what training saw).
 
 The augmentation is drawn from a generator seeded by ``(seed, epoch, batch index)``,
-so a resumed run sees the same views as an uninterrupted one. tsai and aeon ship
-augmentations only for their own loaders and model classes, so the three used here are
-written on plain tensors (padded batches with per-series ``lengths``).
+so a resumed run sees the same views as an uninterrupted one. The three are written
+here, on padded batches with per-series ``lengths``, because a crop must cover each
+series' valid steps only and leave its padding at zero, which augmentation code written
+for equal-length arrays (e.g. tsai's, tied to fastai's loaders) does not do.
 """
 
 from __future__ import annotations
