@@ -18,6 +18,9 @@ over the same series: the cost of the recurrence alone).
     python benchmarks/classify_quality.py --data GunPoint --seeds 1 --minutes 1
     python benchmarks/classify_quality.py --speed          # the throughput alone
     python benchmarks/classify_quality.py --tune 3 --data ArrowHead --set min_val_size=1
+    python benchmarks/classify_quality.py --tune 3 --data ArrowHead --set augment_crop=0.1
+    python benchmarks/classify_quality.py --tune 3 --data GunPoint --set n_models=3 \
+        --train-set epochs=134 --train-set early_stopping=34
     python benchmarks/classify_quality.py --make-data src/lstmkit/data/datasets
 
 ``--minutes M`` trains each model for M minutes of wall-clock time (the learning-rate

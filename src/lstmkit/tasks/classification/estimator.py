@@ -22,6 +22,7 @@ from ..base import ContractExample, Estimator, FitContext
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
+from .ensemble import MeanProbability, members_of, train_members
 from .inputs import ClassificationDataError, read_sequences
 from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
@@ -53,12 +54,13 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         progress: show a progress bar while training.
 
     Attributes:
-        classes_: the labels, sorted. network_: the trained network.
+        classes_: the labels, sorted.
         kind_: ``"series"`` or ``"text"``. n_channels_: I (0 for text).
         seq_len_: the longest training sequence (the fixed T of ``dimension_shuffle``).
         temperature_: the calibration temperature (1.0 without ``calibrate``).
         tokenizer_: the tokeniser fitted on the training texts (None for series).
-        history_: the trainer's per-epoch metrics.
+        history_: the trainer's per-epoch metrics (an ensemble's first member's).
+        network_: one network, or a :class:`~.ensemble.MeanProbability` of ``n_models``.
 
     Example:
         >>> X = np.r_[np.zeros((8, 5)), np.ones((8, 5))]
@@ -75,7 +77,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     #: Settings added after classifiers were first saved, with the value that reproduces
     #: a classifier saved without them.
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
-                                      "min_val_size": 1, "min_count": 1, "bag_ngrams": 0}
+                                      "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
+                                      "augment_crop": 0.0, "augment_scale": 0.0,
+                                      "augment_jitter": 0.0, "n_models": 1}
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -101,8 +105,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
         rows = torch.from_numpy(fit_rows)
-        if isinstance(self.network_, WithNgramBag):  # naive Bayes from the fit part only
-            self.network_.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
+        for member in members_of(self.network_):
+            if isinstance(member, WithNgramBag):  # naive Bayes from the fit part only
+                member.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
         step, evaluate = objective(None if weights is None else torch.from_numpy(weights),
                                     batches)
@@ -111,8 +116,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             held = torch.from_numpy(val_rows)
             val = TensorBatches(x[held], lengths[held], target[held],
                                 batch_size=PREDICT_BATCH, shuffle=False)
-        trainer = self._train(self.network_, step, batches, val, context, evaluate_fn=evaluate)
-        self.history_ = trainer.history_
+        self.history_ = train_members(self, (step, evaluate), batches, val, context)
         with torch_threads(s.num_threads):
             precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
         self.temperature_ = 1.0
@@ -148,6 +152,12 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                 f"{self.seq_len_} steps, got lengths {int(lengths.min())}..{int(lengths.max())}")
 
     def _build(self) -> nn.Module:
+        """The network: one, or a :class:`~.ensemble.MeanProbability` of ``n_models``."""
+        if self.settings.n_models == 1:
+            return self._build_one()
+        return MeanProbability([self._build_one() for _ in range(self.settings.n_models)])
+
+    def _build_one(self) -> nn.Module:
         s, text = self.settings, self.kind_ == "text"
         common = {"hidden_size": s.hidden_size, "num_layers": s.num_layers, "cell": s.cell,
                   "bidirectional": s.bidirectional, "pooling": s.pooling,
@@ -159,8 +169,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         else:
             network = self._build_fcn(common)
         if text and s.bag_ngrams:
-            return WithNgramBag(network, NgramBag(self.tokenizer_.vocab_size,
-                                                  len(self.classes_), ngrams=s.bag_ngrams))
+            network = WithNgramBag(network, NgramBag(self.tokenizer_.vocab_size,
+                                                     len(self.classes_), ngrams=s.bag_ngrams))
         return network
 
     def _build_fcn(self, common: dict) -> nn.Module:

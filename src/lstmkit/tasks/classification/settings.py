@@ -14,6 +14,7 @@ from ...settings import (
     Count,
     DropProbability,
     Flag,
+    NonNegativeFloat,
     PositiveFloat,
     Settings,
     count,
@@ -48,6 +49,17 @@ class ClassifierSettings(Settings):
         predict_bf16: LSTM-FCN: run the convolution branch in bfloat16 when predicting
             (about 4 times faster convolutions on a CPU with AVX512-BF16; probabilities
             move by about 1e-2, training is unchanged). Off: float32 throughout.
+        augment_crop: numeric series, training only: each view is a random window
+            leaving out up to this share of the series' steps, stretched back to its
+            length (window slicing); 0: off.
+        augment_scale: numeric series, training only: the standard deviation of the log
+            of a random factor multiplying each series (per feature); 0: off.
+        augment_jitter: numeric series, training only: the standard deviation of noise
+            added to every step, relative to the series' standard deviation; 0: off.
+        n_models: networks trained with seeds ``train.seed + k`` whose class
+            probabilities are averaged (an ensemble; each one trains for the whole
+            ``train.epochs``, or ``minutes``, so training takes ``n_models`` times
+            longer).
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
@@ -91,6 +103,10 @@ class ClassifierSettings(Settings):
     class_weight: Literal["balanced"] | None = None
     calibrate: Flag = True
     predict_bf16: Flag = False
+    augment_crop: DropProbability = 0.0
+    augment_scale: NonNegativeFloat = 0.0
+    augment_jitter: NonNegativeFloat = 0.0
+    n_models: count(16) = 1
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
     min_val_size: Count = 30
