@@ -109,3 +109,17 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             progress=body["progress"], config=body["config"], extra=body["extra"])
     except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise CheckpointError(f"{path}: corrupt checkpoint state ({exc!r})") from None
+
+
+def member_dir(checkpoint_dir: str | os.PathLike | None, k: int) -> Path | None:
+    """Ensemble member ``k``'s checkpoint folder: ``checkpoint_dir`` itself for the first
+    member (where a resumed run and the experiment runner look), ``member-k`` below it
+    for the others; None without a ``checkpoint_dir``.
+
+    Example:
+        >>> str(member_dir("ckpt", 0)), str(member_dir("ckpt", 2)), member_dir(None, 1)
+        ('ckpt', 'ckpt/member-2', None)
+    """
+    if checkpoint_dir is None:
+        return None
+    return Path(checkpoint_dir) if k == 0 else Path(checkpoint_dir) / f"member-{k}"

@@ -81,15 +81,7 @@ def test_augmented_batches_keep_lengths_and_labels_and_resume_exactly():
     assert not torch.allclose(next(batches.epoch(3, seed=5))[0], views[0][0])
 
 
-def waves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    ramp = np.linspace(-1, 1, 12)
-    X = np.where(y[:, None] == 1, ramp, -ramp) + 0.3 * rng.normal(size=(n, 12))
-    return X.astype(np.float32), np.where(y == 1, "up", "down")
-
-
-def fit(**settings) -> SequenceClassifier:
+def fit(waves, **settings) -> SequenceClassifier:
     X, y = waves(32, 0)
     return SequenceClassifier(model="lstm-fcn", hidden_size=8, filters=(4, 4, 4),
                               batch_size=8, progress=False,
@@ -99,7 +91,8 @@ def fit(**settings) -> SequenceClassifier:
 AUGMENTED = {"augment_crop": 0.2, "augment_scale": 0.1, "augment_jitter": 0.05}
 
 
-def test_classifier_trains_on_views_and_predicts_on_the_series(tmp_path, monkeypatch):
+def test_classifier_trains_on_views_and_predicts_on_the_series(tmp_path, monkeypatch,
+                                                                  waves):
     seen = []
     original = ensemble.training_batches
 
@@ -109,8 +102,8 @@ def test_classifier_trains_on_views_and_predicts_on_the_series(tmp_path, monkeyp
         return out
 
     monkeypatch.setattr(ensemble, "training_batches", spy)
-    model = fit(**AUGMENTED)
-    plain = fit()
+    model = fit(waves, **AUGMENTED)
+    plain = fit(waves)
     assert seen == ["AugmentedBatches", "TensorBatches"]
     Xt, yt = waves(40, 1)
     assert model.score(Xt, yt) >= 0.9
@@ -123,7 +116,7 @@ def test_classifier_trains_on_views_and_predicts_on_the_series(tmp_path, monkeyp
     assert not np.allclose(plain.predict_proba(Xt), model.predict_proba(Xt))
 
 
-def test_classifier_augmented_fit_is_reproducible():
+def test_classifier_augmented_fit_is_reproducible(waves):
     X, _ = waves(16, 2)
-    np.testing.assert_array_equal(fit(**AUGMENTED).predict_proba(X),
-                                  fit(**AUGMENTED).predict_proba(X))
+    np.testing.assert_array_equal(fit(waves, **AUGMENTED).predict_proba(X),
+                                  fit(waves, **AUGMENTED).predict_proba(X))

@@ -8,8 +8,9 @@ import torch
 from torch import nn
 
 from lstmkit import SequenceClassifier
-from lstmkit.tasks.classification.ensemble import MeanProbability, member_dir, members_of
+from lstmkit.tasks.classification.ensemble import MeanProbability, members_of
 from lstmkit.training import TrainConfig
+from lstmkit.training.checkpoint import member_dir
 
 
 class Fixed(nn.Module):
@@ -41,15 +42,7 @@ def test_members_of_and_member_dir(tmp_path):
     assert member_dir(tmp_path, 2) == tmp_path / "member-2"
 
 
-def waves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    ramp = np.linspace(-1, 1, 12)
-    X = np.where(y[:, None] == 1, ramp, -ramp) + 0.3 * rng.normal(size=(n, 12))
-    return X.astype(np.float32), np.where(y == 1, "up", "down")
-
-
-def test_classifier_ensemble_predicts_its_members_mean_and_round_trips(tmp_path):
+def test_classifier_ensemble_predicts_its_members_mean_and_round_trips(tmp_path, waves):
     X, y = waves(32, 0)
     Xt, yt = waves(40, 1)
     model = SequenceClassifier(model="lstm-fcn", hidden_size=8, filters=(4, 4, 4),
@@ -71,7 +64,7 @@ def test_classifier_ensemble_predicts_its_members_mean_and_round_trips(tmp_path)
     np.testing.assert_allclose(again.predict_proba(Xt), model.predict_proba(Xt), rtol=1e-6)
 
 
-def test_classifier_ensemble_members_use_seeds_train_seed_plus_k(monkeypatch):
+def test_classifier_ensemble_members_use_seeds_train_seed_plus_k(monkeypatch, waves):
     seeds = []
     original = SequenceClassifier._train
 

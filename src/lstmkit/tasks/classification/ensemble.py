@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
@@ -21,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...training import TensorBatches
+from ...training.checkpoint import member_dir
 from .augment import training_batches
 
 if TYPE_CHECKING:
@@ -80,14 +80,6 @@ class _Ignore(nn.Module):
 def members_of(network: nn.Module) -> list[nn.Module]:
     """The networks trained one by one: an ensemble's members, or ``[network]``."""
     return list(network.members) if isinstance(network, MeanProbability) else [network]
-
-
-def member_dir(checkpoint_dir: Path | None, k: int) -> Path | None:
-    """Member ``k``'s checkpoints: ``checkpoint_dir`` for the first member (where a
-    resumed run looks), ``member-k`` below it for the others."""
-    if checkpoint_dir is None or k == 0:
-        return checkpoint_dir
-    return Path(checkpoint_dir) / f"member-{k}"
 
 
 def train_members(model: SequenceClassifier, objective_fns: tuple, batches: TensorBatches,

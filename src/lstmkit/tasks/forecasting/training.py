@@ -8,9 +8,7 @@ exactly where an interrupted run stopped.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +19,7 @@ from ...data.windows import make_windows, train_origins, validation_origins
 from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...models.seasonal_window import choose_anchor
 from ...training import TensorBatches, seed_everything
+from ...training.checkpoint import member_dir
 from .features import series_features
 
 if TYPE_CHECKING:
@@ -135,12 +134,3 @@ def auto_batch(windows: int, *, smallest: int = 32, largest: int = 256,
         (32, 90, 256)
     """
     return min(largest, max(smallest, -(-windows // max_steps)))
-
-
-def member_dir(checkpoint_dir: str | os.PathLike | None, k: int) -> Path | None:
-    """Member ``k``'s checkpoints: ``checkpoint_dir`` itself for the first member (where
-    the experiment runner looks for the tracking run to resume), ``member-k`` below it
-    for the others."""
-    if checkpoint_dir is None:
-        return None
-    return Path(checkpoint_dir) if k == 0 else Path(checkpoint_dir) / f"member-{k}"
