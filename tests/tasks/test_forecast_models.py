@@ -118,13 +118,12 @@ def test_seasonal_net_gradients_reach_the_encoder():
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.encoder.parameters())
 
 
-@pytest.mark.parametrize(("model", "values", "expected"), [
-    ("seasonal", 10.0, True), ("seasonal", -30.0, False), ("lstm", 10.0, False)])
-def test_forecaster_log_defaults_to_on_for_positive_series_of_the_seasonal_model(
-        model, values, expected):
-    data = trending_seasonal(72, level=values)
+@pytest.mark.parametrize(("model", "log", "expected"), [
+    ("seasonal", None, False), ("lstm", None, False), ("seasonal", True, True)])
+def test_forecaster_log_scale_only_when_asked_for(model, log, expected):
+    data = trending_seasonal(72, level=10.0)
     fitted = Forecaster(model=model, horizon=6, test_size=6, n_models=1, hidden_size=4,
-                        train=TrainConfig(epochs=1)).check(data)
+                        log=log, train=TrainConfig(epochs=1)).check(data)
     assert fitted.resolved_.log is expected
 
 

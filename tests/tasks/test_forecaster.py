@@ -60,9 +60,9 @@ def test_forecaster_scaler_statistics_are_the_training_part_only(fitted):
     split = fitted.splits_[0]
     train = seasonal()["sales"].to_numpy()[:split.n_train]
     assert split.n_train == 96 - 12 - 6
-    assert fitted.resolved_.log  # the default seasonal model reads positive series in logs
-    assert fitted.scalers_.target.mean_[0, 0] == pytest.approx(np.log(train).mean())
-    assert fitted.scalers_.target.std_[0, 0] == pytest.approx(np.log(train).std())
+    assert not fitted.resolved_.log  # log scale only when asked for
+    assert fitted.scalers_.target.mean_[0, 0] == pytest.approx(train.mean())
+    assert fitted.scalers_.target.std_[0, 0] == pytest.approx(train.std())
 
 
 def test_forecaster_test_values_change_nothing_before_evaluation(fitted):

@@ -72,15 +72,8 @@ def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:
         lookback, val_size = shorter_model(season, horizon, room, val_size,
                                            keep_val=p.val_size is not None)
     return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
-                    test_size=test_size, val_size=val_size, log=resolve_log(p, data),
+                    test_size=test_size, val_size=val_size, log=bool(p.log),
                     calendar=tuple(calendar_names(data.freq)) if p.calendar else ())
-
-
-def resolve_log(p: ForecastSettings, data: TimeSeriesData) -> bool:
-    """``log`` as given, else on for the ``seasonal`` model when every target is > 0."""
-    if p.log is not None:
-        return p.log
-    return p.model == "seasonal" and all(bool((t > 0).all()) for t in data.targets)
 
 
 def split_all(r: Resolved, model_horizon: int, data: TimeSeriesData) -> list[Split]:

@@ -51,8 +51,8 @@ class ForecastSettings(Settings):
             everything and leaves nothing to evaluate).
         val_size: rows before the test part, for early stopping (default K).
         model: ``"seasonal"`` (default): the network reads each window deseasonalised
-            and relative to its level (log scale for positive series) and predicts a
-            correction on top of the window's level, damped trend and seasonal profile
+            and relative to its level and predicts a correction on top of the window's
+            level, damped trend and seasonal profile
             (see docs/forecasting.md); ``"lstm"``: the network on windows relative to
             their mean.
         strategy: ``"direct"`` (one head for all K steps) or ``"autoregressive"`` (one
@@ -70,9 +70,11 @@ class ForecastSettings(Settings):
         distribution: ``"quantile"`` (pinball loss) or ``"gaussian"`` (negative
             log-likelihood).
         level: the interval level(s), e.g. 0.8 for an 80% interval.
-        log: model the logarithm of the targets (all values must be > 0). Default: on
-            for the ``seasonal`` model when every target value is > 0 (seasonality and
-            growth are then multiplicative), off for ``lstm``.
+        log: model the logarithm of the targets (all values must be > 0). Default
+            (None): off — on the validation parts of the benchmark the ``seasonal``
+            model in log scale scored a mean MASE of 0.83-0.87 against 0.73 without
+            (docs/forecasting.md); log scale carries growth on as a rate, and that
+            overshoots when growth slows.
         window_norm: read and predict targets relative to each window's mean level, so
             trends carry on beyond the training range.
         calendar: add calendar features (month, day of week, hour) as known inputs.
