@@ -2,7 +2,7 @@
 
 In the spirit of Smyl's ES-RNN (M4 winner; Smyl 2020, IJF 36(1)) the network does not
 see raw levels: each window is deseasonalised and made relative to its own level (in
-log space for positive series, so: divided by it), and the network predicts a
+log space, with the forecaster's ``log``, so: divided by it), and the network predicts a
 correction on top of the window's own forecast, "level + damped trend + seasonal
 profile". Unlike ES-RNN, level, trend and profile are not smoothed with learned
 coefficients over the whole series but estimated from the window itself (a classical
