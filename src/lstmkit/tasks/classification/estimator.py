@@ -27,6 +27,7 @@ from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
 from .settings import ClassifierFitted, ClassifierSettings
 from .split import stratified_split
+from .word_vectors import word_vectors
 
 PREDICT_BATCH = 256
 
@@ -76,6 +77,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     #: a classifier saved without them.
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0}
+    fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -88,8 +90,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                 f"SequenceClassifier: the labels hold only one class ({self.classes_[0]!r});"
                 " at least 2 classes are needed")
         self.kind_ = data.kind
-        self.tokenizer_ = (fit_tokenizer(data.items, s.text_level, s.max_vocab, s.min_count)
-                           if data.kind == "text" else None)
+        unlabelled = self._unlabelled(context)
+        self.tokenizer_ = (fit_tokenizer(data.items + unlabelled, s.text_level, s.max_vocab,
+                                         s.min_count) if data.kind == "text" else None)
         x, lengths = to_tensors(data, tokenizer=self.tokenizer_, max_tokens=s.max_tokens)
         self.n_channels_ = x.shape[2] if data.kind == "series" else 0
         self.seq_len_ = int(x.shape[1])
@@ -101,6 +104,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
         rows = torch.from_numpy(fit_rows)
+        if unlabelled:
+            self._pretrain_embedding(data.items + unlabelled)
         if isinstance(self.network_, WithNgramBag):  # naive Bayes from the fit part only
             self.network_.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
@@ -120,6 +125,29 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             held = torch.from_numpy(val_rows)
             self.temperature_ = fit_temperature(self._logits(x[held], lengths[held]),
                                                 target[held])
+
+    def _unlabelled(self, context: FitContext) -> list[str]:
+        """``fit(..., unlabelled=texts)``: text without labels (text input only)."""
+        texts = context.fit_params.get("unlabelled")
+        if texts is None:
+            return []
+        if self.kind_ != "text" or isinstance(texts, str) or not all(
+                isinstance(t, str) for t in texts):
+            raise ClassificationDataError("SequenceClassifier: unlabelled must be a list of "
+                                          "strings, for text input")
+        return list(texts)
+
+    def _pretrain_embedding(self, texts: list[str]) -> None:
+        """The token embedding starts as word vectors learned from ``texts`` (the
+        training texts without their labels and the unlabelled texts; see
+        :mod:`~lstmkit.tasks.classification.word_vectors`)."""
+        documents = [np.asarray(self.tokenizer_.encode(t), dtype=np.int64) for t in texts]
+        embeddings = [m for m in self.network_.modules() if type(m) is nn.Embedding]
+        for embedding in embeddings:
+            vectors = word_vectors(documents, embedding.num_embeddings,
+                                   embedding.embedding_dim)
+            with torch.no_grad():
+                embedding.weight.copy_(torch.from_numpy(vectors))
 
     def _read(self, X: Any):
         s = self.settings
