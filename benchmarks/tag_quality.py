@@ -83,9 +83,17 @@ def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
         runs.append({"seed": seed, "wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
                      "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"]})
         models.append(model)
+        averaging = getattr(model, "averaging_", None)
+        note = ""
+        if averaging is not None:  # average_epochs > 1: the averaged network's score
+            runs[-1].update(averaging=averaging, val_accuracy=max(
+                averaging["val_accuracy"], averaging["single_val_accuracy"]))
+            kept = "kept" if averaging["kept"] else "not kept"
+            note = (f"; average of epochs {averaging['epochs']}: "
+                    f"{averaging['val_accuracy']:.4f}, {kept}")
         console.print(f"{name} seed {seed}: {wall:.0f} s wall, {cpu:.0f} s CPU, "
                       f"{len(model.history_)} epochs (best {best['epoch']}, validation "
-                      f"accuracy {best['val_accuracy']:.4f})")
+                      f"accuracy {best['val_accuracy']:.4f}{note})", soft_wrap=True)
     if validation_only:
         scores = [r["val_accuracy"] for r in runs]
         console.print(f"{name} validation accuracy {statistics.fmean(scores):.4f} over "

@@ -38,6 +38,10 @@ class TaggerSettings(Settings):
         word_dropout: while training, the share of known words looked up as the unknown
             word (the character encoder still reads them), so that the tagger learns
             to tag unseen words; 0: none.
+        average_epochs: average the weights of this many epochs with the best
+            validation accuracy into the final network, kept only when it tags the
+            validation part at least as well as the best epoch alone (costs no training
+            or prediction time); 1: off (the best epoch alone).
         batch_size: sentences per training step.
         val_fraction: share of the training sentences held out, evenly spread, for
             validation (early stopping and the best epoch) when fit gets no
@@ -60,6 +64,7 @@ class TaggerSettings(Settings):
     lowercase: Flag = True
     dropout: DropProbability = 0.3
     word_dropout: DropProbability = 0.0
+    average_epochs: count(MAX_BATCH) = 1
     batch_size: count(MAX_BATCH) = 16
     val_fraction: Fraction = 0.1
     minutes: PositiveFloat | None = None
