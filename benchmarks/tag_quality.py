@@ -113,7 +113,7 @@ def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
 
 
 class TorchReference(nn.Module):
-    """The default tagger's sizes from ``torch.nn.LSTM``: words + character BiLSTM ->
+    """The tagger's sizes from ``torch.nn.LSTM``: words + character BiLSTM -> stacked
     BiLSTM -> linear -> argmax (the reference of the throughput test)."""
 
     def __init__(self, tagger: SequenceTagger) -> None:
@@ -124,7 +124,7 @@ class TorchReference(nn.Module):
         self.char_rnn = nn.LSTM(s.char_size, s.char_hidden_size, batch_first=True,
                                 bidirectional=True)
         self.rnn = nn.LSTM(s.word_size + 2 * s.char_hidden_size, s.hidden_size,
-                           batch_first=True, bidirectional=True)
+                           num_layers=s.num_layers, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * s.hidden_size, len(tagger.classes_))
 
     def forward(self, batch) -> torch.Tensor:
