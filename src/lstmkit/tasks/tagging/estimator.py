@@ -16,6 +16,7 @@ from ...settings import to_dict
 from ...training import TrainConfig
 from ..base import Estimator, FitContext
 from ..contract import ContractExample
+from .averaging import BestEpochs
 from .batching import SentenceBatches
 from .encoding import UNK, Encoded, Vocabulary, check_tags, input_kind
 from .inputs import encode_inputs, fit_inputs, inputs_config, restore_inputs
@@ -49,7 +50,7 @@ class SequenceTagger(Estimator):
     task: ClassVar[str] = "tag"
     #: Settings added after taggers were first saved, with the value that reproduces a
     #: tagger saved without them.
-    added_settings: ClassVar[dict] = {"word_dropout": 0.0}
+    added_settings: ClassVar[dict] = {"word_dropout": 0.0, "average_epochs": 1}
     settings_class = TaggerSettings
     fitted_class = TaggerFitted
     fit_params = ("validation",)
@@ -84,10 +85,33 @@ class SequenceTagger(Estimator):
             val_batches = SentenceBatches(self._encode(*val), batch_size=256, shuffle=False)
         elif config.monitor in ("val_accuracy", "val_loss"):
             config = dataclasses.replace(config, monitor="val_loss", monitor_mode="min")
+        best = None
+        if s.average_epochs > 1 and val_batches is not None:
+            best = BestEpochs(s.average_epochs)
+            context = dataclasses.replace(context, callbacks=(*context.callbacks, best))
         trainer = self._train(self.network_, _step, train, val_batches, context,
                               config=config, evaluate_fn=_evaluate)
         self.history_ = trainer.history_
+        self.averaging_ = self._average(best, val_batches) if best is not None else None
         self.network_.eval()
+
+    def _average(self, best: BestEpochs, val: SentenceBatches) -> dict[str, Any]:
+        """Replace the network by the average of the best epochs' weights when it scores
+        at least as well on the validation part (see ``TaggerSettings.average_epochs``).
+
+        Returns:
+            ``{"epochs", "val_accuracy" (of the average), "single_val_accuracy" (of the
+            network as trained), "kept"}``.
+        """
+        single = {k: v.clone() for k, v in self.network_.state_dict().items()}
+        alone = _evaluate(self.network_, val)["val_accuracy"]
+        self.network_.load_state_dict(best.average())
+        averaged = _evaluate(self.network_, val)["val_accuracy"]
+        kept = len(best.kept) > 1 and averaged >= alone
+        if not kept:
+            self.network_.load_state_dict(single)
+        return {"epochs": best.epochs(), "val_accuracy": averaged,
+                "single_val_accuracy": alone, "kept": kept}
 
     def _validation(self, X, tags, context: FitContext):
         """The training sequences and the validation pair (None for none)."""
