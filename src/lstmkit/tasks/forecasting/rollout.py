@@ -55,7 +55,8 @@ def rollout(net: nn.Module, x: Tensor, known: Tensor, steps: int, *, levels: tup
             keeps decaying from step to step (as exponential smoothing's does), where a
             rolled window estimates the trend again from its own fed-back forecasts.
     """
-    net.eval()
+    if net.training:  # eval() walks every submodule: a tenth of a small model's call
+        net.eval()
     horizon, dist = net.horizon, net.dist
     if steps <= horizon:
         out = net(x, known[:, :horizon], series)[:, :steps]  # (B, K, C, Q) -> (B, n, C, Q)
