@@ -32,8 +32,9 @@ from .series import (
     AnomalyData,
     check_label_sanity,
     check_lengths,
+    check_not_constant,
+    fit_cuts,
     read_anomaly_data,
-    train_rows,
 )
 from .settings import AnomalyFitted, AnomalySettings
 
@@ -100,7 +101,7 @@ class AnomalyDetector(Estimator):
         s = self.settings
         data = read_anomaly_data(data, s)
         check_lengths(data, data.train_part, s.window, s.val_fraction)
-        _check_not_constant(data, data.train_part)
+        check_not_constant(data, data.train_part)
         return data
 
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
@@ -109,7 +110,7 @@ class AnomalyDetector(Estimator):
         check_label_sanity(data, data.train_part, s.max_density)
         self.data_, self.channels_ = data, list(data.channels)
         self.streams_, self.history_data_ = {}, None  # update() restarts after fit
-        cuts = [_cuts(len(v), data.train_part, s.val_fraction) for v in data.values]
+        cuts = [fit_cuts(len(v), data.train_part, s.val_fraction) for v in data.values]
         self.scaler_ = SeriesScaler().fit(data.ids, [v[:n] for v, (_, n) in
                                                       zip(data.values, cuts, strict=True)])
         scaled = [self.scaler_.transform(n, v) for n, v in zip(data.ids, data.values,
@@ -286,18 +287,3 @@ class AnomalyDetector(Estimator):
         frame = synthetic_anomalies(1, 400)[["value"]]
         model = cls(window=8, hidden_size=4, train=TrainConfig(epochs=1))
         return ContractExample(model, frame, output=lambda est: est.score(frame)["score"])
-
-
-def _cuts(length: int, train_part: float, val_fraction: float) -> tuple[int, int]:
-    """(rows the network learns from, rows of the training part)."""
-    n_train = train_rows(length, train_part)
-    return n_train - int(n_train * val_fraction), n_train
-
-
-def _check_not_constant(data: AnomalyData, train_part: float) -> None:
-    for c, channel in enumerate(data.channels):
-        parts = [v[:train_rows(len(v), train_part), c] for v in data.values]
-        if all(np.ptp(p) == 0 for p in parts):
-            raise DatasetError(f"column {channel!r} in {data.where} is constant in the "
-                               "training part of every series: there is nothing to learn "
-                               "what normal looks like from; drop it with columns=")

@@ -153,3 +153,19 @@ def check_label_sanity(data: AnomalyData, train_part: float, max_density: float)
             warnings.warn(f"{data.where}{label}: {inside} labelled anomalous points lie in "
                           "the training part, which the detector learns as normal",
                           UserWarning, stacklevel=3)
+
+
+def fit_cuts(length: int, train_part: float, val_fraction: float) -> tuple[int, int]:
+    """(rows the network learns from, rows of the training part)."""
+    n_train = train_rows(length, train_part)
+    return n_train - int(n_train * val_fraction), n_train
+
+
+def check_not_constant(data: AnomalyData, train_part: float) -> None:
+    """Raise naming the first channel that is constant in every series' training part."""
+    for c, channel in enumerate(data.channels):
+        parts = [v[:train_rows(len(v), train_part), c] for v in data.values]
+        if all(np.ptp(p) == 0 for p in parts):
+            raise DatasetError(f"column {channel!r} in {data.where} is constant in the "
+                               "training part of every series: there is nothing to learn "
+                               "what normal looks like from; drop it with columns=")
