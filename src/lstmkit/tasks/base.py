@@ -10,8 +10,8 @@ dataclasses, so what ``load`` reads back is validated like the settings) and a f
 (``_fit``, ``_fitted_config``, ``_transforms``, ``_restore``, ``contract_example``);
 ``docs/tasks.md`` walks through them with :mod:`lstmkit.tasks.adding` as the example.
 The constructor takes the settings' fields plus ``train`` and ``progress``, keyword-only,
-stored unchanged (:mod:`lstmkit.tasks.constructor`); learned attributes end in ``_``,
-and reading one before ``fit`` or ``load`` raises ``NotFittedError`` naming the class.
+stored unchanged (:mod:`lstmkit.tasks.constructor`); reading a learned attribute (its
+name ends in ``_``) before ``fit`` or ``load`` raises ``NotFittedError``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ..errors import ConfigError, ModelFileError
 from ..settings import build_settings, to_dict
 from ..threads import torch_threads
 from ..training import Callback, TrainConfig, Trainer, load_model_dir, save_model_dir
+from ..training.checkpoint import member_dir
 from ..training.model_files import weights_mismatch
 from ..training.seeding import seed_everything
 from ..training.time_budget import TimeBudget
@@ -167,8 +168,7 @@ class Estimator(BaseEstimator):
         raise NotImplementedError(f"{type(self).__name__} must implement _fit")
 
     def _train(self, network: nn.Module, step: Callable, batches: Any, val: Any,
-               context: FitContext, *, config: TrainConfig | None = None,
-               checkpoint_dir: Path | None = None,
+               context: FitContext, *, config: TrainConfig | None = None, member: int = 0,
                evaluate_fn: Callable | None = None) -> Trainer:
         """Train ``network`` with the engine's :class:`~lstmkit.training.Trainer`: the
         context's callbacks, checkpoints and resume, the estimator's progress bar.
@@ -180,20 +180,20 @@ class Estimator(BaseEstimator):
         Args:
             network, step, batches, val, evaluate_fn: as for the Trainer.
             context: the fit's context.
-            config: the training settings (default ``context.train``), e.g. with another
-                seed for an ensemble member.
-            checkpoint_dir: this network's checkpoints (default the context's).
+            config: the training settings (default ``context.train``).
+            member: k for the k-th network of a seed ensemble: seed ``config.seed + k``,
+                checkpoints in :func:`~lstmkit.training.checkpoint.member_dir`.
         """
         config, callbacks = config or context.train, context.callbacks
+        config = dataclasses.replace(config, seed=config.seed + member)
         minutes = getattr(context.settings, "minutes", None)
         if minutes:
             config, batches, callbacks = TimeBudget.apply(minutes, config, batches, callbacks)
-        folder = context.checkpoint_dir if checkpoint_dir is None else checkpoint_dir
+        folder = member_dir(context.checkpoint_dir, member)
         trainer = Trainer(network, step, config, checkpoint_dir=folder,
                           callbacks=callbacks, evaluate_fn=evaluate_fn,
                           run_config=context.run_config, progress=self.progress)
-        resumable = context.resume and folder is not None and (
-            folder / "last.safetensors").exists()
+        resumable = context.resume and folder is not None and (folder / "last.safetensors").exists()
         with torch_threads(getattr(context.settings, "num_threads", None)):
             self.threads_ = torch.get_num_threads()
             trainer.fit(batches, val, resume=resumable)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from lstmkit import SequenceClassifier
+from lstmkit.tasks import base
 from lstmkit.tasks.classification.ensemble import MeanProbability, members_of
 from lstmkit.training import TrainConfig
 from lstmkit.training.checkpoint import member_dir
@@ -66,13 +67,13 @@ def test_classifier_ensemble_predicts_its_members_mean_and_round_trips(tmp_path,
 
 def test_classifier_ensemble_members_use_seeds_train_seed_plus_k(monkeypatch, waves):
     seeds = []
-    original = SequenceClassifier._train
+    original = base.Trainer
 
-    def spy(self, network, step, batches, val, context, **kwargs):
-        seeds.append((kwargs["config"].seed, kwargs["checkpoint_dir"]))
-        return original(self, network, step, batches, val, context, **kwargs)
+    def spy(network, step, config, **kwargs):  # the trainer each member is trained by
+        seeds.append((config.seed, kwargs["checkpoint_dir"]))
+        return original(network, step, config, **kwargs)
 
-    monkeypatch.setattr(SequenceClassifier, "_train", spy)
+    monkeypatch.setattr(base, "Trainer", spy)
     X, y = waves(16, 0)
     SequenceClassifier(model="lstm", hidden_size=4, n_models=2, progress=False,
                        train=TrainConfig(epochs=1, seed=7)).fit(X, y)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import torch
@@ -20,7 +19,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...training import TensorBatches
-from ...training.checkpoint import member_dir
 from .augment import training_batches
 
 if TYPE_CHECKING:
@@ -92,9 +90,7 @@ def train_members(model: SequenceClassifier, objective_fns: tuple, batches: Tens
     views = training_batches(batches, model.kind_, context.settings)
     histories = []
     for k, member in enumerate(members_of(model.network_)):
-        config = replace(context.train, seed=context.train.seed + k)
-        trainer = model._train(member, step, views, val, context, config=config,
-                               evaluate_fn=evaluate,
-                               checkpoint_dir=member_dir(context.checkpoint_dir, k))
+        trainer = model._train(member, step, views, val, context, member=k,
+                               evaluate_fn=evaluate)
         histories.append(trainer.history_)
     return histories[0]

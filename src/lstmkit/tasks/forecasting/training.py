@@ -19,7 +19,6 @@ from ...data.windows import make_windows, train_origins, validation_origins
 from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...models.seasonal_window import choose_anchor
 from ...training import TensorBatches, seed_everything
-from ...training.checkpoint import member_dir
 from .features import series_features
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
                   ) -> tuple[ForecastEnsemble, list[list[dict]]]:
     """Train ``n_models`` networks through the estimator's trainer wiring; returns their
     ensemble and each one's per-epoch history."""
-    p, base = context.settings, context.train
+    p = context.settings
     train = window_tensors(model, data, "train")
     val = window_tensors(model, data, "validation")
     if p.model == "seasonal":  # the anchor's constants, on the training windows only
@@ -69,14 +68,13 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
     input_size, n_known, n_targets = train[0].shape[2], train[1].shape[2], train[2].shape[2]
     members, histories = [], []
     for k in range(p.n_models):
-        config = replace(base, seed=base.seed + k)
-        seed_everything(config.seed)
+        seed_everything(context.train.seed + k)  # member k's initial weights
         net = model.build_net(input_size, n_targets, n_known, len(data.ids))
         trainer = model._train(
             net, forecast_step,
             EpochSample(*train, batch_size=p.batch_size or auto_batch(len(train[0]))),
             TensorBatches(*val, batch_size=1024, shuffle=False) if len(val[0]) else None,
-            context, config=config, checkpoint_dir=member_dir(context.checkpoint_dir, k))
+            context, member=k)
         members.append(net.eval())
         histories.append(trainer.history_)
     if p.model == "seasonal" and len(val[0]):
