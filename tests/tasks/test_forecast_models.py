@@ -71,7 +71,7 @@ def test_choose_anchor_picks_the_constants_that_forecast_the_training_windows_be
     old, new = torch.tensor([1.0, -1.0, 0.0, 0.0]), torch.tensor([0.0, 0.0, 2.0, -2.0])
     windows = torch.cat([old, old, new]).view(1, 12, 1).repeat(4, 1, 1)
     targets = new.view(1, 4, 1).repeat(4, 1, 1) + 0.01 * torch.randn(4, 4, 1)
-    assert choose_anchor(windows, targets, 4) == (0.0, 1.0)
+    assert choose_anchor(windows, targets, 4) == (0.0, 1.0, False)
 
 
 def test_seasonal_net_blend_zero_forecasts_the_anchor_and_keeps_the_interval_offsets():

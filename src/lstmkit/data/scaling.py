@@ -23,6 +23,8 @@ class SeriesScaler:
 
     Args:
         log: take the natural logarithm first (values must then be > 0).
+        center: subtract the mean; without it the values are only divided by their
+            std, so zero stays zero (a multiplicative season needs the true zero).
 
     Attributes:
         ids_: the series names seen by :meth:`fit`.
@@ -36,8 +38,8 @@ class SeriesScaler:
         array([[3.]])
     """
 
-    def __init__(self, *, log: bool = False) -> None:
-        self.log = log
+    def __init__(self, *, log: bool = False, center: bool = True) -> None:
+        self.log, self.center = log, center
 
     def fit(self, ids: list[str], parts: list[np.ndarray]) -> SeriesScaler:
         """Learn mean and std of each series from ``parts`` (per series, (T_i, C))."""
@@ -50,7 +52,8 @@ class SeriesScaler:
     def statistics(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std (floored at a tiny value) of ``values`` (T, C) after the log."""
         logged = self._forward_log(values)
-        return logged.mean(axis=0), np.maximum(logged.std(axis=0), MIN_STD)
+        mean = logged.mean(axis=0) if self.center else np.zeros(logged.shape[1:])
+        return mean, np.maximum(logged.std(axis=0), MIN_STD)
 
     def params(self, series: str, history: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -86,8 +89,8 @@ class SeriesScaler:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state."""
-        return {"log": self.log, "ids": self.ids_, "mean": self.mean_.tolist(),
-                "std": self.std_.tolist()}
+        return {"log": self.log, "center": self.center, "ids": self.ids_,
+                "mean": self.mean_.tolist(), "std": self.std_.tolist()}
 
     @classmethod
     def from_dict(cls, state: Any, *, columns: int, where: str = "SeriesScaler") -> SeriesScaler:
@@ -104,7 +107,7 @@ class SeriesScaler:
                 f"{where}: expected mean and std of {columns} column(s) per series, one row "
                 f"per id; got {shape[0]} ids, {len(saved.mean)} and {len(saved.std)} rows of "
                 f"widths {sorted(widths)}")
-        scaler = cls(log=saved.log)
+        scaler = cls(log=saved.log, center=saved.center)
         scaler.ids_ = list(saved.ids)
         scaler.mean_ = np.asarray(saved.mean, dtype=np.float64).reshape(shape)
         scaler.std_ = np.asarray(saved.std, dtype=np.float64).reshape(shape)
@@ -119,3 +122,4 @@ class ScalerState(Settings):
     ids: tuple[str, ...]
     mean: tuple[tuple[float, ...], ...]
     std: tuple[tuple[PositiveFloat, ...], ...]
+    center: Flag = True  # scalers saved before the flag existed were centred

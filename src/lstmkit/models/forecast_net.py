@@ -132,7 +132,8 @@ class ForecastNet(nn.Module):
             window's level and seasonal profile of this period instead (the ``seasonal``
             model, :func:`~lstmkit.models.seasonal_window.decompose_window`); 0 for the
             window's mean.
-        damping, recent: the seasonal anchor's trend damping and last-season weight
+        damping, recent, multiplicative: the seasonal anchor's trend damping,
+            last-season weight and seasonal form
             (:func:`~lstmkit.models.seasonal_window.choose_anchor`).
         blend: how much of the network's correction to add to the anchor (1: all of it;
             0: the anchor alone); chosen on the validation windows by the forecaster.
@@ -158,8 +159,8 @@ class ForecastNet(nn.Module):
                  bidirectional: bool = False, dropout: float = 0.0,
                  distribution: str = "quantile", quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
                  window_norm: bool = True, season: int = 0, damping: float = DAMPING,
-                 recent: float = 0.0, blend: float = 1.0, window: int | None = None,
-                 n_series: int = 0, id_embedding: int = 0) -> None:
+                 recent: float = 0.0, multiplicative: bool = False, blend: float = 1.0,
+                 window: int | None = None, n_series: int = 0, id_embedding: int = 0) -> None:
         super().__init__()
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"ForecastNet: distribution must be one of "
@@ -170,6 +171,7 @@ class ForecastNet(nn.Module):
         self.horizon = horizon
         self.window_norm, self.season = window_norm, season
         self.damping, self.recent, self.blend = damping, recent, blend
+        self.multiplicative = multiplicative
         self.window = window
         self.dist = OutputDistribution(distribution, tuple(sorted(quantiles)))
         self.series_embedding = (nn.Embedding(max(n_series, 1), id_embedding)
@@ -225,7 +227,8 @@ class ForecastNet(nn.Module):
         targets, steps = x[:, :, :self.n_targets], steps or self.horizon
         if self.season:
             window = decompose_window(targets, self.season, steps,
-                                      damping=self.damping, recent=self.recent)
+                                      damping=self.damping, recent=self.recent,
+                                      multiplicative=self.multiplicative)
             relative, anchor = window.normalised, window.anchor
         else:
             level = targets.mean(dim=1, keepdim=True)  # (B, L, C) -> (B, 1, C)
@@ -285,4 +288,5 @@ class ForecastEnsemble(nn.Module):
 
 def _normalisation(net: ForecastNet) -> tuple:
     """What :meth:`ForecastNet._normalise` depends on."""
-    return net.window_norm, net.season, net.damping, net.recent, net.n_targets, net.horizon
+    return (net.window_norm, net.season, net.damping, net.recent, net.multiplicative,
+            net.n_targets, net.horizon)

@@ -29,7 +29,7 @@ from .features import fit_scalers
 from .intervals import calibrate, read_calibration
 from .persistence import ForecastFitted, Roles, check_layout, read_scalers
 from .prediction import forecast_after, future_values
-from .resolve import resolve, split_all
+from .resolve import resolve, seasonal_forms, split_all
 from .settings import ForecastSettings
 from .training import train_members
 
@@ -129,7 +129,9 @@ class Forecaster(Estimator):
                        dataset_defaults(X).get("fill")}
         self.resolved_ = resolve(context.settings, series)
         self.splits_ = split_all(self.resolved_, self.model_horizon, series)
-        self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log)
+        forms = seasonal_forms(context.settings, self.resolved_, series, self.splits_)
+        self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log,
+                                    center=not any(forms))
         self.network_, self.history_ = train_members(self, series, context)
         self.conformal_ = calibrate(self)
 
@@ -251,6 +253,7 @@ class Forecaster(Estimator):
                            window_norm=p.window_norm,
                            season=self.resolved_.season if p.model == "seasonal" else 0,
                            damping=self.resolved_.damping, recent=self.resolved_.recent,
+                           multiplicative=self.resolved_.multiplicative,
                            blend=self.resolved_.blend, window=self.resolved_.lookback,
                            n_series=n_series, id_embedding=p.id_embedding)
 

@@ -31,9 +31,11 @@ class Scalers:
 
 
 
-def fit_scalers(data: TimeSeriesData, splits: list[Split], *, log: bool) -> Scalers:
-    """Per-series scalers fitted on rows ``[0, n_train)`` of each series, nothing later."""
-    target = SeriesScaler(log=log).fit(
+def fit_scalers(data: TimeSeriesData, splits: list[Split], *, log: bool,
+                center: bool = True) -> Scalers:
+    """Per-series scalers fitted on rows ``[0, n_train)`` of each series, nothing later
+    (``center=False``: targets only divided by their std, for a multiplicative season)."""
+    target = SeriesScaler(log=log, center=center).fit(
         data.ids, [t[:s.n_train] for t, s in zip(data.targets, splits, strict=True)])
     covariates = [np.concatenate([p, f], axis=1)[:s.n_train]
                   for p, f, s in zip(data.past, data.future, splits, strict=True)]

@@ -42,6 +42,7 @@ class Resolved(Settings):
     calendar: tuple[CalendarFeature, ...] = ()
     damping: Annotated[float, Field(ge=0, le=1)] = DAMPING
     recent: Annotated[float, Field(ge=0, le=1)] = 0.0
+    multiplicative: Flag = False
     blend: Annotated[float, Field(ge=0, le=1)] = 1.0
 
 
@@ -74,6 +75,29 @@ def resolve(p: ForecastSettings, data: TimeSeriesData) -> Resolved:
     return Resolved(freq=data.freq, season=season, horizon=horizon, lookback=lookback,
                     test_size=test_size, val_size=val_size, log=bool(p.log),
                     calendar=tuple(calendar_names(data.freq)) if p.calendar else ())
+
+
+def seasonal_forms(p: ForecastSettings, r: Resolved, data: TimeSeriesData,
+                   splits: list[Split]) -> tuple[bool, ...]:
+    """The forms the ``seasonal`` anchor may take (False: additive, True: multiplicative,
+    a swing in proportion to the level), by ``p.seasonality``: ``auto`` offers the
+    multiplicative one when every training value is > 0 (and ``log`` is off), and
+    :func:`~lstmkit.models.seasonal_window.choose_anchor` picks on the training windows.
+
+    Raises:
+        ConfigError: ``multiplicative`` asked of data or settings that cannot have it.
+    """
+    if p.model != "seasonal" or not p.window_norm or r.season < 2 or p.seasonality == "additive":
+        return (False,)
+    positive = not r.log and all((t[:s.n_train] > 0).all()
+                                 for t, s in zip(data.targets, splits, strict=True))
+    if p.seasonality == "auto":
+        return (False, True) if positive else (False,)
+    if not positive:
+        raise ConfigError("Forecaster: seasonality='multiplicative' needs every training "
+                          "value > 0, log off, the seasonal model with window_norm and a "
+                          f"season of at least 2 (season {r.season}); use 'auto' or 'additive'")
+    return (True,)
 
 
 def split_all(r: Resolved, model_horizon: int, data: TimeSeriesData) -> list[Split]:

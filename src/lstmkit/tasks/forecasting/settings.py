@@ -64,6 +64,10 @@ class ForecastSettings(Settings):
             interval offsets: the correction was trained and validated on real windows
             only, and fed back it compounds) or ``"continue"`` (each block's correction
             on the origin's anchor carried on, whose damped trend keeps decaying).
+        seasonality: the ``seasonal`` model's seasonal form: ``"auto"`` (default:
+            additive or multiplicative, whichever anchor fits the training windows
+            better; multiplicative only when every training value is > 0),
+            ``"additive"`` or ``"multiplicative"`` (a swing in proportion to the level).
         cell: the encoder's cell: ``lstm``, ``peephole``, ``multiplicative``,
             ``layernorm``, ``gru`` or ``rnn``.
         hidden_size, num_layers, bidirectional, dropout: the encoder, as ``torch.nn.LSTM``.
@@ -108,6 +112,7 @@ class ForecastSettings(Settings):
     model: Literal["seasonal", "lstm"] = "seasonal"
     strategy: Literal["direct", "autoregressive"] = "direct"
     beyond_horizon: Literal["correct", "anchor", "continue"] = "correct"
+    seasonality: Literal["auto", "additive", "multiplicative"] = "auto"
     cell: CellName = "lstm"
     hidden_size: count(MAX_HIDDEN_SIZE) = 32
     num_layers: count(MAX_NUM_LAYERS) = 1

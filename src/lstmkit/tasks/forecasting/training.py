@@ -20,6 +20,7 @@ from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...models.seasonal_window import choose_anchor
 from ...training import TensorBatches, seed_everything
 from .features import series_features
+from .resolve import seasonal_forms
 
 if TYPE_CHECKING:
     from ..base import FitContext
@@ -62,9 +63,11 @@ def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
     train = window_tensors(model, data, "train")
     val = window_tensors(model, data, "validation")
     if p.model == "seasonal":  # the anchor's constants, on the training windows only
-        damping, recent = choose_anchor(train[0][:, :, :train[2].shape[2]], train[2],
-                                        model.resolved_.season)
-        model.resolved_ = replace(model.resolved_, damping=damping, recent=recent)
+        forms = seasonal_forms(p, model.resolved_, data, model.splits_)
+        damping, recent, multiplicative = choose_anchor(
+            train[0][:, :, :train[2].shape[2]], train[2], model.resolved_.season, forms=forms)
+        model.resolved_ = replace(model.resolved_, damping=damping, recent=recent,
+                                  multiplicative=multiplicative)
     input_size, n_known, n_targets = train[0].shape[2], train[1].shape[2], train[2].shape[2]
     members, histories = [], []
     for k in range(p.n_models):
