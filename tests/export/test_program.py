@@ -121,3 +121,14 @@ def test_export_without_kernels_names_it(kernels, monkeypatch):
     monkeypatch.setenv("LSTMKIT_KERNELS", "0")
     with pytest.raises(UnsupportedExport, match="fused kernels are off"):
         export_program(make_layer("gru").eval())
+
+
+@pytest.mark.parametrize("multiplicative", [False, True], ids=["additive", "multiplicative"])
+def test_export_seasonal_forecast_network_with_its_window(kernels, multiplicative):
+    torch.manual_seed(0)
+    net = ForecastNet(input_size=1, n_targets=1, n_known=0, horizon=3, hidden_size=6,
+                      season=4, window=12, multiplicative=multiplicative).eval()
+    program = export_program(net)
+    window = 5.0 + torch.rand(2, 12, 1)  # positive, as a multiplicative season needs
+    with torch.no_grad():
+        assert_close(program.module()(window), net(window, torch.zeros(2, 3, 0)), **TOL)
