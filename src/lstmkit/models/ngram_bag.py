@@ -1,5 +1,6 @@
-"""``NgramBag`` and ``WithNgramBag``: a linear bag-of-n-grams branch whose logits are
-added to a text classifier's, starting as multinomial naive Bayes.
+"""``NgramBag``, ``WithNgramBag`` and ``LateNgramBag``: a linear bag-of-n-grams branch
+whose logits are added to a text classifier's, starting as multinomial naive Bayes
+(trained jointly with it, or frozen beside it and weighted afterwards: late fusion).
 
 Why a bag beside the LSTM: on a few thousand short documents an LSTM trained from
 scratch loses to naive Bayes and TF-IDF + logistic regression (Wang & Manning 2012;
@@ -114,3 +115,37 @@ class WithNgramBag(nn.Module):
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         return self.network(x, lengths) + self.bag(x, lengths)
+
+
+class LateNgramBag(WithNgramBag):
+    """Late fusion: a text classifier network trained alone, beside a frozen
+    :class:`NgramBag` whose logits are added with one weight fitted afterwards.
+
+    The network and the bag are trained apart (the bag is naive Bayes and stays so);
+    ``bag_weight`` w is then fitted on held-out data
+    (:func:`lstmkit.tasks.classification.fusion.fit_bag_weight`), so the output is
+    ``network(x) + w * bag(x)``: a product of the two models' probabilities, the bag's
+    raised to the power w (naive Bayes' log-odds are over-confident: w is usually well
+    below 1).
+
+    Args:
+        network: any module mapping (token ids (B, T), lengths) to logits (B, C); a
+            :class:`~lstmkit.tasks.classification.ensemble.MeanProbability` too.
+        bag: the bag branch (its parameters are frozen here).
+
+    Shape:
+        x (B, T) long, lengths (B,) -> logits (B, C).
+
+    Example:
+        >>> net = LateNgramBag(nn.Identity(), NgramBag(5, 2))
+        >>> float(net.bag_weight)
+        1.0
+    """
+
+    def __init__(self, network: nn.Module, bag: NgramBag) -> None:
+        super().__init__(network, bag)
+        bag.requires_grad_(False)
+        self.register_buffer("bag_weight", torch.ones(()))
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        return self.network(x, lengths) + self.bag_weight * self.bag(x, lengths)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...models.ngram_bag import LateNgramBag
 from ...training import TensorBatches
 from .augment import training_batches
 
@@ -76,7 +77,11 @@ class _Ignore(nn.Module):
 
 
 def members_of(network: nn.Module) -> list[nn.Module]:
-    """The networks trained one by one: an ensemble's members, or ``[network]``."""
+    """The networks trained one by one: an ensemble's members, or ``[network]`` (inside
+    a late-fusion bag, :class:`~lstmkit.models.ngram_bag.LateNgramBag`, which is not
+    trained)."""
+    if isinstance(network, LateNgramBag):
+        network = network.network
     return list(network.members) if isinstance(network, MeanProbability) else [network]
 
 

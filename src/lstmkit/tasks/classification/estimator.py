@@ -14,15 +14,15 @@ from torch import Tensor, nn
 
 from ...data.text import tokenizer_from_dict
 from ...models.lstm_fcn import LSTMFCN
-from ...models.ngram_bag import NgramBag, WithNgramBag
 from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
 from ..base import ContractExample, Estimator, FitContext
+from .bag_fusion import add_bag, fuse_late_bag, start_bags
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
-from .ensemble import MeanProbability, members_of, train_members
+from .ensemble import MeanProbability, train_members
 from .inputs import ClassificationDataError, read_sequences
 from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
@@ -80,7 +80,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
                                       "augment_crop": 0.0, "augment_scale": 0.0,
-                                      "augment_jitter": 0.0, "n_models": 1}
+                                      "augment_jitter": 0.0, "n_models": 1,
+                                      "bag_fusion": "joint"}
     fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
@@ -110,9 +111,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         rows = torch.from_numpy(fit_rows)
         if unlabelled:
             start_embeddings(self.network_, self.tokenizer_, data.items + unlabelled)
-        for member in members_of(self.network_):
-            if isinstance(member, WithNgramBag):  # naive Bayes from the fit part only
-                member.bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
+        start_bags(self.network_, x[rows], lengths[rows], target[rows])
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
         step, evaluate = objective(None if weights is None else torch.from_numpy(weights),
                                     batches)
@@ -124,9 +123,9 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         self.history_ = train_members(self, (step, evaluate), batches, val, context)
         with torch_threads(s.num_threads):
             precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
-        self.temperature_ = 1.0
+        self.temperature_, held = 1.0, torch.from_numpy(val_rows)
+        fuse_late_bag(self.network_, x[held], lengths[held], target[held])
         if s.calibrate and val is not None:
-            held = torch.from_numpy(val_rows)
             self.temperature_ = fit_temperature(self._logits(x[held], lengths[held]),
                                                 target[held])
 
@@ -158,9 +157,11 @@ class SequenceClassifier(ClassifierMixin, Estimator):
 
     def _build(self) -> nn.Module:
         """The network: one, or a :class:`~.ensemble.MeanProbability` of ``n_models``."""
-        if self.settings.n_models == 1:
-            return self._build_one()
-        return MeanProbability([self._build_one() for _ in range(self.settings.n_models)])
+        s, text = self.settings, self.kind_ == "text"
+        network = (self._build_one() if s.n_models == 1 else
+                   MeanProbability([self._build_one() for _ in range(s.n_models)]))
+        return add_bag(network, s, self.tokenizer_.vocab_size if text else None,
+                       len(self.classes_), outer=True)
 
     def _build_one(self) -> nn.Module:
         s, text = self.settings, self.kind_ == "text"
@@ -173,10 +174,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                           dropout=s.dropout, **common)
         else:
             network = self._build_fcn(common)
-        if text and s.bag_ngrams:
-            network = WithNgramBag(network, NgramBag(self.tokenizer_.vocab_size,
-                                                     len(self.classes_), ngrams=s.bag_ngrams))
-        return network
+        return add_bag(network, s, common["vocab_size"], len(self.classes_), outer=False)
 
     def _build_fcn(self, common: dict) -> nn.Module:
         s = self.settings

@@ -80,6 +80,11 @@ class ClassifierSettings(Settings):
             bigrams) whose class scores add to the network's, initialised as multinomial
             naive Bayes on the training part; 0: none. It helps on short texts and few
             of them, and hurt on long e-mails (``docs/classification.md``).
+        bag_fusion: with ``bag_ngrams``: ``joint`` trains the bag (from naive Bayes) and
+            the network together, their logits summed; ``late`` keeps the bag as naive
+            Bayes fitted on the fit part, trains the network (or ensemble) alone and
+            adds the bag's logits with one weight fitted on the validation split (1
+            without one).
         minutes: train for this many minutes of wall-clock time (the learning-rate
             schedule spans it) instead of a number of epochs; unset: off.
         num_threads: torch threads while training: a count, "auto" (the cores other
@@ -116,6 +121,7 @@ class ClassifierSettings(Settings):
     embedding_dim: Count = 32
     min_count: Count = 1
     bag_ngrams: count(2, 0) = 0
+    bag_fusion: Literal["joint", "late"] = "joint"
     minutes: PositiveFloat | None = None
     num_threads: count(MAX_THREADS) | Literal["auto"] | None = "auto"
     id_col: str = "id"

@@ -1,0 +1,26 @@
+"""Bad text-classification options to ``lstmkit classify``: one line ``error: ...``
+naming the option, a non-zero exit, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+TEXTS = "id,text,label\n" + "".join(f"{i},{'good fun film' if i % 2 else 'dull bad film'},"
+                                    f"{'pos' if i % 2 else 'neg'}\n" for i in range(16))
+TINY = ["--model", "lstm", "--epochs", "1", "--hidden-size", "2", "--embedding-dim", "2",
+        "--no-baselines", "--no-tracking", "--out", "out"]
+
+CASES = [  # (extra argv, fragments of the error line)
+    (["--bag-ngrams", "2", "--bag-fusion", "middle"], ["--bag-fusion", "middle"]),
+    (["--bag-ngrams", "3"], ["bag_ngrams", "[0, 2]", "got 3"]),
+]
+
+
+@pytest.mark.parametrize("extra,fragments", CASES, ids=["bag-fusion", "bag-ngrams"])
+def test_classify_bad_text_option_is_one_line(cli, extra, fragments):
+    (cli.cwd / "data.csv").write_text(TEXTS)
+    cli.mark()
+    outcome = cli(["classify", "--data", "data.csv", *TINY, *extra])
+    outcome.assert_user_error(*fragments)
+    cli.assert_untouched(allowed=["lstmkit-runs"])
+    assert not (cli.cwd / "out").exists()
