@@ -128,3 +128,17 @@ def test_tagger_ensemble_save_load_predicts_the_same(tmp_path):
 def _batches(tagger, sentences):
     from lstmkit.tasks.tagging.batching import SentenceBatches
     return SentenceBatches(tagger._encode(sentences), batch_size=64, shuffle=False).epoch(0, 0)
+
+
+def test_parallel_members_give_the_serial_scores():
+    ensemble = TaggerEnsemble(_members(3)).eval()
+    batch = _series_batch([7, 5, 2])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with torch.no_grad():
+            torch.testing.assert_close(ensemble.parallel_emissions(batch),
+                                       ensemble.serial_emissions(batch), rtol=0, atol=0)
+            assert torch.get_num_threads() == 2  # put back
+    finally:
+        torch.set_num_threads(threads)
