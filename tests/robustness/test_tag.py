@@ -40,6 +40,7 @@ BAD = [
     ("t.txt", "the\ndog\n", ["--format", "tokens"], ["has no tag column"]),
     ("c.conll", corpus(), ["--head", "hmm"], ["'--head'", "hmm"]),
     ("c.conll", corpus(), ["--format", "xml"], ["'--format'", "xml"]),
+    ("c.conll", corpus(), ["--n-models", "0"], ["n_models", "[1, 1000]", "got 0"]),
 ]
 
 

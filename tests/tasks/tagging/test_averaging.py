@@ -7,6 +7,7 @@ import torch
 
 from lstmkit.tasks.tagging import SequenceTagger
 from lstmkit.tasks.tagging.averaging import BestEpochs
+from lstmkit.tasks.tagging.estimator import _average as average_best_epochs
 from lstmkit.training import TrainConfig
 
 
@@ -73,13 +74,13 @@ def test_tagger_average_kept_when_as_good_and_undone_when_worse():
     torch.manual_seed(0)
     best = BestEpochs(2)
     best.kept = [(1.0, 4, good), (0.9, 5, bad)]
-    info = tagger._average(best, _validation(tagger))
+    info = average_best_epochs(tagger.network_, best, _validation(tagger))
     assert not info["kept"] and info["val_accuracy"] < info["single_val_accuracy"] == 1.0
     for name, value in good.items():  # the network as trained, untouched
         torch.testing.assert_close(tagger.network_.state_dict()[name], value)
     scaled = {k: v * 1.5 if v.is_floating_point() else v for k, v in good.items()}
     best.kept = [(1.0, 4, good), (1.0, 5, scaled)]
-    info = tagger._average(best, _validation(tagger))
+    info = average_best_epochs(tagger.network_, best, _validation(tagger))
     if info["kept"]:  # the network now holds the mean of the two: 1.25 x the weights
         torch.testing.assert_close(tagger.network_.state_dict()["project.weight"],
                                    good["project.weight"] * 1.25)

@@ -91,3 +91,15 @@ def test_tag_test_labels_change_nothing_before_the_final_evaluation(work):
     scores = [json.loads((work / d / "metrics.json").read_text()) for d in "ab"]
     assert scores[0]["model"] != scores[1]["model"]
     assert scores[0]["most_frequent_tag"] != scores[1]["most_frequent_tag"]
+
+
+def test_tag_ensemble_keeps_member_checkpoints_and_saves_one_model(work):
+    write_corpus(work / "c.conll")
+    run(["tag", "--data", "c.conll", "--out", "out", "--n-models", "2", *TINY])
+    assert (work / "out" / "checkpoints" / "best.safetensors").is_file()
+    assert (work / "out" / "checkpoints" / "member-1" / "best.safetensors").is_file()
+    saved = json.loads((work / "out" / "model" / "config.json").read_text())
+    assert saved["config"]["settings"]["n_models"] == 2
+    (work / "new.txt").write_text("the\ndog\nruns\n")
+    run(["tag", "predict", "out", "--data", "new.txt", "--out", "tagged.txt"])
+    assert read_tagged(work / "tagged.txt").sentences == [["the", "dog", "runs"]]

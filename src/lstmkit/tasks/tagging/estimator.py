@@ -19,6 +19,7 @@ from ..contract import ContractExample
 from .averaging import BestEpochs
 from .batching import SentenceBatches
 from .encoding import UNK, Encoded, Vocabulary, check_tags, input_kind
+from .ensemble import TaggerEnsemble, members_of
 from .inputs import encode_inputs, fit_inputs, inputs_config, restore_inputs
 from .metrics import scheme_violation, tagging_scores
 from .settings import TaggerFitted, TaggerSettings
@@ -50,7 +51,8 @@ class SequenceTagger(Estimator):
     task: ClassVar[str] = "tag"
     #: Settings added after taggers were first saved, with the value that reproduces a
     #: tagger saved without them.
-    added_settings: ClassVar[dict] = {"word_dropout": 0.0, "average_epochs": 1}
+    added_settings: ClassVar[dict] = {"word_dropout": 0.0, "average_epochs": 1,
+                                      "n_models": 1}
     settings_class = TaggerSettings
     fitted_class = TaggerFitted
     fit_params = ("validation",)
@@ -85,33 +87,34 @@ class SequenceTagger(Estimator):
             val_batches = SentenceBatches(self._encode(*val), batch_size=256, shuffle=False)
         elif config.monitor in ("val_accuracy", "val_loss"):
             config = dataclasses.replace(config, monitor="val_loss", monitor_mode="min")
-        best = None
-        if s.average_epochs > 1 and val_batches is not None:
-            best = BestEpochs(s.average_epochs)
-            context = dataclasses.replace(context, callbacks=(*context.callbacks, best))
-        trainer = self._train(self.network_, _step, train, val_batches, context,
-                              config=config, evaluate_fn=_evaluate)
-        self.history_ = trainer.history_
-        self.averaging_ = self._average(best, val_batches) if best is not None else None
+        histories, averaging = [], []
+        for k, member in enumerate(members_of(self.network_)):
+            history, averaged = self._train_member(member, k, train, val_batches, context,
+                                                   config)
+            histories.append(history), averaging.append(averaged)
+        self.history_ = histories[0]
+        self.averaging_ = averaging[0] if len(averaging) == 1 else averaging
         self.network_.eval()
+        self.ensemble_ = None
+        if isinstance(self.network_, TaggerEnsemble) and val_batches is not None:
+            self.ensemble_ = {
+                "member_val_accuracy": [_evaluate(m, val_batches)["val_accuracy"]
+                                        for m in self.network_.members],
+                "val_accuracy": _evaluate(self.network_, val_batches)["val_accuracy"]}
+            self.network_.eval()
 
-    def _average(self, best: BestEpochs, val: SentenceBatches) -> dict[str, Any]:
-        """Replace the network by the average of the best epochs' weights when it scores
-        at least as well on the validation part (see ``TaggerSettings.average_epochs``).
-
-        Returns:
-            ``{"epochs", "val_accuracy" (of the average), "single_val_accuracy" (of the
-            network as trained), "kept"}``.
-        """
-        single = {k: v.clone() for k, v in self.network_.state_dict().items()}
-        alone = _evaluate(self.network_, val)["val_accuracy"]
-        self.network_.load_state_dict(best.average())
-        averaged = _evaluate(self.network_, val)["val_accuracy"]
-        kept = len(best.kept) > 1 and averaged >= alone
-        if not kept:
-            self.network_.load_state_dict(single)
-        return {"epochs": best.epochs(), "val_accuracy": averaged,
-                "single_val_accuracy": alone, "kept": kept}
+    def _train_member(self, network: TaggerNet, k: int, train: SentenceBatches,
+                      val: SentenceBatches | None, context: FitContext,
+                      config: TrainConfig) -> tuple[list[dict], dict[str, Any] | None]:
+        """Train the k-th network (seed ``train.seed + k``, see ``Estimator._train``);
+        returns its history and what averaging its best epochs did (None: off)."""
+        best = None
+        if context.settings.average_epochs > 1 and val is not None:
+            best = BestEpochs(context.settings.average_epochs)
+            context = dataclasses.replace(context, callbacks=(*context.callbacks, best))
+        trainer = self._train(network, _step, train, val, context, config=config,
+                              member=k, evaluate_fn=_evaluate)
+        return trainer.history_, (_average(network, best, val) if best is not None else None)
 
     def _validation(self, X, tags, context: FitContext):
         """The training sequences and the validation pair (None for none)."""
@@ -144,7 +147,14 @@ class SequenceTagger(Estimator):
                                    f"sequence {bad[0]} breaks it ({bad[1]})")
         return scheme
 
-    def _build(self) -> TaggerNet:
+    def _build(self) -> TaggerNet | TaggerEnsemble:
+        """The untrained network: one tagger, or a :class:`.ensemble.TaggerEnsemble` of
+        ``n_models``."""
+        n = self.settings.n_models
+        return self._build_one() if n == 1 else TaggerEnsemble(
+            [self._build_one() for _ in range(n)])
+
+    def _build_one(self) -> TaggerNet:
         s, inputs = self.settings, self.inputs_
         constraints = None if self.scheme_ == "none" else allowed_transitions(
             [str(c) for c in self.classes_], self.scheme_)
@@ -242,3 +252,22 @@ def _evaluate(model: TaggerNet, batches: SentenceBatches) -> dict[str, float]:
             total += int(mask.sum())
     model.train()
     return {"val_loss": loss / total, "val_accuracy": right / total}
+
+
+def _average(network: TaggerNet, best: BestEpochs, val: SentenceBatches) -> dict[str, Any]:
+    """Replace ``network`` by the average of the best epochs' weights when it scores
+    at least as well on the validation part (see ``TaggerSettings.average_epochs``).
+
+    Returns:
+        ``{"epochs", "val_accuracy" (of the average), "single_val_accuracy" (of the
+        network as trained), "kept"}``.
+    """
+    single = {k: v.clone() for k, v in network.state_dict().items()}
+    alone = _evaluate(network, val)["val_accuracy"]
+    network.load_state_dict(best.average())
+    averaged = _evaluate(network, val)["val_accuracy"]
+    kept = len(best.kept) > 1 and averaged >= alone
+    if not kept:
+        network.load_state_dict(single)
+    return {"epochs": best.epochs(), "val_accuracy": averaged,
+            "single_val_accuracy": alone, "kept": kept}

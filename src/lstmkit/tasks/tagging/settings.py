@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ...limits import MAX_BATCH, MAX_HIDDEN_SIZE, MAX_NUM_LAYERS, MAX_THREADS
+from ...limits import MAX_BATCH, MAX_HIDDEN_SIZE, MAX_MODELS, MAX_NUM_LAYERS, MAX_THREADS
 from ...settings import CellName, DropProbability, Flag, Fraction, PositiveFloat, Settings, count
 
 
@@ -44,6 +44,11 @@ class TaggerSettings(Settings):
             validation accuracy into the final network, kept only when it tags the
             validation part at least as well as the best epoch alone (costs no training
             or prediction time); 1: off (the best epoch alone).
+        n_models: taggers trained one after the other with seeds ``train.seed + k``
+            (each with its own early stopping and best epoch), whose emission and CRF
+            scores are averaged before decoding (a seed ensemble,
+            :mod:`~lstmkit.tasks.tagging.ensemble`); training and tagging take
+            ``n_models`` times longer. 1: one tagger.
         batch_size: sentences per training step.
         val_fraction: share of the training sentences held out, evenly spread, for
             validation (early stopping and the best epoch) when fit gets no
@@ -67,6 +72,7 @@ class TaggerSettings(Settings):
     dropout: DropProbability = 0.3
     word_dropout: DropProbability = 0.0
     average_epochs: count(MAX_BATCH) = 1
+    n_models: count(MAX_MODELS) = 1
     batch_size: count(MAX_BATCH) = 16
     val_fraction: Fraction = 0.1
     minutes: PositiveFloat | None = None
