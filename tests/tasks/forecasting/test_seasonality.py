@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lstmkit.data.scaling import SeriesScaler
-from lstmkit.errors import ConfigError
+from lstmkit.errors import ConfigError, DatasetError
 from lstmkit.models.forecast_net import ForecastNet
 from lstmkit.models.seasonal_window import choose_anchor, decompose_window
 from lstmkit.tasks.forecasting import Forecaster
@@ -101,11 +101,20 @@ def test_a_series_with_values_at_or_below_zero_stays_additive_and_centred():
     data.loc[5, "sales"] = -1.0
     model = fit(data)
     assert model.resolved_.multiplicative is False and model.scalers_.target.center is True
-    with pytest.raises(ConfigError, match=r"seasonality='multiplicative' needs every "
-                                          r"training value > 0"):
+    with pytest.raises(ConfigError, match=r"seasonality='multiplicative' needs every value "
+                                          r"before the test part > 0"):
         fit(data, seasonality="multiplicative")
 
 
 def test_additive_seasonality_is_kept_when_asked_for():
     model = fit(growing(), seasonality="additive")
     assert model.resolved_.multiplicative is False and model.scalers_.target.center is True
+
+
+def test_a_multiplicative_model_refuses_a_history_with_a_value_at_or_below_zero():
+    data = growing()
+    model = fit(data, seasonality="multiplicative")
+    data.loc[90, "sales"] = 0.0  # inside the last lookback rows
+    with pytest.raises(DatasetError, match=r"the series holds a value <= 0 at 2007-07-01.*"
+                                           r"multiplicative season.*seasonality='additive'"):
+        model.predict(data)

@@ -66,6 +66,8 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
             known = feats.known[end:end + rows]
         knowns.append(known)
         stamps.append(times[:steps])
+    if r.multiplicative:
+        check_positive(series, ends, r.lookback)
     x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
     known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
     position = {n: k for k, n in enumerate(model.scalers_.target.ids_)}  # fit's series
@@ -79,6 +81,25 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     columns = apply_calibration(tidy(model, series, ends, stamps, rolled),
                                 model.__dict__.get("conformal_"), steps)
     return pd.DataFrame(columns, copy=False)  # once, from the calibrated arrays
+
+
+def check_positive(series: TimeSeriesData, ends: list[int], lookback: int) -> None:
+    """A model with a multiplicative season divides by its window's seasonal levels, so
+    every value it reads must be > 0, as every training value was.
+
+    Raises:
+        DatasetError: naming the series and the time of the first value <= 0.
+    """
+    for i, name in enumerate(series.ids):
+        rows = slice(ends[i] - lookback, ends[i])
+        bad = ~(series.targets[i][rows] > 0).all(axis=1)
+        if bad.any():
+            label = "the series" if name == "0" else f"series {name!r}"
+            raise DatasetError(
+                f"Forecaster: {label} holds a value <= 0 at "
+                f"{series.times[i][rows][bad.argmax()]}, but this model has a multiplicative "
+                "season (every value it was fitted on was > 0); refit it with "
+                "seasonality='additive' (--seasonality additive)")
 
 
 def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],

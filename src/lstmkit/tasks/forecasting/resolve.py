@@ -81,7 +81,8 @@ def seasonal_forms(p: ForecastSettings, r: Resolved, data: TimeSeriesData,
                    splits: list[Split]) -> tuple[bool, ...]:
     """The forms the ``seasonal`` anchor may take (False: additive, True: multiplicative,
     a swing in proportion to the level), by ``p.seasonality``: ``auto`` offers the
-    multiplicative one when every training value is > 0 (and ``log`` is off), and
+    multiplicative one when every value before the test part (training and validation)
+    is > 0 (and ``log`` is off), and
     :func:`~lstmkit.models.seasonal_window.choose_anchor` picks on the training windows.
 
     Raises:
@@ -89,14 +90,15 @@ def seasonal_forms(p: ForecastSettings, r: Resolved, data: TimeSeriesData,
     """
     if p.model != "seasonal" or not p.window_norm or r.season < 2 or p.seasonality == "additive":
         return (False,)
-    positive = not r.log and all((t[:s.n_train] > 0).all()
+    positive = not r.log and all((t[:s.origin] > 0).all()
                                  for t, s in zip(data.targets, splits, strict=True))
     if p.seasonality == "auto":
         return (False, True) if positive else (False,)
     if not positive:
-        raise ConfigError("Forecaster: seasonality='multiplicative' needs every training "
-                          "value > 0, log off, the seasonal model with window_norm and a "
-                          f"season of at least 2 (season {r.season}); use 'auto' or 'additive'")
+        raise ConfigError("Forecaster: seasonality='multiplicative' needs every value "
+                          "before the test part > 0, log off, the seasonal model with "
+                          f"window_norm and a season of at least 2 (season {r.season}); use "
+                          "'auto' or 'additive'")
     return (True,)
 
 

@@ -66,7 +66,7 @@ class ForecastSettings(Settings):
             on the origin's anchor carried on, whose damped trend keeps decaying).
         seasonality: the ``seasonal`` model's seasonal form: ``"auto"`` (default:
             additive or multiplicative, whichever anchor fits the training windows
-            better; multiplicative only when every training value is > 0),
+            better; multiplicative only when every value before the test part is > 0),
             ``"additive"`` or ``"multiplicative"`` (a swing in proportion to the level).
         cell: the encoder's cell: ``lstm``, ``peephole``, ``multiplicative``,
             ``layernorm``, ``gru`` or ``rnn``.
