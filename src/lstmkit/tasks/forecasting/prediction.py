@@ -85,7 +85,7 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
 
 def check_positive(series: TimeSeriesData, ends: list[int], lookback: int) -> None:
     """A model with a multiplicative season divides by its window's seasonal levels, so
-    every value it reads must be > 0, as every training value was.
+    every value it reads must be > 0, as every value it was fitted on was.
 
     Raises:
         DatasetError: naming the series and the time of the first value <= 0.
