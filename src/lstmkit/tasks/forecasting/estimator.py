@@ -72,7 +72,8 @@ class Forecaster(Estimator):
     #: Settings added after forecasters were first saved, with the value that reproduces
     #: a forecaster saved without them: before ``--model`` the only model was ``lstm``.
     added_settings: ClassVar[dict] = {"model": "lstm", "num_threads": "auto",
-                                      "id_embedding": 0, "beyond_horizon": "correct"}
+                                      "id_embedding": 0, "beyond_horizon": "correct",
+                                      "seasonality": "additive"}
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
