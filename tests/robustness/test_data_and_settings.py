@@ -122,6 +122,7 @@ BAD_OPTIONS = {
     "fill nope": (["--fill", "nope"], ["--fill", "'nope' is not one of 'ffill', 'linear'"]),
     "strategy nope": (["--strategy", "nope"], ["strategy", "'nope'"]),
     "distribution nope": (["--distribution", "nope"], ["distribution", "'nope'"]),
+    "seasonality nope": (["--seasonality", "nope"], ["--seasonality", "'nope' is not one of"]),
 }
 
 
@@ -131,6 +132,16 @@ def test_forecast_bad_option_fails_before_training(cli, case):
     series_frame().to_csv(cli.cwd / "data.csv", index=False)
     outcome = cli(["forecast", "--data", "data.csv", *FAST, *extra, "--out", "out"])
     outcome.assert_user_error(*fragments, code=2)
+    cli.assert_untouched()
+
+
+def test_forecast_multiplicative_season_of_a_series_with_a_negative_value_fails_before_training(
+        cli):
+    with_cell(-1.0).to_csv(cli.cwd / "data.csv", index=False)
+    outcome = cli(["forecast", "--data", "data.csv", *FAST, "--seasonality", "multiplicative",
+                   "--out", "out"])
+    outcome.assert_user_error("seasonality='multiplicative' needs every value before the "
+                              "test part > 0", code=2)
     cli.assert_untouched()
 
 
