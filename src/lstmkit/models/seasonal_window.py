@@ -111,6 +111,26 @@ def decompose_window(z: Tensor, season: int, horizon: int, *, damping: float = D
                           else level + trend + ahead_profile)
 
 
+def multiplicative_fits(z: Tensor, season: int, recent: float = 0.0) -> Tensor:
+    """(B,) whether a multiplicative season can be read from each window ``z`` (B, L, C):
+    every whole season's mean and every phase's ratio of the profile (with last-season
+    weight ``recent``) above zero, the two things :func:`decompose_window` divides by. A
+    single value <= 0 passes when its seasons still average above zero.
+
+    Example:
+        >>> z = torch.tensor([1.0, 3.0, 1.0, 3.0]).view(1, 4, 1)
+        >>> multiplicative_fits(z, 2).tolist(), multiplicative_fits(-z, 2).tolist()
+        ([True], [False])
+    """
+    batch, length, channels = z.shape
+    cycles = length // season if season > 1 else 0
+    if cycles == 0:
+        return torch.ones(batch, dtype=torch.bool)
+    seasons = z[:, length - cycles * season:].reshape(batch, cycles, season, channels)
+    profile = seasonal_profile(z, season, recent, multiplicative=True)[0]
+    return (seasons.mean(dim=2) > 0).flatten(1).all(1) & (profile > 0).flatten(1).all(1)
+
+
 def choose_anchor(z: Tensor, y: Tensor, season: int, *, forms: tuple[bool, ...] = (False,)
                   ) -> tuple[float, float, bool]:
     """The damping, last-season weight and seasonal form (among :data:`DAMPINGS`,

@@ -11,7 +11,7 @@ import torch
 from lstmkit.data.scaling import SeriesScaler
 from lstmkit.errors import ConfigError, DatasetError
 from lstmkit.models.forecast_net import ForecastNet
-from lstmkit.models.seasonal_window import choose_anchor, decompose_window
+from lstmkit.models.seasonal_window import choose_anchor, decompose_window, multiplicative_fits
 from lstmkit.tasks.forecasting import Forecaster
 from lstmkit.training import TrainConfig
 
@@ -111,10 +111,21 @@ def test_additive_seasonality_is_kept_when_asked_for():
     assert model.resolved_.multiplicative is False and model.scalers_.target.center is True
 
 
-def test_a_multiplicative_model_refuses_a_history_with_a_value_at_or_below_zero():
+def test_a_multiplicative_model_reads_a_single_zero_but_refuses_a_season_at_or_below_zero():
     data = growing()
     model = fit(data, seasonality="multiplicative")
-    data.loc[90, "sales"] = 0.0  # inside the last lookback rows
-    with pytest.raises(DatasetError, match=r"the series holds a value <= 0 at 2007-07-01.*"
-                                           r"multiplicative season.*seasonality='additive'"):
+    data.loc[90, "sales"] = 0.0  # one value: its season still averages above zero
+    assert np.isfinite(model.predict(data)["forecast"]).all()
+    data.loc[84:95, "sales"] = -1.0  # a whole season of the last lookback rows
+    with pytest.raises(DatasetError, match=r"the last 36 values of the series have a season "
+                                           r"whose mean .*<= 0.*seasonality='additive'"):
         model.predict(data)
+
+
+def test_multiplicative_fits_follows_what_the_decomposition_divides_by():
+    z = (5.0 * RATIOS.repeat(3)).view(1, 12, 1).repeat(3, 1, 1)
+    z[1, 5] = 0.0  # one zero: seasons and profile stay positive
+    z[2, 8:] = -1.0  # the last season below zero
+    assert multiplicative_fits(z, 4).tolist() == [True, True, False]
+    z[1, 9] = -50.0  # the last season's ratio for that phase turns negative
+    assert multiplicative_fits(z, 4, recent=1.0)[1].item() is False

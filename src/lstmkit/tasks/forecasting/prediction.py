@@ -11,12 +11,14 @@ import torch
 from ...data.tables import read_table
 from ...data.timeseries import TimeSeriesData
 from ...errors import DatasetError
+from ...models.seasonal_window import multiplicative_fits
 from ...threads import torch_threads
 from .features import known_after, series_features
 from .rollout import RolledForecast, rollout
 
 if TYPE_CHECKING:
     from .estimator import Forecaster
+    from .resolve import Resolved
 
 
 def future_values(model: Forecaster, series: TimeSeriesData, future: Any, steps: int
@@ -66,9 +68,9 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
             known = feats.known[end:end + rows]
         knowns.append(known)
         stamps.append(times[:steps])
-    if r.multiplicative:
-        check_positive(series, ends, r.lookback)
     x = torch.tensor(np.stack(windows), dtype=torch.float32)  # (S, L, I)
+    if r.multiplicative:
+        check_seasons(series, x[:, :, :len(series.target_names)], r)
     known = torch.tensor(np.stack(knowns), dtype=torch.float32)  # (S, n', F)
     position = {n: k for k, n in enumerate(model.scalers_.target.ids_)}  # fit's series
     index = torch.tensor([position.get(n, -1) for n in series.ids])  # -1: a new series
@@ -83,23 +85,23 @@ def forecast_after(model: Forecaster, series: TimeSeriesData, ends: list[int], s
     return pd.DataFrame(columns, copy=False)  # once, from the calibrated arrays
 
 
-def check_positive(series: TimeSeriesData, ends: list[int], lookback: int) -> None:
-    """A model with a multiplicative season divides by its window's seasonal levels, so
-    every value it reads must be > 0, as every value it was fitted on was.
+def check_seasons(series: TimeSeriesData, windows: torch.Tensor, r: Resolved) -> None:
+    """A model with a multiplicative season divides each window by its seasons' means and
+    its profile of ratios, so those must be above zero, as they were in every value the
+    model was fitted on (:func:`~lstmkit.models.seasonal_window.multiplicative_fits`).
 
     Raises:
-        DatasetError: naming the series and the time of the first value <= 0.
+        DatasetError: naming the first series whose window cannot be read so.
     """
-    for i, name in enumerate(series.ids):
-        rows = slice(ends[i] - lookback, ends[i])
-        bad = ~(series.targets[i][rows] > 0).all(axis=1)
-        if bad.any():
-            label = "the series" if name == "0" else f"series {name!r}"
-            raise DatasetError(
-                f"Forecaster: {label} holds a value <= 0 at "
-                f"{series.times[i][rows][bad.argmax()]}, but this model has a multiplicative "
-                "season (every value it was fitted on was > 0); refit it with "
-                "seasonality='additive' (--seasonality additive)")
+    fits = multiplicative_fits(windows, r.season, r.recent)
+    if not bool(fits.all()):
+        name = series.ids[int((~fits).int().argmax())]
+        label = "the series" if name == "0" else f"series {name!r}"
+        raise DatasetError(
+            f"Forecaster: the last {r.lookback} values of {label} have a season whose mean "
+            "(or a seasonal ratio) is <= 0, but this model has a multiplicative season "
+            "(every value it was fitted on was > 0); refit it with "
+            "seasonality='additive' (--seasonality additive)")
 
 
 def tidy(model: Forecaster, series: TimeSeriesData, ends: list[int], stamps: list[pd.Index],
