@@ -133,7 +133,7 @@ class Forecaster(Estimator):
         forms = seasonal_forms(context.settings, self.resolved_, series, self.splits_)
         self.scalers_ = fit_scalers(series, self.splits_, log=self.resolved_.log,
                                     center=not any(forms))
-        self.network_, self.history_ = train_members(self, series, context)
+        self.network_, self.history_ = train_members(self, series, context, forms)
         self.conformal_ = calibrate(self)
 
     @property

@@ -20,7 +20,6 @@ from ...models.forecast_net import ForecastEnsemble, ForecastNet
 from ...models.seasonal_window import choose_anchor
 from ...training import TensorBatches, seed_everything
 from .features import series_features
-from .resolve import seasonal_forms
 
 if TYPE_CHECKING:
     from ..base import FitContext
@@ -55,15 +54,17 @@ def forecast_step(model: ForecastNet, batch: tuple[torch.Tensor, ...], state: An
     return model.dist.loss(model(x, future, series), y), None
 
 
-def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext
+def train_members(model: Forecaster, data: TimeSeriesData, context: FitContext,
+                  forms: tuple[bool, ...]
                   ) -> tuple[ForecastEnsemble, list[list[dict]]]:
     """Train ``n_models`` networks through the estimator's trainer wiring; returns their
-    ensemble and each one's per-epoch history."""
+    ensemble and each one's per-epoch history. ``forms``: the seasonal forms the
+    ``seasonal`` anchor may take (:func:`.resolve.seasonal_forms`, which also decided
+    the scalers)."""
     p = context.settings
     train = window_tensors(model, data, "train")
     val = window_tensors(model, data, "validation")
     if p.model == "seasonal":  # the anchor's constants, on the training windows only
-        forms = seasonal_forms(p, model.resolved_, data, model.splits_)
         damping, recent, multiplicative = choose_anchor(
             train[0][:, :, :train[2].shape[2]], train[2], model.resolved_.season, forms=forms)
         model.resolved_ = replace(model.resolved_, damping=damping, recent=recent,
