@@ -85,7 +85,9 @@ def _sample_paths(net: nn.Module, x: Tensor, known: Tensor, steps: int, n_paths:
     rows = rows.repeat(n_paths, 1, 1)  # (S*B, L + n, I)
     known = known.repeat(n_paths, 1, 1)  # (S*B, n', F)
     series = None if series is None else series.repeat(n_paths)
-    origin = net.anchor(rows[:, :lookback], steps) if beyond == "continue" else None
+    origin = net.anchor(x, steps) if beyond == "continue" else None
+    if origin is not None:  # the same for every path: computed once, then repeated
+        origin = origin.repeat(n_paths, 1, 1)
     filled = 0
     while filled < steps:
         start = min(filled, steps - horizon)
