@@ -49,6 +49,16 @@ class SeasonalWindow:
     anchor: Tensor
 
 
+def whole_seasons(z: Tensor, season: int) -> Tensor | None:
+    """The window's last ``L // season`` whole seasons, (B, n, m, C); None without one
+    (no season, or a window shorter than it)."""
+    batch, length, channels = z.shape
+    cycles = length // season if season > 1 else 0
+    if cycles == 0:
+        return None
+    return z[:, length - cycles * season:].reshape(batch, cycles, season, channels)
+
+
 def seasonal_profile(z: Tensor, season: int, weight: float = 0.0,
                      multiplicative: bool = False) -> tuple[Tensor, Tensor, int]:
     """The mean deviation of each phase from its season's mean (less the trend between
@@ -58,12 +68,12 @@ def seasonal_profile(z: Tensor, season: int, weight: float = 0.0,
     profile). ``multiplicative``: the deviations as ratios to the season's mean
     (1: none), for positive series whose seasonal swing grows with their level."""
     batch, length, channels = z.shape
-    cycles = length // season if season > 1 else 0
-    if cycles == 0:
+    recent = whole_seasons(z, season)  # (B, n, m, C)
+    if recent is None:
         none = z.new_ones if multiplicative else z.new_zeros
         return none(batch, 1, channels), torch.zeros(length, dtype=torch.long), 0
+    cycles = recent.shape[1]
     start = length - cycles * season
-    recent = z[:, start:].reshape(batch, cycles, season, channels)  # (B, n, m, C)
     means = recent.mean(dim=2, keepdim=True)  # (B, n, 1, C)
     slope = (means[:, -1:] - means[:, :1]) / max((cycles - 1) * season, 1)  # per row
     within = (torch.arange(season, dtype=z.dtype) - (season - 1) / 2).view(1, 1, season, 1)
@@ -122,11 +132,9 @@ def multiplicative_fits(z: Tensor, season: int, recent: float = 0.0) -> Tensor:
         >>> multiplicative_fits(z, 2).tolist(), multiplicative_fits(-z, 2).tolist()
         ([True], [False])
     """
-    batch, length, channels = z.shape
-    cycles = length // season if season > 1 else 0
-    if cycles == 0:
-        return torch.ones(batch, dtype=torch.bool)
-    seasons = z[:, length - cycles * season:].reshape(batch, cycles, season, channels)
+    seasons = whole_seasons(z, season)
+    if seasons is None:
+        return torch.ones(z.shape[0], dtype=torch.bool)
     profile = seasonal_profile(z, season, recent, multiplicative=True)[0]
     return (seasons.mean(dim=2) > 0).flatten(1).all(1) & (profile > 0).flatten(1).all(1)
 
