@@ -123,7 +123,7 @@ class LateNgramBag(WithNgramBag):
 
     The network and the bag are trained apart (the bag is naive Bayes and stays so);
     ``bag_weight`` w is then fitted on held-out data
-    (:func:`lstmkit.tasks.classification.fusion.fit_bag_weight`), so the output is
+    (:func:`lstmkit.tasks.classification.bag_fusion.fit_bag_weight`), so the output is
     ``network(x) + w * bag(x)``: a product of the two models' probabilities, the bag's
     raised to the power w (naive Bayes' log-odds are over-confident: w is usually well
     below 1).

@@ -91,7 +91,8 @@ class SequenceTagger(Estimator):
         for k, member in enumerate(members_of(self.network_)):
             history, averaged = self._train_member(member, k, train, val_batches, context,
                                                    config)
-            histories.append(history), averaging.append(averaged)
+            histories.append(history)
+            averaging.append(averaged)
         self.history_ = histories[0]
         self.averaging_ = averaging[0] if len(averaging) == 1 else averaging
         self.network_.eval()
