@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=0, metavar="FOLDS",
                         help="training part only: FOLDS-fold cross-validation accuracy of "
                         "the model with --set/--train-set overrides (never reads test)")
-    add_setting_options(parser, "SequenceClassifier", "with --tune: ")
+    add_setting_options(parser, "SequenceClassifier", "with --tune or --speed: ")
     parser.add_argument("--threads", type=int, default=None,
                         help="with --speed: the model's num_threads (default auto: the idle "
                         "cores; on a busy machine 1 measures one core)")
@@ -160,7 +160,7 @@ def main() -> None:
     if args.speed:
         X, y, Xt, _ = load_ucr("GunPoint")
         train = replace(SequenceClassifier.default_train_config(), epochs=1)
-        model = SequenceClassifier(progress=False, train=train,
+        model = SequenceClassifier(progress=False, train=train, **dict(args.set),
                                    num_threads=args.threads or "auto").fit(X, y)
         throughput(model, Xt)
         return
