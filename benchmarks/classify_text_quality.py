@@ -118,14 +118,19 @@ def validation_accuracy(model: SequenceClassifier, a: list[str], ya: np.ndarray,
 
 def run(name: str, texts: list[str], labels: np.ndarray, seeds: int, settings: dict,
         train: dict, unlabelled: list[str] | None = None,
-        validation_only: bool = False) -> dict:
+        validation_only: bool = False, outer: bool = False) -> dict:
     """Fit ``seeds`` models on the training part (``unlabelled`` texts, if any, given to
     ``fit`` without labels), score each once on the test part (never with
-    ``validation_only``: for choosing settings)."""
+    ``validation_only``: for choosing settings). With ``outer``, a held-out fifth of the
+    training part (never seen by ``fit``) replaces the test part, which is not read:
+    for choosing what the fit's own validation split cannot judge, such as ``refit``."""
     from sklearn.model_selection import train_test_split
 
     a, b, ya, yb = train_test_split(texts, labels, test_size=0.25, random_state=0,
                                     stratify=labels)
+    if outer:  # the test part is dropped unread; a fifth of the training part stands in
+        a, b, ya, yb = train_test_split(a, ya, test_size=0.2, random_state=1, stratify=ya)
+        name = f"{name} (outer validation: a fifth of the training part; test not read)"
     runs = []
     for seed in range(seeds):
         config = replace(SequenceClassifier.default_train_config(), seed=seed, **train)
@@ -166,6 +171,9 @@ def main() -> None:
                         "of the sdist (polarity v2.0) as unlabelled text for word vectors")
     parser.add_argument("--validation-only", action="store_true",
                         help="report the validation split only, never reading the test part")
+    parser.add_argument("--outer-validation", action="store_true",
+                        help="fit on 80%% of the training part and score the other 20%% "
+                        "(stratified, fixed) in place of the test part, which is not read")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     settings, train = {**TEXT_SETTINGS, **dict(args.set)}, {**TEXT_TRAIN, **dict(args.train_set)}
@@ -178,7 +186,7 @@ def main() -> None:
             continue
         extra = reviews(args.sdist) if name == "panglee" and args.pretrain == "reviews" else None
         results[name] = run(name, *data, args.seeds, settings, train, extra,
-                            args.validation_only)
+                            args.validation_only, args.outer_validation)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

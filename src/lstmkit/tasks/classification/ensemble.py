@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...models.ngram_bag import LateNgramBag
-from ...training import TensorBatches
+from ...training import TensorBatches, Trainer
 from .augment import training_batches
 
 if TYPE_CHECKING:
@@ -86,16 +86,12 @@ def members_of(network: nn.Module) -> list[nn.Module]:
 
 
 def train_members(model: SequenceClassifier, objective_fns: tuple, batches: TensorBatches,
-                  val: TensorBatches | None, context: FitContext) -> list[dict]:
+                  val: TensorBatches | None, context: FitContext) -> list[Trainer]:
     """Train each network of ``model.network_`` (one, or the members of an ensemble with
     seeds ``train.seed + k`` and their own checkpoint folders) on ``batches`` (random
     views of them when ``augment_*`` is on, :func:`.augment.training_batches`); returns
-    the first network's per-epoch history."""
+    their trainers (histories, best epochs)."""
     step, evaluate = objective_fns
     views = training_batches(batches, model.kind_, context.settings)
-    histories = []
-    for k, member in enumerate(members_of(model.network_)):
-        trainer = model._train(member, step, views, val, context, member=k,
-                               evaluate_fn=evaluate)
-        histories.append(trainer.history_)
-    return histories[0]
+    return [model._train(member, step, views, val, context, member=k, evaluate_fn=evaluate)
+            for k, member in enumerate(members_of(model.network_))]

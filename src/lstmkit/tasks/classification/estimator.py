@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 from torch import Tensor, nn
 
 from ...data.text import tokenizer_from_dict
@@ -23,9 +22,10 @@ from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
 from .ensemble import MeanProbability, train_members
-from .inputs import ClassificationDataError, read_sequences
+from .inputs import ClassificationDataError, read_sequences, sequence_labels
 from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
+from .refit import refit_on_all
 from .settings import ClassifierFitted, ClassifierSettings
 from .split import stratified_split
 from .word_vectors import start_embeddings, unlabelled_texts
@@ -61,6 +61,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         temperature_: the calibration temperature (1.0 without ``calibrate``).
         tokenizer_: the tokeniser fitted on the training texts (None for series).
         history_: the trainer's per-epoch metrics (an ensemble's first member's).
+        refit_epochs_: with ``refit``: the epochs each network trained on all sequences.
         network_: one network, or a :class:`~.ensemble.MeanProbability` of ``n_models``.
 
     Example:
@@ -81,14 +82,14 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
                                       "augment_crop": 0.0, "augment_scale": 0.0,
                                       "augment_jitter": 0.0, "n_models": 1,
-                                      "bag_fusion": "joint"}
+                                      "bag_fusion": "joint", "refit": False}
     fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
         s = context.settings
         data = self._read(X)
-        labels = self._labels(data, y)
+        labels = sequence_labels(data, y, self.settings.label_col)
         self.classes_, codes = np.unique(labels, return_inverse=True)
         if len(self.classes_) < 2:
             raise ClassificationDataError(
@@ -107,47 +108,49 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         fit_rows, val_rows = stratified_split(codes, s.val_fraction, seed=context.train.seed,
                                               min_size=s.min_val_size)
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
-        self.network_ = self._build()
-        rows = torch.from_numpy(fit_rows)
-        if unlabelled:
-            start_embeddings(self.network_, self.tokenizer_, data.items + unlabelled)
-        start_bags(self.network_, x[rows], lengths[rows], target[rows])
+        weights = None if weights is None else torch.from_numpy(weights)
+        texts = data.items + unlabelled if unlabelled else None
+        start = partial(self._start, x, lengths, target, texts)
+        self.network_, rows = start(torch.from_numpy(fit_rows)), torch.from_numpy(fit_rows)
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
-        step, evaluate = objective(None if weights is None else torch.from_numpy(weights),
-                                    batches)
-        val = None
+        val, held = None, torch.from_numpy(val_rows)
         if len(val_rows):
-            held = torch.from_numpy(val_rows)
             val = TensorBatches(x[held], lengths[held], target[held],
                                 batch_size=PREDICT_BATCH, shuffle=False)
-        self.history_ = train_members(self, (step, evaluate), batches, val, context)
-        with torch_threads(s.num_threads):
+        trainers = train_members(self, objective(weights, batches), batches, val, context)
+        self.history_ = trainers[0].history_
+        self._finish(batches, x[held], lengths[held], target[held])
+        if s.refit and val is not None:
+            refit = refit_on_all(self, start, (x, lengths, target), weights, context, trainers)
+            self.refit_epochs_ = [t.epoch for t in refit]
+            self._finish(TensorBatches(x, lengths, target, batch_size=s.batch_size))
+
+    def _start(self, x: Tensor, lengths: Tensor, target: Tensor, texts: list | None,
+               rows: Tensor) -> nn.Module:
+        """A new network, started from what ``rows`` hold: word vectors of ``texts``
+        (training and unlabelled), a bag's naive Bayes."""
+        network = self._build()
+        if texts:
+            start_embeddings(network, self.tokenizer_, texts)
+        start_bags(network, x[rows], lengths[rows], target[rows])
+        return network
+
+    def _finish(self, batches: TensorBatches, *held: Tensor) -> None:
+        """Precise batch-norm statistics on ``batches``; with a validation split
+        ``held = (x, lengths, target)``: the late bag's weight and the temperature."""
+        with torch_threads(self.settings.num_threads):
             precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
-        self.temperature_, held = 1.0, torch.from_numpy(val_rows)
-        fuse_late_bag(self.network_, x[held], lengths[held], target[held])
-        if s.calibrate and val is not None:
-            self.temperature_ = fit_temperature(self._logits(x[held], lengths[held]),
-                                                target[held])
+        if not held:  # a refit keeps the first pass's bag weight and temperature
+            return
+        self.temperature_ = 1.0
+        fuse_late_bag(self.network_, *held)
+        if self.settings.calibrate and len(held[2]):
+            self.temperature_ = fit_temperature(self._logits(*held[:2]), held[2])
 
     def _read(self, X: Any):
         s = self.settings
         return read_sequences(X, id_col=s.id_col, time_col=s.time_col, label_col=s.label_col,
                               text_col=s.text_col)
-
-    def _labels(self, data, y: Any) -> np.ndarray:
-        if y is None:
-            if data.labels is None:
-                raise ClassificationDataError(
-                    f"SequenceClassifier requires y to be passed, but the target y is None "
-                    f"(and X is not a DataFrame with the label column "
-                    f"{self.settings.label_col!r})")
-            y = data.labels
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if len(y) != len(data.items):
-            raise ClassificationDataError(f"SequenceClassifier: {len(data.items)} sequences "
-                                          f"but {len(y)} labels")
-        return y
 
     def _check_fixed_length(self, lengths: Tensor) -> None:
         if int(lengths.min()) != self.seq_len_ or int(lengths.max()) != self.seq_len_:
@@ -238,7 +241,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         """
         self._check_fitted()
         data = self._read(X)
-        labels = self._labels(data, y)
+        labels = sequence_labels(data, y, self.settings.label_col)
         unseen = sorted(set(labels.tolist()) - set(self.classes_.tolist()), key=str)
         if unseen:
             raise ClassificationDataError(

@@ -73,6 +73,26 @@ def read_sequences(X: Any, *, id_col: str = "id", time_col: str = "time",
     return Sequences("series", items, list(range(len(items))))
 
 
+def sequence_labels(data: Sequences, y: Any, label_col: str) -> np.ndarray:
+    """The labels of ``data``: ``y``, or the label column its DataFrame carried (when
+    ``y`` is None), checked as classification targets, one per sequence."""
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import column_or_1d
+
+    if y is None:
+        if data.labels is None:
+            raise ClassificationDataError(
+                f"SequenceClassifier requires y to be passed, but the target y is None "
+                f"(and X is not a DataFrame with the label column {label_col!r})")
+        y = data.labels
+    y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    if len(y) != len(data.items):
+        raise ClassificationDataError(f"SequenceClassifier: {len(data.items)} sequences "
+                                      f"but {len(y)} labels")
+    return y
+
+
 def _from_array(X: np.ndarray) -> list[np.ndarray]:
     if np.iscomplexobj(X):
         raise ClassificationDataError("Complex data not supported; expected real numbers")

@@ -60,6 +60,11 @@ class ClassifierSettings(Settings):
             probabilities are averaged (an ensemble; each one trains for the whole
             ``train.epochs``, or ``minutes``, so training takes ``n_models`` times
             longer).
+        refit: with a validation split: once it has chosen each network's epoch count,
+            the late bag's weight and the temperature, train the networks again on every
+            training sequence (the split included) for those epochs, keeping the weight
+            and the temperature (:mod:`~lstmkit.tasks.classification.refit`); training
+            takes about twice as long.
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
@@ -112,6 +117,7 @@ class ClassifierSettings(Settings):
     augment_scale: NonNegativeFloat = 0.0
     augment_jitter: NonNegativeFloat = 0.0
     n_models: count(16) = 1
+    refit: Flag = False
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
     min_val_size: Count = 30
