@@ -39,8 +39,9 @@ import numpy as np
 import pandas as pd
 
 from lstmkit.tasks.anomaly import AnomalyDetector
+from lstmkit.tasks.anomaly.detection import events_flags
 from lstmkit.tasks.anomaly.evaluation import metrics_table, score_test_parts
-from lstmkit.tasks.anomaly.injection import inject
+from lstmkit.tasks.anomaly.injection import LENGTHS, inject
 from lstmkit.tasks.anomaly.novelty import SCORINGS
 from lstmkit.tasks.anomaly.series import fit_cuts, read_anomaly_data, train_rows
 from lstmkit.tasks.anomaly.settings import AnomalySettings
@@ -67,15 +68,21 @@ CURRENT = {"detector": AnomalySettings().detector, "window": AnomalySettings().w
 MARGIN = 0.01
 
 
-def pseudo_frame(name: str, rng: np.random.Generator, protocol: int = 2) -> pd.DataFrame:
-    """The training parts of dataset ``name`` with anomalies injected after 60%."""
+def pseudo_frame(name: str, rng: np.random.Generator, protocol: int = 2,
+                 injected: dict | None = None) -> pd.DataFrame:
+    """The training parts of dataset ``name`` with anomalies injected after 60%;
+    ``injected`` (protocol 2) receives {series: [(kind, start, end) in the pseudo test
+    part]}."""
     data = read_anomaly_data(name, AnomalySettings())
     frames = []
     for series, values in zip(data.ids, data.values, strict=True):
         part = values[:train_rows(len(values), data.train_part)].copy()
         start = int(PSEUDO_TRAIN * len(part))
         if protocol == 2:
-            part, labels, _ = inject(part, start, rng)
+            part, labels, injections = inject(part, start, rng)
+            if injected is not None:
+                injected[f"{name}:{series}"] = [(i.kind, i.start - start, i.end - start)
+                                                for i in injections]
         else:
             labels = _inject_v1(part, start, rng)
         frame = pd.DataFrame(part, columns=data.channels)
@@ -119,11 +126,12 @@ def candidates(setting: dict, args: argparse.Namespace) -> dict:
 
 
 def evaluate(frame: pd.DataFrame, setting: dict, seed: int, epochs: int,
-             grid: dict) -> dict:
+             grid: dict, injected: dict | None = None) -> dict:
     """{(smoothing, scoring, threshold, contamination, merge_gap, min_event_length): {series:
     {name: metrics}}} of one candidate setting on one pseudo frame (one fit; the
     statistics and the quantile threshold set from its validation scores as fit does),
-    for every candidate of ``grid`` (:func:`candidates`)."""
+    for every candidate of ``grid`` (:func:`candidates`); with ``injected`` (see
+    :func:`pseudo_frame`), every detector's metrics also hold ``found_<kind>``."""
     train = replace(AnomalyDetector.default_train_config(), epochs=epochs, seed=seed)
     channels = tuple(c for c in frame.columns if c not in ("series", "label"))
     fit_setting = {k: v for k, v in setting.items() if k in AnomalySettings.__dataclass_fields__}
@@ -145,26 +153,46 @@ def evaluate(frame: pd.DataFrame, setting: dict, seed: int, epochs: int,
             scored = score_test_parts(model, data)
             for post in grid["posts"]:
                 settings = replace(model.settings, **dict(zip(POST, post, strict=True)))
-                out[(smoothing, scoring, threshold, contamination, *post)] = metrics_table(
-                    scored, settings)["per_series"]
+                per_series = metrics_table(scored, settings)["per_series"]
+                if injected:
+                    _found(scored, settings, injected, per_series)
+                out[(smoothing, scoring, threshold, contamination, *post)] = per_series
     return out
 
 
-def summary(table: dict, setting: dict, label: str = "") -> tuple[float, int, int, dict]:
-    """(mean VUS-PR + event F1, VUS-PR wins, event-F1 wins, setting), printed."""
+def _found(scored: dict, settings, injected: dict, per_series: dict) -> None:
+    """Add ``found_<kind>`` (1.0 when a flagged event, after post-processing, overlaps
+    the injected anomaly of that kind, else 0.0) to every detector's metrics."""
+    for series, entry in scored.items():
+        for name, one in entry.items():
+            flags = events_flags(settings, one.raw_flags)
+            per_series[series][name].update(
+                {f"found_{kind}": float(flags[start:end].any())
+                 for kind, start, end in injected[series]})
+
+
+def summary(table: dict, setting: dict, label: str = "") -> tuple:
+    """(mean VUS-PR + event F1, VUS-PR wins, event-F1 wins, setting, {detector:
+    {kind: [found 0/1 per injected anomaly]}}), the first four printed."""
     goal = np.mean([r["model"]["vus_pr"] + r["model"]["event_f1"] for r in table.values()])
     wins = [sum(r["model"][k] > max(m[k] for n, m in r.items() if n != "model")
                 for r in table.values()) for k in ("vus_pr", "event_f1")]
     print(f"{label}{goal:.3f}  wins VUS-PR {wins[0]}/{len(table)}, event F1 "
           f"{wins[1]}/{len(table)}  {setting}", flush=True)
-    return goal, wins[0], wins[1], setting
+    found: dict = {}
+    for rows in table.values():
+        for name, metrics in rows.items():
+            for key in (k for k in metrics if k.startswith("found_")):
+                found.setdefault(name, {}).setdefault(key[6:], []).append(metrics[key])
+    return goal, wins[0], wins[1], setting, found
 
 
-def run_seed(seed: int, args: argparse.Namespace) -> list[tuple[float, int, int, dict]]:
+def run_seed(seed: int, args: argparse.Namespace) -> list[tuple]:
     """Every candidate's summary on the pseudo frames of one seed (injection draw and
     training seed)."""
     rng = np.random.default_rng(seed)
-    frames = [pseudo_frame(name, rng, args.protocol) for name in DATASETS]
+    injected: dict = {}
+    frames = [pseudo_frame(name, rng, args.protocol, injected) for name in DATASETS]
     if args.protocol == 2:
         grid = GRID2
     else:
@@ -177,7 +205,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> list[tuple[float, int, int,
         rows: dict = {}
         for frame in frames:
             for key, per_series in evaluate(frame, setting | {"smoothing": options[
-                    "smoothings"][0]}, seed, args.epochs, options).items():
+                    "smoothings"][0]}, seed, args.epochs, options, injected).items():
                 rows.setdefault(key, {}).update(per_series)
         for (smoothing, scoring, threshold, contamination, *post), table in rows.items():
             results.append(summary(table, {**setting, "smoothing": smoothing,
@@ -189,7 +217,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> list[tuple[float, int, int,
     return results
 
 
-def choose(per_seed: list[list[tuple[float, int, int, dict]]]) -> None:
+def choose(per_seed: list[list[tuple]]) -> None:
     """Print every candidate's criterion averaged over the seeds (a Markdown table),
     the best, and the choice (the current default unless beaten by more than MARGIN)."""
     print("\n| detector | window | smoothing | scoring | " + " | ".join(
@@ -204,6 +232,7 @@ def choose(per_seed: list[list[tuple[float, int, int, dict]]]) -> None:
         print(f"| {setting['detector']} | {setting['window']} | {setting['smoothing']} | "
               f"{setting['scoring']} | " + " | ".join(f"{r[0]:.3f}" for r in rows)
               + f" | {goal:.3f} | {wins} |")
+    found_by_kind(per_seed)
     goal, best = max(means, key=lambda r: r[0])
     current = [g for g, s in means if all(s[k] == v for k, v in CURRENT.items())]
     print(f"best: {best} (mean VUS-PR + event F1 over the seeds {goal:.3f})")
@@ -211,6 +240,29 @@ def choose(per_seed: list[list[tuple[float, int, int, dict]]]) -> None:
         keep = goal - current[0] <= MARGIN
         print(f"current default {CURRENT}: {current[0]:.3f}; "
               + ("keep it (the best is within 0.01)" if keep else "the best replaces it"))
+
+
+def found_by_kind(per_seed: list[list[tuple]]) -> None:
+    """Print, per candidate and for the baselines, how many injected anomalies of each
+    kind a flagged event (after post-processing) overlaps, over the seeds and series
+    (protocol 2; for information, not the criterion)."""
+    if not per_seed[0][0][4]:
+        return
+    kinds = tuple(LENGTHS)
+    print("\n| detector | window | smoothing | scoring | " + " | ".join(kinds) + " |")
+    print("| --- " * (4 + len(kinds)) + "|")
+    rows = []
+    for candidate in zip(*per_seed, strict=True):
+        setting = candidate[0][3]
+        rows.append(([setting[k] for k in ("detector", "window", "smoothing", "scoring")],
+                     [c[4]["model"] for c in candidate]))
+    baselines = [n for n in per_seed[0][0][4] if n != "model"]
+    rows += [([name, "-", "-", "-"], [seed[0][4][name] for seed in per_seed])
+             for name in baselines]  # the baselines do not depend on the candidate
+    for label, found in rows:
+        cells = [f"{int(sum(sum(f[k]) for f in found))}/{sum(len(f[k]) for f in found)}"
+                 for k in kinds]
+        print("| " + " | ".join(map(str, label)) + " | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
