@@ -1,6 +1,6 @@
 """Streaming speed of ``AnomalyDetector.update`` (issue 17: <= 1 ms per new point).
 
-Fits the default detectors (window 64, hidden 32; 1 epoch: speed does not depend on
+Fits the default detectors (window 32, hidden 32; 1 epoch: speed does not depend on
 the weights) on a SYNTHETIC noisy sine, then feeds the next points one at a time, as a
 sensor would, and prints the time per new point beside the batch scorer's time per
 point measured in the same run (the reference), for both detectors, and for the

@@ -52,9 +52,10 @@ class AnomalySettings(Settings):
         threshold: ``"quantile"`` (the 1 - contamination quantile of the validation
             scores), ``"dynamic"`` (Hundman et al.'s non-parametric threshold with
             pruning) or ``"fixed"`` (fixed_threshold). The defaults (quantile at
-            contamination 0.002, smoothing 16, window 64, prediction, merge_gap 50,
+            contamination 0.002, smoothing 16, window 32, prediction, merge_gap 50,
             min_event_length 5, scoring max) were chosen without test labels, by
-            ``benchmarks/anomaly_tuning.py`` (anomalies injected into training parts).
+            ``benchmarks/anomaly_tuning.py`` (anomalies injected into training parts;
+            window 32 since session 10's protocol 2, 64 before).
         contamination: expected share of anomalous points, for the quantile threshold.
         fixed_threshold: the score above which a step is anomalous, for the fixed
             threshold (scores are standard deviations of the validation errors).
@@ -88,7 +89,7 @@ class AnomalySettings(Settings):
     train_part: Annotated[float, Field(gt=0, le=MAX_LOOKBACK, allow_inf_nan=False)] | None = None
     val_fraction: Fraction = 0.25
     detector: Literal["prediction", "reconstruction"] = "prediction"
-    window: count(100_000, 4) = 64
+    window: count(100_000, 4) = 32
     smoothing: count(100_000) = 16
     scoring: Literal["error", "state", "max", "mean"] | None = None
     threshold: Literal["dynamic", "quantile", "fixed"] = "quantile"
