@@ -35,6 +35,7 @@ import pandas as pd
 
 from lstmkit.errors import DatasetError
 from lstmkit.tasks.anomaly import AnomalyDetector
+from lstmkit.tasks.anomaly.baselines import BASELINES as BASELINES_BY_NAME
 from lstmkit.tasks.anomaly.datasets import synthetic_anomalies
 from lstmkit.tasks.anomaly.settings import AnomalySettings
 from lstmkit.training import TrainConfig
@@ -43,7 +44,7 @@ DATASETS = ("synthetic-anomalies", "suthaharan-single-hop", "mitbih-ecg",
             "ucr-internal-bleeding16", "yahoo-s5-excerpt")
 DEFAULT = AnomalySettings().detector  # the default detector: the targets are its
 DETECTORS = (DEFAULT, *(d for d in ("prediction", "reconstruction") if d != DEFAULT))
-BASELINES = ("diff_zscore", "seasonal_naive", "pca", "isolation_forest")
+BASELINES = tuple(BASELINES_BY_NAME)
 KEYS = ("vus_pr", "event_f1", "pr_auc")
 CALIBRATION = 1000  # Suthaharan protocol: readings of motes 1 and 4 that set the scaling
 

@@ -47,7 +47,7 @@ SHOWN = {"vus_pr": "VUS-PR", "pr_auc": "PR-AUC", "event_precision": "ev P",
          "event_recall": "ev R", "event_f1": "ev F1", "f1": "F1", "pa20_f1": "PA%20 F1",
          "pa_f1": "PA F1*", "ucr_hit": "UCR"}
 NAMES = {"model": "LSTM", "random": "random", "diff_zscore": "diff z", "seasonal_naive":
-         "s-naive", "pca": "PCA", "isolation_forest": "IForest"}
+         "s-naive", "pca": "PCA", "isolation_forest": "IForest", "matrix_profile": "MP"}
 
 
 def _check_data(experiment):

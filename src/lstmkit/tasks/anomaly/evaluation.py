@@ -70,7 +70,8 @@ def score_test_parts(model, data: AnomalyData) -> dict[str, dict[str, Scored]]:
 def metrics_table(scored: dict[str, dict[str, Scored]], settings) -> dict[str, Any]:
     """The metrics of :func:`evaluate_detector` from :func:`score_test_parts`, with the
     event post-processing of ``settings`` applied to every detector's flags."""
-    table: dict[str, list[dict]] = {"model": [], "random": [], **{b: [] for b in BASELINES}}
+    names = [name for name in next(iter(scored.values())) if name != "model"]
+    table: dict[str, list[dict]] = {"model": [], "random": [], **{b: [] for b in names}}
     for k, entry in enumerate(scored.values()):
         for name, one in entry.items():
             flags = events_flags(settings, one.raw_flags)
