@@ -116,6 +116,20 @@ def test_detector_warns_about_a_suspicious_label_density():
     assert any("above max_density" in str(w.message) for w in caught)
 
 
+def test_detector_warns_about_a_duplicated_channel_and_refuses_a_column_named_twice():
+    frame = synthetic_anomalies(1, 800, seed=2)
+    frame["copy"] = frame["value"]
+    with pytest.warns(UserWarning, match="channels 'value' and 'copy' are identical"):
+        AnomalyDetector(label_col="label", id_col="series", **TINY).fit(frame)
+    with pytest.raises(DatasetError, match="column 'value' of .* is named more than once"):
+        AnomalyDetector(label_col="label", id_col="series", columns=["value", "value"],
+                        **TINY).fit(frame)
+    frame["copy"] += 1e-3  # a different channel: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        AnomalyDetector(label_col="label", id_col="series", **TINY).fit(frame)
+
+
 def test_prediction_errors_take_the_earliest_chunk_and_match_a_direct_pass():
     torch.manual_seed(0)
     net = NextStepNet(2, 6).eval()

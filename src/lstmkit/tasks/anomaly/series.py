@@ -77,6 +77,10 @@ def read_anomaly_data(source: Any, settings: Any, *, labels_optional: bool = Fal
         covariates.append(LABEL)
     columns = (list(s.columns) or list(roles.get("columns", ()))
                or _value_columns(frame, {label_col, time_col, id_col, LABEL}, where))
+    twice = sorted({c for c in columns if columns.count(c) > 1}, key=str)
+    if twice:
+        raise DatasetError(f"column {twice[0]!r} of {where} is named more than once in "
+                           "columns=; give each channel once")
     data = prepare_series(frame.drop(columns=[label_col] if label_col else []),
                           target=columns, time_col=time_col, id_col=id_col,
                           past_covariates=covariates, fill=s.fill, freq=s.freq, where=where)
@@ -138,7 +142,9 @@ def check_lengths(data: AnomalyData, train_part: float, window: int, val_fractio
 
 def check_label_sanity(data: AnomalyData, train_part: float, max_density: float) -> None:
     """Warn about suspicious labels: a density above ``max_density``, or anomalies
-    inside the training part (which the detector learns as normal)."""
+    inside the training part (which the detector learns as normal); and about channels
+    that duplicate another."""
+    _warn_duplicate_channels(data)
     if data.labels is None:
         return
     for name, labels in zip(data.ids, data.labels, strict=True):
@@ -153,6 +159,17 @@ def check_label_sanity(data: AnomalyData, train_part: float, max_density: float)
             warnings.warn(f"{data.where}{label}: {inside} labelled anomalous points lie in "
                           "the training part, which the detector learns as normal",
                           UserWarning, stacklevel=3)
+
+
+def _warn_duplicate_channels(data: AnomalyData) -> None:
+    """Warn once per pair of channels equal at every step of every series (a column
+    read twice under two names: it doubles its weight in the error and the baselines)."""
+    for a, first in enumerate(data.channels):
+        for b in range(a + 1, len(data.channels)):
+            if all(np.array_equal(v[:, a], v[:, b]) for v in data.values):
+                warnings.warn(f"{data.where}: channels {first!r} and "
+                              f"{data.channels[b]!r} are identical; one is enough (drop "
+                              "the other with columns=)", UserWarning, stacklevel=3)
 
 
 def fit_cuts(length: int, train_part: float, val_fraction: float) -> tuple[int, int]:
