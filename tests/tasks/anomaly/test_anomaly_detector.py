@@ -121,7 +121,7 @@ def test_detector_warns_about_a_duplicated_channel_and_refuses_a_column_named_tw
     frame["copy"] = frame["value"]
     with pytest.warns(UserWarning, match="channels 'value' and 'copy' are identical"):
         AnomalyDetector(label_col="label", id_col="series", **TINY).fit(frame)
-    with pytest.raises(DatasetError, match="column 'value' of .* is named more than once"):
+    with pytest.raises(DatasetError, match=r"column 'value' of .* is named more than once"):
         AnomalyDetector(label_col="label", id_col="series", columns=["value", "value"],
                         **TINY).fit(frame)
     frame["copy"] += 1e-3  # a different channel: no warning
