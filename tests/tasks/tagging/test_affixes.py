@@ -44,6 +44,10 @@ def test_shape_flags(token, flags):
     assert shapes([token, token]).tolist() == [[float(f) for f in flags]] * 2
 
 
+def test_default_tagger_reads_affixes():
+    assert SequenceTagger().settings.affix_size == 16
+
+
 def test_inputs_carry_suffixes_and_shapes_only_with_affix_size():
     X = [["Evde", "kaldı", "."], ["Okulda", "kaldı"]] * 2
     for size, present in ((0, False), (8, True)):
@@ -135,8 +139,8 @@ def test_tagger_with_affixes_round_trips(tmp_path):
 
 def test_tagger_saved_before_affixes_loads_with_none(tmp_path):
     X, y = _suffix_corpus(0, 8)
-    tagger = SequenceTagger(hidden_size=4, word_size=4, char_size=0, progress=False,
-                            train=TrainConfig(epochs=1)).fit(X, y)
+    tagger = SequenceTagger(affix_size=0, hidden_size=4, word_size=4, char_size=0,
+                            progress=False, train=TrainConfig(epochs=1)).fit(X, y)
     tagger.save(tmp_path / "t")
     path = tmp_path / "t" / "config.json"
     config = json.loads(path.read_text())
