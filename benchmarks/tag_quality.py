@@ -140,8 +140,9 @@ def fit_one(name: str, split, seed: int, overrides: dict, train_overrides: dict 
 
 
 class TorchTagger(nn.Module):
-    """The tagger's sizes from ``torch.nn.LSTM``: words + character BiLSTM -> stacked
-    BiLSTM -> linear (one member of the throughput test's reference)."""
+    """The tagger's sizes from ``torch.nn.LSTM``: words + character BiLSTM (+ suffix
+    embeddings and shape flags) -> stacked BiLSTM -> linear (one member of the
+    throughput test's reference)."""
 
     def __init__(self, tagger: SequenceTagger) -> None:
         super().__init__()
@@ -150,7 +151,11 @@ class TorchTagger(nn.Module):
         self.chars = nn.Embedding(len(spec.chars), s.char_size)
         self.char_rnn = nn.LSTM(s.char_size, s.char_hidden_size, batch_first=True,
                                 bidirectional=True)
-        self.rnn = nn.LSTM(s.word_size + 2 * s.char_hidden_size, s.hidden_size,
+        sizes = spec.network_sizes()
+        self.suffixes = nn.ModuleList(nn.Embedding(n, sizes["affix_size"])
+                                      for n in sizes["suffix_vocab_sizes"])
+        affix_width = sizes["affix_size"] * len(self.suffixes) + sizes["shape_size"]
+        self.rnn = nn.LSTM(s.word_size + 2 * s.char_hidden_size + affix_width, s.hidden_size,
                            num_layers=s.num_layers, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * s.hidden_size, len(tagger.classes_))
 
@@ -163,7 +168,10 @@ class TorchTagger(nn.Module):
         encoded = torch.cat([h[0], h[1]], dim=1)
         per_word = encoded.new_zeros(*real.shape, encoded.shape[1])
         per_word[real] = encoded
-        x = torch.cat([self.words(batch.words), per_word], dim=2)
+        affixes = [emb(batch.suffixes[:, :, i]) for i, emb in enumerate(self.suffixes)]
+        if affixes:
+            affixes.append(batch.shapes)
+        x = torch.cat([self.words(batch.words), per_word, *affixes], dim=2)
         packed = nn.utils.rnn.pack_padded_sequence(x, batch.lengths, batch_first=True,
                                                    enforce_sorted=False)
         out, _ = self.rnn(packed)

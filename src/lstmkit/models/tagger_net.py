@@ -4,6 +4,8 @@ stacked bidirectional recurrent encoder of any cell, then a CRF or a softmax hea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -44,6 +46,10 @@ class TaggerNet(nn.Module):
         hidden_size, num_layers, cell: the bidirectional encoder.
         vocab_size, word_size: the word embeddings (0: none).
         char_vocab_size, char_size, char_hidden_size: the character encoder (0: none).
+        suffix_vocab_sizes, affix_size: an embedding of this width per suffix
+            vocabulary (token input; ``batch.suffixes`` (B, T, len(sizes)) ids; 0: none).
+        shape_size: word-shape flags per token read as they are (``batch.shapes``
+            (B, T, shape_size); 0: none).
         n_features: F, features per step of series input (0: token input).
         dropout: on the inputs of the encoder and on its output.
         word_dropout: while training, the share of known words whose word embedding is
@@ -63,7 +69,8 @@ class TaggerNet(nn.Module):
                  char_vocab_size: int = 0, char_size: int = 0, char_hidden_size: int = 1,
                  n_features: int = 0, dropout: float = 0.0, head: str = "crf",
                  constraints: Transitions | None = None, word_dropout: float = 0.0,
-                 unknown_id: int = 1) -> None:
+                 unknown_id: int = 1, suffix_vocab_sizes: Sequence[int] = (),
+                 affix_size: int = 0, shape_size: int = 0) -> None:
         super().__init__()
         self.word_dropout, self.unknown_id = word_dropout, unknown_id
         width = n_features
@@ -73,6 +80,12 @@ class TaggerNet(nn.Module):
         self.chars = CharEncoder(char_vocab_size, char_size, char_hidden_size, cell) \
             if char_vocab_size and char_size else None
         width += self.chars.output_size if self.chars is not None else 0
+        self.suffixes = nn.ModuleList(
+            nn.Embedding(n, affix_size, padding_idx=0) for n in suffix_vocab_sizes) \
+            if affix_size and suffix_vocab_sizes else None
+        width += affix_size * len(self.suffixes) if self.suffixes is not None else 0
+        self.shape_size = shape_size
+        width += shape_size
         if width == 0:
             raise ValueError("TaggerNet: no input: give n_features, or word or character "
                              "embeddings")
@@ -92,6 +105,10 @@ class TaggerNet(nn.Module):
             parts.append(self.words(self._drop_words(batch.words)))  # (B, T) -> (B, T, E)
         if self.chars is not None:
             parts.append(self._chars(batch.chars))
+        if self.suffixes is not None:  # (B, T, S) ids -> S times (B, T, A)
+            parts += [emb(batch.suffixes[:, :, i]) for i, emb in enumerate(self.suffixes)]
+        if self.shape_size:
+            parts.append(batch.shapes)  # (B, T, shape_size)
         x = self.dropout(torch.cat(parts, dim=2))
         out, _ = self.encoder(x, lengths=batch.lengths)  # (B, T, 2H)
         return self.project(self.dropout(out))

@@ -18,14 +18,17 @@ POOL = 32  # sentences of POOL batches are sorted by length together
 
 @dataclass
 class TagBatch:
-    """A padded batch: ``words`` (B, T), ``chars`` (B, T, C), ``feats`` (B, T, F) (the
-    parts the input has), ``tags`` (B, T) (-1 on padding) and ``lengths`` (B,)."""
+    """A padded batch: ``words`` (B, T), ``chars`` (B, T, C), ``suffixes`` (B, T, 2),
+    ``shapes`` (B, T, 4), ``feats`` (B, T, F) (the parts the input has), ``tags`` (B, T)
+    (-1 on padding) and ``lengths`` (B,)."""
 
     lengths: Tensor
     words: Tensor | None = None
     chars: Tensor | None = None
     feats: Tensor | None = None
     tags: Tensor | None = None
+    suffixes: Tensor | None = None
+    shapes: Tensor | None = None
 
     @property
     def mask(self) -> Tensor:
@@ -53,7 +56,9 @@ def collate(items: Sequence[Encoded]) -> TagBatch:
         words=pad([i.words for i in items], 0) if first.words is not None else None,
         chars=pad([i.chars for i in items], 0) if first.chars is not None else None,
         feats=pad([i.feats for i in items], 0.0) if first.feats is not None else None,
-        tags=pad([i.tags for i in items], -1) if first.tags is not None else None)
+        tags=pad([i.tags for i in items], -1) if first.tags is not None else None,
+        suffixes=pad([i.suffixes for i in items], 0) if first.suffixes is not None else None,
+        shapes=pad([i.shapes for i in items], 0.0) if first.shapes is not None else None)
 
 
 class SentenceBatches:

@@ -25,12 +25,16 @@ MAX_CHARS = 24  # characters read per word: the first and last 12 of a longer wo
 @dataclass
 class Encoded:
     """One sentence or series as tensors: ``words`` (T,) and ``chars`` (T, C) for
-    tokens, ``feats`` (T, F) for series; ``tags`` (T,) when known."""
+    tokens, with ``suffixes`` (T, 2) and ``shapes`` (T, 4) when the tagger reads affix
+    features (:mod:`~lstmkit.tasks.tagging.affixes`); ``feats`` (T, F) for series;
+    ``tags`` (T,) when known."""
 
     words: Tensor | None = None
     chars: Tensor | None = None
     feats: Tensor | None = None
     tags: Tensor | None = None
+    suffixes: Tensor | None = None
+    shapes: Tensor | None = None
 
     def __len__(self) -> int:
         first = self.words if self.words is not None else self.feats

@@ -16,6 +16,7 @@ from ...settings import to_dict
 from ...training import TrainConfig
 from ..base import Estimator, FitContext
 from ..contract import ContractExample
+from .affixes import SUFFIX_LENGTHS
 from .averaging import BestEpochs
 from .batching import SentenceBatches
 from .encoding import UNK, Encoded, Vocabulary, check_tags, input_kind
@@ -52,7 +53,7 @@ class SequenceTagger(Estimator):
     #: Settings added after taggers were first saved, with the value that reproduces a
     #: tagger saved without them.
     added_settings: ClassVar[dict] = {"word_dropout": 0.0, "average_epochs": 1,
-                                      "n_models": 1}
+                                      "n_models": 1, "affix_size": 0}
     settings_class = TaggerSettings
     fitted_class = TaggerFitted
     fit_params = ("validation",)
@@ -211,6 +212,8 @@ class SequenceTagger(Estimator):
             out["words"] = inputs.words.to_dict()
         if inputs.chars is not None:
             out["chars"] = inputs.chars.to_dict()
+        for n, vocab in zip(SUFFIX_LENGTHS, inputs.suffixes or [], strict=False):
+            out[f"suffix{n}"] = vocab.to_dict()
         return out
 
     def _restore(self, fitted: TaggerFitted, transforms: dict[str, dict[str, Any]],
@@ -219,7 +222,10 @@ class SequenceTagger(Estimator):
         self.scheme_ = fitted.scheme
         words = Vocabulary.from_dict(transforms["words"]) if "words" in transforms else None
         chars = Vocabulary.from_dict(transforms["chars"]) if "chars" in transforms else None
-        self.inputs_ = restore_inputs(self.input_kind_, to_dict(fitted.inputs), words, chars)
+        suffixes = [Vocabulary.from_dict(transforms[f"suffix{n}"]) for n in SUFFIX_LENGTHS
+                    if f"suffix{n}" in transforms] or None
+        self.inputs_ = restore_inputs(self.input_kind_, to_dict(fitted.inputs), words, chars,
+                                      suffixes)
         self.network_ = self._build()
 
     @classmethod

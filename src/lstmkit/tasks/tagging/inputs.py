@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ...errors import ConfigError, DatasetError
+from .affixes import SHAPE_FEATURES, fit_suffixes, shapes, suffix_ids
 from .encoding import Encoded, Vocabulary, as_series, encode_tokens
 
 
@@ -24,6 +25,9 @@ class InputSpec:
         lowercase: words are looked up in lower case.
         mean, scale: per-feature standardisation (series).
         word_size, char_size, char_hidden_size: the embedding widths used.
+        suffixes: the vocabularies of the suffixes of
+            :data:`~lstmkit.tasks.tagging.affixes.SUFFIX_LENGTHS` (None: no affix features).
+        affix_size: the width of each suffix embedding (0: no affix features).
     """
 
     kind: str
@@ -35,6 +39,8 @@ class InputSpec:
     word_size: int = 0
     char_size: int = 0
     char_hidden_size: int = 1
+    suffixes: list[Vocabulary] | None = None
+    affix_size: int = 0
 
     def network_sizes(self) -> dict[str, int]:
         """The input arguments of :class:`~lstmkit.models.tagger_net.TaggerNet`."""
@@ -44,7 +50,10 @@ class InputSpec:
                 "word_size": self.word_size if self.words else 0,
                 "char_vocab_size": len(self.chars) if self.chars else 0,
                 "char_size": self.char_size if self.chars else 0,
-                "char_hidden_size": self.char_hidden_size}
+                "char_hidden_size": self.char_hidden_size,
+                "suffix_vocab_sizes": [len(v) for v in self.suffixes or []],
+                "affix_size": self.affix_size if self.suffixes else 0,
+                "shape_size": SHAPE_FEATURES if self.suffixes else 0}
 
 
 def fit_inputs(kind: str, X: list, settings: Any, who: str) -> InputSpec:
@@ -66,15 +75,21 @@ def fit_inputs(kind: str, X: list, settings: Any, who: str) -> InputSpec:
     words = Vocabulary.fit([w.lower() if settings.lowercase else w for w in tokens],
                            settings.min_count) if settings.word_size else None
     chars = Vocabulary.fit([c for w in tokens for c in w]) if settings.char_size else None
+    suffixes = fit_suffixes(tokens, settings.min_count) if settings.affix_size else None
     return InputSpec("tokens", words=words, chars=chars, lowercase=settings.lowercase,
                      word_size=settings.word_size, char_size=settings.char_size,
-                     char_hidden_size=settings.char_hidden_size)
+                     char_hidden_size=settings.char_hidden_size, suffixes=suffixes,
+                     affix_size=settings.affix_size if suffixes else 0)
 
 
 def encode_inputs(spec: InputSpec, X: list, settings: Any, who: str) -> list[Encoded]:
     """Each sequence of ``X`` as an :class:`Encoded` item (without tags)."""
     if spec.kind == "tokens":
-        return [encode_tokens(seq, spec.words, spec.chars, spec.lowercase) for seq in X]
+        items = [encode_tokens(seq, spec.words, spec.chars, spec.lowercase) for seq in X]
+        if spec.suffixes:
+            for item, seq in zip(items, X, strict=True):
+                item.suffixes, item.shapes = suffix_ids(seq, spec.suffixes), shapes(seq)
+        return items
     mean, scale = np.asarray(spec.mean, np.float32), np.asarray(spec.scale, np.float32)
     return [Encoded(feats=torch.from_numpy((as_series(seq, i, len(mean), who) - mean) / scale))
             for i, seq in enumerate(X)]
@@ -84,16 +99,22 @@ def inputs_config(spec: InputSpec) -> dict[str, Any]:
     """The JSON part of ``spec`` (the vocabularies are saved as transforms)."""
     return {"lowercase": spec.lowercase, "mean": spec.mean, "scale": spec.scale,
             "word_size": spec.word_size, "char_size": spec.char_size,
-            "char_hidden_size": spec.char_hidden_size}
+            "char_hidden_size": spec.char_hidden_size, "affix_size": spec.affix_size}
 
 
 def restore_inputs(kind: str, config: dict[str, Any], words: Vocabulary | None,
-                   chars: Vocabulary | None) -> InputSpec:
+                   chars: Vocabulary | None,
+                   suffixes: list[Vocabulary] | None = None) -> InputSpec:
     """The inverse of :func:`inputs_config` and the saved vocabularies."""
+    affix_size = int(config.get("affix_size", 0))
+    if bool(affix_size) != bool(suffixes):
+        raise ValueError(f"affix_size {affix_size} needs the suffix vocabularies, and "
+                         "they need affix_size > 0")
     spec = InputSpec(kind, words=words, chars=chars, lowercase=bool(config["lowercase"]),
                      mean=config["mean"], scale=config["scale"],
                      word_size=int(config["word_size"]), char_size=int(config["char_size"]),
-                     char_hidden_size=int(config["char_hidden_size"]))
+                     char_hidden_size=int(config["char_hidden_size"]),
+                     suffixes=suffixes, affix_size=affix_size)
     if kind == "series" and (not isinstance(spec.mean, list) or not spec.mean
                              or len(spec.mean) != len(spec.scale or [])):
         raise ValueError("series inputs need mean and scale lists of equal length")
