@@ -29,6 +29,8 @@ class NextStepNet(nn.Module):
         input_size: channels C per step.
         hidden_size, num_layers, dropout: the encoder, as ``torch.nn.LSTM``.
         cell: any registered cell name.
+        relative: read and predict every window relative to its first step
+            (:meth:`offset`).
 
     Shape:
         (B, T, C) -> (B, T, C): output[:, t] predicts input[:, t + 1].
@@ -40,13 +42,23 @@ class NextStepNet(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
-                 cell: str = "lstm", dropout: float = 0.0) -> None:
+                 cell: str = "lstm", dropout: float = 0.0, relative: bool = False) -> None:
         super().__init__()
         self.encoder = _encoder(input_size, hidden_size, num_layers, cell, dropout=dropout)
         self.head = nn.Linear(self.encoder.output_size, input_size)
+        self.relative = relative
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.run(x)[0]
+        offset = self.offset(x[:, :1])
+        return self.run(x - offset)[0] + offset
+
+    def offset(self, first: Tensor) -> Tensor | float:
+        """What a window starting with ``first`` (B, 1, C) or (B, C) reads relative to:
+        its first step when ``relative`` (the network then sees, and predicts, each
+        window's values minus its first value, so a level the series has drifted to is
+        not an error), else 0. :meth:`run` and :meth:`step` take and give values
+        already relative to it."""
+        return first if self.relative else 0.0
 
     def run(self, x: Tensor, state: Tensor | tuple[Tensor, ...] | None = None
             ) -> tuple[Tensor, Tensor | tuple[Tensor, ...]]:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from lstmkit.errors import DatasetError
+from lstmkit.errors import ConfigError, DatasetError
 from lstmkit.models.anomaly_nets import NextStepNet
 from lstmkit.tasks.anomaly import AnomalyDetector
 from lstmkit.tasks.anomaly.errors_per_step import prediction_errors
@@ -38,11 +38,14 @@ def _batch(model, frame, name):
     return model.predict(frame).query("series == @name").reset_index(drop=True)
 
 
-@pytest.mark.parametrize(("window", "cell", "layers"), [(16, "lstm", 1), (15, "gru", 2)])
-def test_prediction_stream_scores_and_flags_equal_the_batch_run(frame, window, cell, layers):
+@pytest.mark.parametrize(("window", "cell", "layers", "relative"),
+                         [(16, "lstm", 1, False), (15, "gru", 2, False), (16, "lstm", 1, True)])
+def test_prediction_stream_scores_and_flags_equal_the_batch_run(frame, window, cell, layers,
+                                                               relative):
     # the stream flags at arrival, before event post-processing: compare without it
     model, rest = _fit(frame, window=window, cell=cell, num_layers=layers,
-                       threshold="quantile", merge_gap=0, min_event_length=1)
+                       threshold="quantile", merge_gap=0, min_event_length=1,
+                       relative=relative)
     out = _stream(model, rest)
     for name in ("s0", "s1"):
         mine, batch = out[out.series == name], _batch(model, frame, name)
@@ -82,9 +85,10 @@ def test_batch_prediction_errors_do_not_depend_on_where_the_series_ends():
                                    full[:end], atol=1e-6)
 
 
-def test_vectorised_prediction_errors_match_a_per_step_reference():
+@pytest.mark.parametrize("relative", [False, True])
+def test_vectorised_prediction_errors_match_a_per_step_reference(relative):
     torch.manual_seed(1)
-    network = NextStepNet(1, 4).eval()
+    network = NextStepNet(1, 4, relative=relative).eval()
     values = np.random.default_rng(1).standard_normal((41, 1))
     window, stride = 8, 4
     reference = np.zeros_like(values)
@@ -95,6 +99,23 @@ def test_vectorised_prediction_errors_match_a_per_step_reference():
             reference[t] = np.abs(network(chunk)[0, -1].numpy() - values[t])
     np.testing.assert_allclose(prediction_errors(network, values, window), reference,
                                atol=1e-6)
+
+
+def test_a_relative_network_reads_a_level_shifted_series_with_the_same_errors():
+    torch.manual_seed(2)
+    values = np.random.default_rng(2).standard_normal((70, 2))
+    relative, absolute = NextStepNet(2, 5, relative=True).eval(), NextStepNet(2, 5).eval()
+    absolute.load_state_dict(relative.state_dict())
+    shifted = values + np.array([50.0, -30.0])
+    np.testing.assert_allclose(prediction_errors(relative, shifted, 10),
+                               prediction_errors(relative, values, 10), atol=1e-4)
+    assert (prediction_errors(absolute, shifted, 10)[1:].mean()
+            > 5 * prediction_errors(absolute, values, 10)[1:].mean())
+
+
+def test_relative_needs_the_prediction_detector():
+    with pytest.raises(ConfigError, match="relative=True needs detector='prediction'"):
+        AnomalyDetector(detector="reconstruction", relative=True).fit(np.zeros((100, 1)))
 
 
 def test_ewma_state_continues_across_pushes_like_pandas():

@@ -107,8 +107,9 @@ def _run_states(network: nn.Module, windows: np.ndarray, states: bool
     predicted, hidden = [], []
     for i in range(0, len(windows), SCORE_BATCH):
         batch = torch.as_tensor(windows[i:i + SCORE_BATCH], dtype=torch.float32)
-        output, _ = network.encoder(batch)  # (B, W, H)
-        predicted.append(network.head(output).numpy())
+        offset = network.offset(batch[:, :1])
+        output, _ = network.encoder(batch - offset)  # (B, W, H)
+        predicted.append((network.head(output) + offset).numpy())
         hidden.append(output.numpy())
     return (np.concatenate(predicted).astype(np.float64),
             np.concatenate(hidden).astype(np.float64))

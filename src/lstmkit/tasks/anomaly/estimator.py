@@ -150,7 +150,7 @@ class AnomalyDetector(Estimator):
         s = self.settings
         if s.detector == "prediction":
             return NextStepNet(channels, s.hidden_size, num_layers=s.num_layers, cell=s.cell,
-                               dropout=s.dropout)
+                               dropout=s.dropout, relative=s.relative)
         return WindowAutoencoder(channels, s.hidden_size, num_layers=s.num_layers,
                                  cell=s.cell, bidirectional=s.bidirectional,
                                  dropout=s.dropout)

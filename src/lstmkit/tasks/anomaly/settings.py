@@ -49,6 +49,10 @@ class AnomalySettings(Settings):
             of the two (see novelty.py). Default (None): the detector's own default,
             chosen by the label-free tuning for the prediction detector; ``"error"``
             for the reconstruction detector, the only one it supports.
+        relative: prediction detector: the network reads and predicts every window
+            relative to the window's first step, so a series that drifts or trends
+            beyond its training range is not an error by its level alone (its changes
+            are); the default (off) reads the scaled values themselves.
         threshold: ``"quantile"`` (the 1 - contamination quantile of the validation
             scores), ``"dynamic"`` (Hundman et al.'s non-parametric threshold with
             pruning) or ``"fixed"`` (fixed_threshold). The defaults (quantile at
@@ -92,6 +96,7 @@ class AnomalySettings(Settings):
     window: count(100_000, 4) = 32
     smoothing: count(100_000) = 16
     scoring: Literal["error", "state", "max", "mean"] | None = None
+    relative: Flag = False
     threshold: Literal["dynamic", "quantile", "fixed"] = "quantile"
     contamination: Share = 0.002
     fixed_threshold: Real = 4.0
@@ -109,6 +114,9 @@ class AnomalySettings(Settings):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.detector == "reconstruction" and self.relative:
+            raise ConfigError("AnomalySettings: relative=True needs detector='prediction' "
+                              "(the reconstruction detector reads whole windows as they are)")
         if self.detector == "reconstruction" and self.scoring not in (None, "error"):
             raise ConfigError(  # build_settings puts the owner in front
                 f"scoring={self.scoring!r} needs detector='prediction' (the state "

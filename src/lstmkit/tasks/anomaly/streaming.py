@@ -69,6 +69,7 @@ class PredictionStream:
         self.network, self.window, self.stride = network, window, max(window // 2, 1)
         self.t, self.starts, self.track = 0, [], states
         self.state: tuple[torch.Tensor, ...] | None = None
+        self.offsets = torch.zeros(0, channels)  # each live chunk's NextStepNet.offset
         self.predictions = np.zeros((0, channels))
         self.kept_state = np.zeros(network.encoder.output_size if states else 0)
 
@@ -94,16 +95,20 @@ class PredictionStream:
         grid, run one recurrent step of them all (with ``states``, keep the state of the
         chunk whose prediction of step ``t + 1`` is kept)."""
         keep = [k for k, s in enumerate(self.starts) if s + self.window > self.t]
+        step = torch.as_tensor(x, dtype=torch.float32)
         if len(keep) < len(self.starts):
             self.starts = [self.starts[k] for k in keep]
             self.state = tuple(s[:, keep] for s in self.state) if keep else None
+            self.offsets = self.offsets[keep]
         if self.t % self.stride == 0:
             self.starts.append(self.t)
             self.state = self._with_new_chunk()
-        batch = torch.as_tensor(x, dtype=torch.float32).expand(len(self.starts), -1)
+            offset = self.network.offset(step[None])
+            self.offsets = torch.cat([self.offsets, torch.zeros_like(step[None]) + offset])
+        batch = step.expand(len(self.starts), -1) - self.offsets
         output, state = self.network.encoder.step(batch, self._as_hx(self.state))
         self.state = state if isinstance(state, tuple) else (state,)
-        self.predictions = self.network.head(output).numpy().astype(np.float64)
+        self.predictions = (self.network.head(output) + self.offsets).numpy().astype(np.float64)
         if states:  # the chunk whose prediction of step t + 1 is kept
             start = self._chunk_of(self.t + 1)
             self.kept_state = output[self.starts.index(start)].numpy().astype(np.float64)
