@@ -234,7 +234,8 @@ def choose(per_seed: list[list[tuple]]) -> None:
         means.append((goal, setting))
         relative = " (relative)" if setting.get("relative") else ""
         print(f"| {setting['detector']}{relative} | {setting['window']} | "
-              f"{setting['smoothing']} | {setting['scoring']} | " + " | ".join(f"{r[0]:.3f}" for r in rows)
+              f"{setting['smoothing']} | {setting['scoring']} | "
+              + " | ".join(f"{r[0]:.3f}" for r in rows)
               + f" | {goal:.3f} | {wins} |")
     found_by_kind(per_seed)
     goal, best = max(means, key=lambda r: r[0])
