@@ -130,6 +130,24 @@ def test_detector_warns_about_a_duplicated_channel_and_refuses_a_column_named_tw
         AnomalyDetector(label_col="label", id_col="series", **TINY).fit(frame)
 
 
+def test_evaluate_warns_when_the_test_part_lies_beyond_the_training_level():
+    frame = synthetic_anomalies(1, 800, seed=2)
+    model = AnomalyDetector(label_col="label", id_col="series", **TINY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.evaluate()  # a stationary series: no warning
+    trending = frame.assign(value=frame["value"] + np.linspace(0, 40, len(frame)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AnomalyDetector(label_col="label", id_col="series", **TINY).fit(trending)
+    with pytest.warns(UserWarning, match=r"of the test steps of column 'value' lie more than 3 "
+                                         r"standard deviations .* relative=True"):
+        model.evaluate()
+
+
 def test_prediction_errors_take_the_earliest_chunk_and_match_a_direct_pass():
     torch.manual_seed(0)
     net = NextStepNet(2, 6).eval()

@@ -172,6 +172,30 @@ def _warn_duplicate_channels(data: AnomalyData) -> None:
                               "the other with columns=)", UserWarning, stacklevel=3)
 
 
+#: A test part with more than this share of a channel's steps beyond BEYOND_SD
+#: standard deviations of the training part's mean is warned about.
+BEYOND_SHARE, BEYOND_SD = 0.5, 3.0
+
+
+def warn_beyond_training(data: AnomalyData, i: int, scaled_test: np.ndarray) -> None:
+    """Warn when most of series ``i``'s test part (scaled by its training part) lies
+    beyond :data:`BEYOND_SD` standard deviations: the detector learned "normal" at
+    another level, so its scores there measure the drift (a trending series: the Yahoo
+    S5 excerpt; docs/anomaly.md)."""
+    if not len(scaled_test):
+        return
+    shares = (np.abs(scaled_test) > BEYOND_SD).mean(axis=0)
+    worst = int(shares.argmax())
+    if shares[worst] > BEYOND_SHARE:
+        label = "" if data.ids[i] == "0" else f" (series {data.ids[i]!r})"
+        warnings.warn(f"{data.where}{label}: {shares[worst]:.0%} of the test steps of "
+                      f"column {data.channels[worst]!r} lie more than {BEYOND_SD:g} "
+                      "standard deviations from its training part's mean: the detector "
+                      "learned normal at another level, so its scores there measure the "
+                      "drift; a longer train_part, or relative=True for a trending "
+                      "series, may help", UserWarning, stacklevel=4)
+
+
 def fit_cuts(length: int, train_part: float, val_fraction: float) -> tuple[int, int]:
     """(rows the network learns from, rows of the training part)."""
     n_train = train_rows(length, train_part)
