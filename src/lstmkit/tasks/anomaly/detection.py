@@ -78,7 +78,9 @@ def detect(model, data: AnomalyData, *, test_only: bool) -> list[SeriesResult]:
         train = train_rows(len(scaled), data.train_part)
         scores, channel = score_series(model, name, scaled, train)
         start = train if test_only else 0
-        if test_only:
+        warned = vars(model).setdefault("beyond_warned_", set())  # once per series
+        if test_only and name not in warned:
+            warned.add(name)
             warn_beyond_training(data, i, scaled[train:])
         raw = flag(model, scores, start)
         results.append(SeriesResult(name, start, scores, channel,

@@ -193,7 +193,7 @@ def warn_beyond_training(data: AnomalyData, i: int, scaled_test: np.ndarray) -> 
                       "standard deviations from its training part's mean: the detector "
                       "learned normal at another level, so its scores there measure the "
                       "drift; a longer train_part, or relative=True for a trending "
-                      "series, may help", UserWarning, stacklevel=4)
+                      "series, may help", UserWarning, stacklevel=2)
 
 
 def fit_cuts(length: int, train_part: float, val_fraction: float) -> tuple[int, int]:
