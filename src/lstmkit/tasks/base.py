@@ -169,7 +169,7 @@ class Estimator(BaseEstimator):
 
     def _train(self, network: nn.Module, step: Callable, batches: Any, val: Any,
                context: FitContext, *, config: TrainConfig | None = None, member: int = 0,
-               evaluate_fn: Callable | None = None) -> Trainer:
+               evaluate_fn: Callable | None = None, callbacks: Sequence[Callback] = ()) -> Trainer:
         """Train ``network`` with the engine's :class:`~lstmkit.training.Trainer`: the
         context's callbacks, checkpoints and resume, the estimator's progress bar.
 
@@ -179,12 +179,12 @@ class Estimator(BaseEstimator):
 
         Args:
             network, step, batches, val, evaluate_fn: as for the Trainer.
-            context: the fit's context.
+            context: the fit's context; ``callbacks``: this network's, after its own.
             config: the training settings (default ``context.train``).
             member: k for the k-th network of a seed ensemble: seed ``config.seed + k``,
                 checkpoints in :func:`~lstmkit.training.checkpoint.member_dir`.
         """
-        config, callbacks = config or context.train, context.callbacks
+        config, callbacks = config or context.train, (*context.callbacks, *callbacks)
         config = dataclasses.replace(config, seed=config.seed + member)
         minutes = getattr(context.settings, "minutes", None)
         if minutes:

@@ -4,7 +4,7 @@ See ``docs/training.md`` for the guide.
 """
 
 from .batches import BatchSource, SequenceBatches, StreamBatches, TensorBatches
-from .callbacks import Callback, ProgressBar
+from .callbacks import Callback, ProgressBar, StopAtEpoch
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .model_files import FORMAT_VERSION, ModelFiles, load_model_dir, save_model_dir
@@ -21,6 +21,7 @@ __all__ = [
     "ProgressBar",
     "SequenceBatches",
     "StepFn",
+    "StopAtEpoch",
     "StreamBatches",
     "TensorBatches",
     "TrainConfig",

@@ -49,6 +49,24 @@ class Callback:
         """After training ends, normally or not."""
 
 
+class StopAtEpoch(Callback):
+    """Ends training after ``epochs`` epochs while the learning-rate schedule keeps the
+    length of ``TrainConfig.epochs`` (to repeat a run's schedule up to a chosen epoch;
+    a smaller ``epochs`` in the config would compress the schedule instead).
+
+    Args:
+        epochs: epochs to train.
+    """
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+
+    def on_epoch_end(self, trainer: Trainer, metrics: dict[str, float]) -> None:
+        """Stop once ``epochs`` epochs are done."""
+        if trainer.epoch >= self.epochs:
+            trainer.stopped_early = True
+
+
 class RateColumn(ProgressColumn):
     """Steps per second."""
 

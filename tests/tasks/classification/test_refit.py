@@ -8,8 +8,7 @@ from lstmkit import SequenceClassifier
 from lstmkit.models.ngram_bag import NgramBag
 from lstmkit.tasks.classification.encoding import to_tensors
 from lstmkit.tasks.classification.inputs import read_sequences
-from lstmkit.tasks.classification.refit import StopAtEpoch
-from lstmkit.training import TensorBatches, TrainConfig, Trainer
+from lstmkit.training import StopAtEpoch, TensorBatches, TrainConfig, Trainer
 
 from .test_bag_fusion import _late, _texts
 

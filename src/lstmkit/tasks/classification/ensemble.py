@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...models.ngram_bag import LateNgramBag
-from ...training import TensorBatches, Trainer
+from ...training import StopAtEpoch, TensorBatches, TrainConfig, Trainer
 from .augment import training_batches
 
 if TYPE_CHECKING:
@@ -86,12 +86,22 @@ def members_of(network: nn.Module) -> list[nn.Module]:
 
 
 def train_members(model: SequenceClassifier, objective_fns: tuple, batches: TensorBatches,
-                  val: TensorBatches | None, context: FitContext) -> list[Trainer]:
+                  val: TensorBatches | None, context: FitContext, *,
+                  config: TrainConfig | None = None, epochs: Sequence[int] | None = None,
+                  first_member: int = 0) -> list[Trainer]:
     """Train each network of ``model.network_`` (one, or the members of an ensemble with
     seeds ``train.seed + k`` and their own checkpoint folders) on ``batches`` (random
     views of them when ``augment_*`` is on, :func:`.augment.training_batches`); returns
-    their trainers (histories, best epochs)."""
+    their trainers (histories, best epochs).
+
+    ``config`` replaces ``context.train``; ``epochs`` stops member k after ``epochs[k]``
+    epochs of its schedule (:class:`~lstmkit.training.StopAtEpoch`); member k is the
+    ensemble's ``first_member + k``-th for its seed and checkpoint folder (a refit's
+    networks come after the first pass's)."""
     step, evaluate = objective_fns
     views = training_batches(batches, model.kind_, context.settings)
-    return [model._train(member, step, views, val, context, member=k, evaluate_fn=evaluate)
-            for k, member in enumerate(members_of(model.network_))]
+    members = members_of(model.network_)
+    stops = [()] * len(members) if epochs is None else [(StopAtEpoch(e),) for e in epochs]
+    return [model._train(member, step, views, val, context, config=config,
+                         member=first_member + k, evaluate_fn=evaluate, callbacks=stop)
+            for k, (member, stop) in enumerate(zip(members, stops, strict=True))]

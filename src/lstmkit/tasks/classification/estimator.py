@@ -111,7 +111,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = None if weights is None else torch.from_numpy(weights)
         texts = data.items + unlabelled if unlabelled else None
         start = partial(self._start, x, lengths, target, texts)
-        self.network_, rows = start(torch.from_numpy(fit_rows)), torch.from_numpy(fit_rows)
+        rows = torch.from_numpy(fit_rows)
+        self.network_ = start(rows)
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
         val, held = None, torch.from_numpy(val_rows)
         if len(val_rows):

@@ -21,31 +21,13 @@ import torch
 from torch import Tensor, nn
 
 from ...models.ngram_bag import LateNgramBag
-from ...training import Callback, TensorBatches, Trainer
-from .augment import training_batches
-from .ensemble import members_of
+from ...training import TensorBatches, Trainer
+from .ensemble import train_members
 from .objective import objective
 
 if TYPE_CHECKING:
     from ..base import FitContext
     from .estimator import SequenceClassifier
-
-
-class StopAtEpoch(Callback):
-    """Ends training after ``epochs`` epochs while the schedule keeps the length it was
-    given (a refit follows the first pass's learning rates up to its best epoch).
-
-    Args:
-        epochs: epochs to train.
-    """
-
-    def __init__(self, epochs: int) -> None:
-        self.epochs = epochs
-
-    def on_epoch_end(self, trainer: Trainer, metrics: dict[str, float]) -> None:
-        """Stop once ``epochs`` epochs are done."""
-        if trainer.epoch >= self.epochs:
-            trainer.stopped_early = True
 
 
 def refit_on_all(model: SequenceClassifier, start: Callable[[Tensor], nn.Module],
@@ -71,16 +53,8 @@ def refit_on_all(model: SequenceClassifier, start: Callable[[Tensor], nn.Module]
     model.network_ = start(torch.arange(len(target)))
     if kept is not None:
         model.network_.bag_weight.copy_(kept)
-    s, config = context.settings, dataclasses.replace(context.train, restore_best=False,
-                                                      early_stopping=0)
-    batches = TensorBatches(x, lengths, target, batch_size=s.batch_size)
-    step, _ = objective(weights, batches)
-    views = training_batches(batches, model.kind_, s)
-    trainers = []
-    for k, (member, before) in enumerate(zip(members_of(model.network_), first, strict=True)):
-        epochs = before.best_epoch or before.epoch
-        stop = dataclasses.replace(context, callbacks=(*context.callbacks, StopAtEpoch(epochs)))
-        trainers.append(model._train(member, step, views, None, stop, config=config,
-                                     member=len(first) + k))
-    return trainers
-
+    config = dataclasses.replace(context.train, restore_best=False, early_stopping=0)
+    batches = TensorBatches(x, lengths, target, batch_size=context.settings.batch_size)
+    return train_members(model, objective(weights, batches), batches, None, context,
+                         config=config, epochs=[t.best_epoch or t.epoch for t in first],
+                         first_member=len(first))

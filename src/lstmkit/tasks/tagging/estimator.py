@@ -113,9 +113,9 @@ class SequenceTagger(Estimator):
         best = None
         if context.settings.average_epochs > 1 and val is not None:
             best = BestEpochs(context.settings.average_epochs)
-            context = dataclasses.replace(context, callbacks=(*context.callbacks, best))
         trainer = self._train(network, _step, train, val, context, config=config,
-                              member=k, evaluate_fn=_evaluate)
+                              member=k, evaluate_fn=_evaluate,
+                              callbacks=() if best is None else (best,))
         return trainer.history_, (_average(network, best, val) if best is not None else None)
 
     def _validation(self, X, tags, context: FitContext):
