@@ -284,10 +284,16 @@ def _common_frequency(groups: list[tuple[str, pd.DataFrame]], time_col: str | No
                        "pass freq= (e.g. 'D', 'h', 'MS')")
 
 
+def series_label(name: str) -> str:
+    """`` (series 'name')`` to follow a file in a message; nothing for the one series of
+    a table without an id column (named "0")."""
+    return "" if name == "0" else f" (series {name!r})"
+
+
 def _regularise(group: pd.DataFrame, name: str, time_col: str | None, freq: str | None,
                 numeric: list[str], fill: str | None, where: str) -> pd.DataFrame:
     """Report or fill missing stamps and NaNs (``group`` sorted by time)."""
-    label = "" if name == "0" else f" (series {name!r})"
+    label = series_label(name)
     if time_col is not None:
         group = _insert_missing_stamps(group, label, time_col, freq, fill, where)
     if fill is None and any(np.isnan(group[c].to_numpy(np.float64)).any() for c in numeric):
@@ -322,7 +328,7 @@ def _sorted_unique(group: pd.DataFrame, name: str, time_col: str | None, where: 
         group = group.sort_values(time_col, kind="stable")
     dup = group[time_col].duplicated().to_numpy()
     if dup.any():
-        label = "" if name == "0" else f" (series {name!r})"
+        label = series_label(name)
         row = int(group[SOURCE_ROW].to_numpy()[dup.argmax()])
         raise DatasetError(f"duplicate time stamp in {where}{label}: row {row} repeats "
                            f"{group[time_col].iloc[int(dup.argmax())]}")

@@ -49,8 +49,14 @@ class NextStepNet(nn.Module):
         self.relative = relative
 
     def forward(self, x: Tensor) -> Tensor:
+        return self.predict_windows(x)[0]
+
+    def predict_windows(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Windows ``x`` (B, T, C) read from a zero state: the predictions (B, T, C) and
+        the encoder's output after each step (B, T, H), relative to :meth:`offset`."""
         offset = self.offset(x[:, :1])
-        return self.run(x - offset)[0] + offset
+        output, _ = self.encoder(x - offset)
+        return self.head(output) + offset, output
 
     def offset(self, first: Tensor) -> Tensor | float:
         """What a window starting with ``first`` (B, 1, C) or (B, C) reads relative to:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .postprocess import merged_runs, postprocess
 from .scorer import combined_scores, smoothed_terms
-from .series import AnomalyData, train_rows, warn_beyond_training
+from .series import AnomalyData, train_rows
 from .thresholds import Event, dynamic_flags, events_of, runs
 
 
@@ -78,10 +78,6 @@ def detect(model, data: AnomalyData, *, test_only: bool) -> list[SeriesResult]:
         train = train_rows(len(scaled), data.train_part)
         scores, channel = score_series(model, name, scaled, train)
         start = train if test_only else 0
-        warned = vars(model).setdefault("beyond_warned_", set())  # once per series
-        if test_only and name not in warned:
-            warned.add(name)
-            warn_beyond_training(data, i, scaled[train:])
         raw = flag(model, scores, start)
         results.append(SeriesResult(name, start, scores, channel,
                                     events_flags(model.settings, raw, start), scaled, raw))

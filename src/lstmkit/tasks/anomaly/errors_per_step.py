@@ -107,9 +107,8 @@ def _run_states(network: nn.Module, windows: np.ndarray, states: bool
     predicted, hidden = [], []
     for i in range(0, len(windows), SCORE_BATCH):
         batch = torch.as_tensor(windows[i:i + SCORE_BATCH], dtype=torch.float32)
-        offset = network.offset(batch[:, :1])
-        output, _ = network.encoder(batch - offset)  # (B, W, H)
-        predicted.append((network.head(output) + offset).numpy())
+        prediction, output = network.predict_windows(batch)  # (B, W, C), (B, W, H)
+        predicted.append(prediction.numpy())
         hidden.append(output.numpy())
     return (np.concatenate(predicted).astype(np.float64),
             np.concatenate(hidden).astype(np.float64))

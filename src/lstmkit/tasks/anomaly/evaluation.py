@@ -23,7 +23,7 @@ from ...errors import DatasetError
 from .baselines import BASELINES, baseline_scores
 from .detection import SeriesResult, detect, events_flags
 from .metrics import PA_WARNING, all_metrics, mean_metrics
-from .series import AnomalyData, train_rows
+from .series import AnomalyData, train_rows, warn_beyond_training
 from .thresholds import dynamic_flags
 
 RANDOM_DRAWS = 5
@@ -53,6 +53,8 @@ def score_test_parts(model, data: AnomalyData) -> dict[str, dict[str, Scored]]:
         raise DatasetError(f"evaluate needs labels: {data.where} has no label column; "
                            "name it with label_col= (--label-col)")
     results = detect(model, data, test_only=True)
+    for i, r in enumerate(results):
+        warn_beyond_training(data, i, r.scaled[r.start:])
     scored = [(i, r) for i, r in enumerate(results) if data.labels[i][r.start:].any()]
     if not scored:
         raise DatasetError(f"no labelled anomaly in the test part of {data.where} (after "
@@ -70,8 +72,7 @@ def score_test_parts(model, data: AnomalyData) -> dict[str, dict[str, Scored]]:
 def metrics_table(scored: dict[str, dict[str, Scored]], settings) -> dict[str, Any]:
     """The metrics of :func:`evaluate_detector` from :func:`score_test_parts`, with the
     event post-processing of ``settings`` applied to every detector's flags."""
-    names = [name for name in next(iter(scored.values())) if name != "model"]
-    table: dict[str, list[dict]] = {"model": [], "random": [], **{b: [] for b in names}}
+    table: dict[str, list[dict]] = {"model": [], "random": [], **{b: [] for b in BASELINES}}
     for k, entry in enumerate(scored.values()):
         for name, one in entry.items():
             flags = events_flags(settings, one.raw_flags)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.tables import read_table
-from ...data.timeseries import prepare_series
+from ...data.timeseries import prepare_series, series_label
 from ...errors import DatasetError
 from .datasets import named_dataset
 
@@ -133,7 +133,7 @@ def check_lengths(data: AnomalyData, train_part: float, window: int, val_fractio
     for name, values in zip(data.ids, data.values, strict=True):
         rows = train_rows(len(values), train_part)
         if rows < need:
-            label = "" if name == "0" else f" (series {name!r})"
+            label = series_label(name)
             raise DatasetError(f"the training part of {data.where}{label} has {rows} rows "
                                f"(train_part={train_part:g} of {len(values)}); it needs at "
                                f"least {need} for window={window}: lower window or give "
@@ -148,7 +148,7 @@ def check_label_sanity(data: AnomalyData, train_part: float, max_density: float)
     if data.labels is None:
         return
     for name, labels in zip(data.ids, data.labels, strict=True):
-        label = "" if name == "0" else f" (series {name!r})"
+        label = series_label(name)
         density = float(labels.mean())
         if density > max_density:
             warnings.warn(f"{data.where}{label}: {100 * density:.1f}% of the points are "
@@ -187,7 +187,7 @@ def warn_beyond_training(data: AnomalyData, i: int, scaled_test: np.ndarray) -> 
     shares = (np.abs(scaled_test) > BEYOND_SD).mean(axis=0)
     worst = int(shares.argmax())
     if shares[worst] > BEYOND_SHARE:
-        label = "" if data.ids[i] == "0" else f" (series {data.ids[i]!r})"
+        label = series_label(data.ids[i])
         warnings.warn(f"{data.where}{label}: {shares[worst]:.0%} of the test steps of "
                       f"column {data.channels[worst]!r} lie more than {BEYOND_SD:g} "
                       "standard deviations from its training part's mean: the detector "
