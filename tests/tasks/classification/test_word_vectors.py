@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from lstmkit import SequenceClassifier
+from lstmkit.data.word_vectors import cooccurrences, ppmi, word_vectors
 from lstmkit.errors import LstmkitError
-from lstmkit.tasks.classification.word_vectors import cooccurrences, ppmi, word_vectors
 from lstmkit.training import TrainConfig
 
 A, B = [f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]

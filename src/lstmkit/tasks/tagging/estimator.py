@@ -24,6 +24,7 @@ from .ensemble import TaggerEnsemble, members_of
 from .inputs import encode_inputs, fit_inputs, inputs_config, restore_inputs
 from .metrics import scheme_violation, tagging_scores
 from .settings import TaggerFitted, TaggerSettings
+from .unlabelled import extend_vocabulary, start_word_embeddings, unlabelled_sentences
 
 
 class SequenceTagger(Estimator):
@@ -39,7 +40,10 @@ class SequenceTagger(Estimator):
 
     Validation (early stopping, the best epoch) comes from the training data:
     ``fit(X, y, validation=(X_val, y_val))``, or else an evenly spread ``val_fraction``
-    of the training sequences. Nothing else is read by ``fit``.
+    of the training sequences. ``fit(X, y, unlabelled=sentences)`` (token lists without
+    tags) adds the words seen ``min_count`` times in them to the vocabulary and starts
+    the word embedding from word vectors learned from them and the training sentences
+    (:mod:`~lstmkit.tasks.tagging.unlabelled`). Nothing else is read by ``fit``.
 
     Example:
         >>> X = [["the", "cat"], ["a", "dog", "runs"]] * 8
@@ -56,7 +60,7 @@ class SequenceTagger(Estimator):
                                       "n_models": 1, "affix_size": 0}
     settings_class = TaggerSettings
     fitted_class = TaggerFitted
-    fit_params = ("validation",)
+    fit_params = ("validation", "unlabelled")
 
     @classmethod
     def default_train_config(cls) -> TrainConfig:
@@ -80,7 +84,14 @@ class SequenceTagger(Estimator):
                                f"({self.classes_[0]!r}); a tagger needs at least two")
         self.scheme_ = self._scheme(tags_train)
         self.inputs_ = fit_inputs(self.input_kind_, X_train, s, who)
+        unlabelled = unlabelled_sentences(context.fit_params, self.input_kind_, s, who)
+        if unlabelled:
+            self.inputs_.words = extend_vocabulary(self.inputs_.words, unlabelled,
+                                                   s.lowercase, s.min_count)
         self.network_ = self._build()
+        if unlabelled:
+            start_word_embeddings(self.network_, self.inputs_.words, X_train + unlabelled,
+                                  s.lowercase, context.train.seed)
         train = SentenceBatches(self._encode(X_train, tags_train), batch_size=s.batch_size)
         val_batches = None
         config = context.train
