@@ -40,8 +40,9 @@ class TaggerSettings(Settings):
             input only; 0: none. 16: the default since session 10, adopted by a mean
             paired validation gain of +0.00003 over two seeds of both benchmark corpora
             (noise-sized; ``docs/tagging.md``).
-        min_count: words seen fewer times in training share the unknown word's
-            embedding (the character encoder still reads them).
+        min_count: words seen fewer times in training (and in the unlabelled
+            sentences of ``fit(..., unlabelled=)``) share the unknown word's embedding
+            (the character encoder still reads them).
         lowercase: look words up in lower case (the character encoder sees the case).
         dropout: dropout on the embeddings and on the encoder's output.
         word_dropout: while training, the share of known words looked up as the unknown
