@@ -33,6 +33,7 @@ CASES = [  # (file content, extra argv, fragments of the error line)
     (long_table(), ["--id-col", "series"], ["data.csv", "id column 'series' not found"]),
     (long_table(split=("train",) * 4 + ("later",) * 4), [],
      ["data.csv", "column 'split'", "'later'"]),
+    (long_table(), ["--unlabelled", "data.csv"], ["unlabelled", "the data are series"]),
     ("id,text,label\n" + "".join(f"{i},{'' if i == 1 else 'hi there'},{'ab'[i % 2]}\n"
                                   for i in range(8)), [],
      ["data.csv", "column 'text': empty cell"]),
@@ -44,7 +45,8 @@ CASES = [  # (file content, extra argv, fragments of the error line)
 @pytest.mark.parametrize("content,extra,fragments", CASES,
                          ids=["unknown-label-col", "single-class", "label-only-in-test",
                               "nan-in-series", "non-numeric", "ragged-row", "unknown-id-col",
-                              "bad-split", "empty-document", "empty-label"])
+                              "bad-split", "unlabelled-beside-series", "empty-document",
+                              "empty-label"])
 def test_classify_bad_data_is_one_line(cli, content, extra, fragments):
     (cli.cwd / "data.csv").write_text(content)
     cli.mark()

@@ -64,3 +64,22 @@ def test_tag_predict_bad_inputs_are_one_line(cli):
     outcome.assert_user_error("missing.txt", "file not found")
     outcome = cli(["tag", "predict", "run", "--data", "c.conll", "--format", "json"])
     outcome.assert_user_error("--format", "json")
+
+
+@pytest.mark.parametrize("content,fragments", [
+    (None, ["raw.txt", "no such file"]),
+    ("\n  \n", ["raw.txt", "only blank lines"]),
+    (b"the \xff dog\n", ["raw.txt", "not valid UTF-8"]),
+], ids=["missing", "blank", "not-utf8"])
+def test_tag_bad_unlabelled_file_is_one_line(cli, content, fragments):
+    (cli.cwd / "c.conll").write_text(corpus())
+    if isinstance(content, bytes):
+        (cli.cwd / "raw.txt").write_bytes(content)
+    elif content is not None:
+        (cli.cwd / "raw.txt").write_text(content)
+    cli.mark()
+    outcome = cli(["tag", "--data", "c.conll", "--out", "out", "--unlabelled", "raw.txt",
+                   *TINY])
+    outcome.assert_user_error(*fragments)
+    cli.assert_untouched(allowed=["out"])
+    assert not (cli.cwd / "out").exists()

@@ -36,6 +36,8 @@ EXAMPLES = """
 
       lstmkit classify --data mine.csv --id-col series --time-col t --label-col kind
 
+      lstmkit classify --data reviews.csv --model lstm --unlabelled more_reviews.txt
+
       lstmkit classify predict classify-out --data new.csv --out predictions.csv
 
     Bundled data: gunpoint, italypowerdemand, basicmotions (UCR/UEA, fixed train/test
@@ -46,8 +48,11 @@ def _check_data(experiment):
     """The data read, checked and split as the task will, before anything is staged."""
     from ..data.registry import resolve
     from ..tasks.classification.dataset import load_classify_data
+    from ..tasks.classification.task import read_unlabelled
 
-    return load_classify_data(resolve(experiment.experiment.data), experiment.options)
+    data = load_classify_data(resolve(experiment.experiment.data), experiment.options)
+    read_unlabelled(experiment.options, data.kind)  # a bad file fails before staging
+    return data
 
 
 def _report(record, experiment, data) -> None:

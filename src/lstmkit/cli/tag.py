@@ -36,6 +36,8 @@ EXAMPLES = """
 
       lstmkit tag --data ner.txt --format conll --seeds 3 --cell gru
 
+      lstmkit tag --data wsj.conll --unlabelled news.txt   # + word vectors from raw text
+
       lstmkit tag predict pos-run --data new.txt --format tokens --out tagged.txt
 """
 
@@ -43,10 +45,12 @@ EXAMPLES = """
 def _check_data(experiment):
     """Read and split the data as the run will, before anything is staged."""
     from ..data.registry import resolve
-    from ..tasks.tagging.task import read_corpus, split_corpus
+    from ..tasks.tagging.task import read_corpus, read_unlabelled, split_corpus
 
     s = experiment.options
-    return split_corpus(read_corpus(resolve(experiment.experiment.data), s.format, s.column))
+    split = split_corpus(read_corpus(resolve(experiment.experiment.data), s.format, s.column))
+    read_unlabelled(s)  # a bad --unlabelled file fails before anything is staged
+    return split
 
 
 def _report(record, experiment, split) -> None:

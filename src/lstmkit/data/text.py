@@ -70,6 +70,21 @@ def read_text(path: str | os.PathLike) -> str:
     return decode_utf8(path.read_bytes(), source=str(path))
 
 
+def read_lines(path: str | os.PathLike) -> list[str]:
+    """The non-blank lines of the UTF-8 text file at ``path``, stripped: one sentence or
+    document each (unlabelled text for word vectors, say).
+
+    Raises:
+        DatasetError: as :func:`read_text`, or when every line is blank.
+    """
+    lines = [line.strip() for line in read_text(path).splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise DatasetError(f"{path}: holds only blank lines; expected one sentence or "
+                           "document per line")
+    return lines
+
+
 class Tokenizer:
     """Base of the tokenisers: a vocabulary of pieces with the unknown piece at id 0.
 

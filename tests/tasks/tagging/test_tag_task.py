@@ -103,3 +103,18 @@ def test_tag_ensemble_keeps_member_checkpoints_and_saves_one_model(work):
     (work / "new.txt").write_text("the\ndog\nruns\n")
     run(["tag", "predict", "out", "--data", "new.txt", "--out", "tagged.txt"])
     assert read_tagged(work / "tagged.txt").sentences == [["the", "dog", "runs"]]
+
+
+def test_tag_unlabelled_file_extends_the_vocabulary_of_the_saved_model(work):
+    """``--unlabelled FILE``: the words of its lines (whitespace tokens, min_count 1)
+    join the saved model's vocabulary; without it they are unknown."""
+    from lstmkit.tasks.tagging import SequenceTagger
+
+    write_corpus(work / "c.conll")
+    (work / "raw.txt").write_text("the zebra sleeps\n\n  a zebra runs fast  \n")
+    run(["tag", "--data", "c.conll", "--out", "with", "--unlabelled", "raw.txt", *TINY])
+    run(["tag", "--data", "c.conll", "--out", "without", *TINY])
+    words = {d: SequenceTagger.load(work / d / "model").inputs_.words.pieces
+             for d in ("with", "without")}
+    assert "zebra" in words["with"] and "zebra" not in words["without"]
+    assert set(words["without"]) < set(words["with"])

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ...data.export import spreadsheet_safe
+from ...data.text import read_lines
+from ...errors import DatasetError
 from ...io import atomic_write
 from ...settings import Count, Flag, Fraction, NonNegativeInt
 from ..registry import TaskResult, TaskRun, register_task
@@ -49,6 +51,9 @@ class ClassifyTaskSettings(ClassifierSettings):
         seeds: models trained with seeds seed, seed+1, ...; scores are mean and sd.
         baselines: also score the baselines (1-NN Euclidean/DTW and MiniRocket for
             series, TF-IDF + logistic regression for text) on the same split.
+        unlabelled: text input: a UTF-8 file of unlabelled texts, one per line, whose
+            words join the vocabulary and whose word vectors start the token embedding
+            (``SequenceClassifier.fit(..., unlabelled=...)``).
     """
 
     split_col: str = "split"
@@ -56,18 +61,20 @@ class ClassifyTaskSettings(ClassifierSettings):
     data_seed: NonNegativeInt = 0
     seeds: Count = 1
     baselines: Flag = True
+    unlabelled: str | None = None
 
 
 def run_classify(run: TaskRun) -> TaskResult:
     """Split, fit per seed, score the test part once per seed, baselines, write outputs."""
     s: ClassifyTaskSettings = run.options
     data = load_classify_data(run.data, s)
+    extra = read_unlabelled(s, data.kind)
     models, scores = [], []
     for k in range(s.seeds):
         model = _estimator(run, k).fit(
             data.train, callbacks=run.callbacks if k == 0 else (),
             checkpoint_dir=run.checkpoint_dir if k == 0 else None,
-            resume=run.resume and k == 0, run_config=run.run_config)
+            resume=run.resume and k == 0, run_config=run.run_config, **extra)
         scores.append(model.evaluate(data.test))  # the test part's one use per model
         models.append(model)
     metrics = {"model": summarise(scores)}
@@ -83,6 +90,21 @@ def run_classify(run: TaskRun) -> TaskResult:
     flat = {f"{name}.{key}": value for name, part in metrics.items()
             for key, value in part.items() if isinstance(value, (int, float))}
     return TaskResult(flat, run.model_dir, models[0].history_)
+
+
+def read_unlabelled(settings: ClassifyTaskSettings, kind: str) -> dict[str, list[str]]:
+    """``{"unlabelled": texts}`` read from the ``unlabelled`` file (a text per line), or
+    ``{}`` without one.
+
+    Raises:
+        DatasetError: the file cannot be read, or the data are series, not text.
+    """
+    if settings.unlabelled is None:
+        return {}
+    if kind != "text":
+        raise DatasetError(f"unlabelled: {settings.unlabelled} gives unlabelled text, but "
+                           "the data are series; it needs a text column")
+    return {"unlabelled": read_lines(settings.unlabelled)}
 
 
 def _estimator(run: TaskRun, k: int) -> SequenceClassifier:

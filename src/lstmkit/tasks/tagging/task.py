@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from ...data.conll import TaggedCorpus, read_tagged, write_tagged
 from ...data.registry import DatasetRef, bundled_catalog
+from ...data.text import read_lines
 from ...errors import DatasetError
 from ...io import atomic_write
 from ...settings import count
@@ -49,11 +50,16 @@ class TagTaskSettings(TaggerSettings):
             index (default the last).
         seeds: models trained, each from its own seed; the test scores are their mean
             ± standard deviation.
+        unlabelled: a UTF-8 text file of untagged sentences, one per line, tokens
+            separated by whitespace: their words join the vocabulary and the word
+            embedding starts from word vectors learned from them and the training
+            sentences (``SequenceTagger.fit(..., unlabelled=...)``).
     """
 
     format: Literal["auto", "conll", "conllu", "tokens"] = "auto"
     column: str | None = None
     seeds: count(100) = 1
+    unlabelled: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,10 +118,18 @@ def split_corpus(corpus: TaggedCorpus) -> Split:
     return split
 
 
+def read_unlabelled(settings: TagTaskSettings) -> dict[str, list[list[str]]]:
+    """``{"unlabelled": sentences}`` read from the ``unlabelled`` file (a line each,
+    split on whitespace), or ``{}`` without one."""
+    if settings.unlabelled is None:
+        return {}
+    return {"unlabelled": [line.split() for line in read_lines(settings.unlabelled)]}
+
+
 def fit_models(run: TaskRun, split: Split) -> list[SequenceTagger]:
     """One tagger per seed, fitted on the training part with the validation part for
     early stopping; the test part is not touched."""
-    models = []
+    models, extra = [], read_unlabelled(run.options)
     for i in range(run.options.seeds):
         train = dataclasses.replace(run.train, seed=run.train.seed + i)
         model = estimator_from_settings(SequenceTagger, run).set_params(train=train)
@@ -126,7 +140,7 @@ def fit_models(run: TaskRun, split: Split) -> list[SequenceTagger]:
                                 validation=(split.validation.sentences,
                                             split.validation.tags),
                                 callbacks=run.callbacks, checkpoint_dir=folder,
-                                resume=run.resume, run_config=run.run_config))
+                                resume=run.resume, run_config=run.run_config, **extra))
     return models
 
 
