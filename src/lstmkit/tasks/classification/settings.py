@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from ...errors import ConfigError
 from ...limits import MAX_FEATURES, MAX_LOOKBACK, MAX_THREADS
 from ...settings import (
     CellName,
@@ -56,6 +57,12 @@ class ClassifierSettings(Settings):
             of a random factor multiplying each series (per feature); 0: off.
         augment_jitter: numeric series, training only: the standard deviation of noise
             added to every step, relative to the series' standard deviation; 0: off.
+        differences: LSTM-FCN on numeric series: each series enters the network with
+            its first difference as I more features (``[x, Δx]``, derivative DTW's
+            idea; the padding stays zero); off: the series alone.
+        average_epochs: the weights of the last this many epochs each network trained
+            averaged into it, then its batch-norm statistics recomputed (stochastic
+            weight averaging; costs no prediction time); 1: off (the best epoch alone).
         n_models: networks trained with seeds ``train.seed + k`` whose class
             probabilities are averaged (an ensemble; each one trains for the whole
             ``train.epochs``, or ``minutes``, so training takes ``n_models`` times
@@ -116,6 +123,8 @@ class ClassifierSettings(Settings):
     augment_crop: DropProbability = 0.0
     augment_scale: NonNegativeFloat = 0.0
     augment_jitter: NonNegativeFloat = 0.0
+    differences: Flag = False
+    average_epochs: count(1_000) = 1  # each kept epoch is a copy of the weights
     n_models: count(16) = 1
     refit: Flag = False
     batch_size: Count = 16
@@ -134,6 +143,12 @@ class ClassifierSettings(Settings):
     time_col: str = "time"
     label_col: str = "label"
     text_col: str = "text"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.differences and self.model != "lstm-fcn":
+            raise ConfigError(  # build_settings puts the owner in front
+                f"differences needs model='lstm-fcn', got model={self.model!r}")
 
 
 @dataclass(frozen=True)
