@@ -99,8 +99,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
         s = context.settings
         data = self._read(X)
-        labels = sequence_labels(data, y, self.settings.label_col)
-        self.classes_, codes = label_codes(labels)
+        self.classes_, codes = label_codes(sequence_labels(data, y, s.label_col))
         self.kind_ = data.kind
         unlabelled = unlabelled_texts(context.fit_params, data.kind)
         self.tokenizer_ = (fit_tokenizer(data.items + unlabelled, s.text_level, s.max_vocab,
@@ -189,7 +188,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         s = self.settings
         network = LSTMFCN(max(self.n_channels_, 1), len(self.classes_), filters=s.filters,
                           dropout=s.dropout, dimension_shuffle=s.dimension_shuffle,
-                          seq_len=self.seq_len_, differences=s.differences, **common)
+                          seq_len=self.seq_len_, **common,
+                          differences=s.differences and common["vocab_size"] is None)
         network.bf16_inference = s.predict_bf16
         return network
 
