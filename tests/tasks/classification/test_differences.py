@@ -3,12 +3,13 @@ convolution's fast path, errors, and the classifier's fit / save / load with it.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from lstmkit import SequenceClassifier
-from lstmkit.errors import ConfigError
 from lstmkit.models.lstm_fcn import LSTMFCN, with_differences
 from lstmkit.training import TrainConfig
 
@@ -55,12 +56,37 @@ def test_lstm_fcn_with_differences_keeps_the_unfolded_fast_path():
     torch.testing.assert_close(fast, net(x, lengths), rtol=1e-5, atol=1e-5)
 
 
-def test_differences_errors_name_what_is_wrong():
+def test_lstm_fcn_differences_needs_numeric_series():
     with pytest.raises(ValueError, match="LSTMFCN: differences needs numeric series"):
         LSTMFCN(1, 2, vocab_size=10, differences=True)
-    with pytest.raises(ConfigError, match="differences needs model='lstm-fcn', got "
-                       "model='lstm'"):
-        SequenceClassifier(model="lstm", differences=True)
+
+
+def test_classifier_differences_on_by_default_and_ignored_by_text_and_lstm():
+    texts = ["good fine great", "bad awful poor"] * 6
+    labels = ["pos", "neg"] * 6
+    text = SequenceClassifier(hidden_size=4, filters=(4, 4, 4), progress=False,
+                              train=TrainConfig(epochs=1)).fit(texts, labels)
+    assert text.settings.differences and not text.network_.differences
+    series = np.random.default_rng(0).normal(size=(8, 6, 2)).astype(np.float32)
+    lstm = SequenceClassifier(model="lstm", hidden_size=4, progress=False,
+                              train=TrainConfig(epochs=1)).fit(series, np.arange(8) % 2)
+    reads = [w.shape[1] for k, w in lstm.network_.state_dict().items() if "weight_ih_l0" in k]
+    assert reads == [2]  # the 2 features alone
+    assert SequenceClassifier(differences=False).settings.differences is False
+
+
+def test_classifier_saved_before_differences_loads_with_them_off(tmp_path):
+    X = np.random.default_rng(0).normal(size=(8, 6)).astype(np.float32)
+    model = SequenceClassifier(hidden_size=4, filters=(4, 4, 4), progress=False,
+                               differences=False, train=TrainConfig(epochs=1))
+    model.fit(X, np.arange(8) % 2).save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    config = json.loads(path.read_text())
+    del config["config"]["settings"]["differences"]  # as an older lstmkit wrote it
+    path.write_text(json.dumps(config))
+    again = SequenceClassifier.load(tmp_path / "m")
+    assert not again.settings.differences and again.network_.conv.convs[0].in_channels == 1
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=1e-6)
 
 
 def test_classifier_with_differences_fits_variable_length_multivariate_and_round_trips(
