@@ -23,6 +23,26 @@ from .pooling import step_mask
 from .sequence_encoder import SequenceEncoder
 
 
+def with_differences(x: Tensor, lengths: Tensor) -> Tensor:
+    """Each series beside its first difference: ``[x_t, x_t - x_{t-1}]`` per feature,
+    the first step's difference 0 and the padding (steps past ``lengths``) 0, as in
+    derivative DTW (Keogh & Pazzani 2001; Górecki & Łuczak 2013).
+
+    Shape:
+        x (B, T, I), lengths (B,) -> (B, T, 2I).
+
+    Example:
+        >>> x = torch.tensor([[1.0, 3.0, 2.0, 0.0]])[..., None]
+        >>> with_differences(x, torch.tensor([3]))[0, :, 1].tolist()
+        [0.0, 2.0, -1.0, 0.0]
+    """
+    delta = torch.zeros_like(x)
+    delta[:, 1:] = x[:, 1:] - x[:, :-1]  # (B, T, I)
+    if int(lengths.min()) < x.shape[1]:
+        delta = delta.masked_fill(~step_mask(lengths, x.shape[1])[..., None], 0.0)
+    return torch.cat([x, delta], dim=2)  # (B, T, I) -> (B, T, 2I)
+
+
 class SqueezeExcite(nn.Module):
     """Squeeze-and-excitation (Hu et al. 2018) over channels, masked mean over time.
 
@@ -128,6 +148,8 @@ class LSTMFCN(nn.Module):
             transposed series (I steps of ``seq_len`` features); needs ``seq_len``.
         seq_len: the fixed length T for ``dimension_shuffle``.
         vocab_size, embedding_dim: token-id input through an embedding.
+        differences: numeric series enter both branches with their first difference
+            as I more features (:func:`with_differences`).
 
     Attributes:
         bf16_inference: in eval mode, run the convolution branch under bfloat16 autocast
@@ -147,13 +169,18 @@ class LSTMFCN(nn.Module):
                  pooling: str = "last", filters: tuple[int, ...] = (128, 256, 128),
                  kernels: tuple[int, ...] = (8, 5, 3), dropout: float = 0.8,
                  dimension_shuffle: bool = False, seq_len: int | None = None,
-                 vocab_size: int | None = None, embedding_dim: int = 32) -> None:
+                 vocab_size: int | None = None, embedding_dim: int = 32,
+                 differences: bool = False) -> None:
         super().__init__()
         if dimension_shuffle and (seq_len is None or vocab_size is not None):
             raise ValueError("LSTMFCN: dimension_shuffle needs numeric series of one fixed "
                              "length (seq_len)")
+        if differences and vocab_size is not None:
+            raise ValueError("LSTMFCN: differences needs numeric series, got token ids "
+                             "(vocab_size)")
         self.embedding = None if vocab_size is None else nn.Embedding(vocab_size, embedding_dim)
-        size = input_size if vocab_size is None else embedding_dim
+        self.differences = differences
+        size = input_size * (2 if differences else 1) if vocab_size is None else embedding_dim
         self.dimension_shuffle = dimension_shuffle
         self.recurrent = SequenceEncoder(seq_len if dimension_shuffle else size, hidden_size,
                                          num_layers=num_layers, cell=cell,
@@ -165,6 +192,7 @@ class LSTMFCN(nn.Module):
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         x = x if self.embedding is None else self.embedding(x)  # (B, T) -> (B, T, E)
+        x = with_differences(x, lengths) if self.differences else x  # (B, T, 2I)
         if self.dimension_shuffle:
             shuffled = x.transpose(1, 2)  # (B, T, I) -> (B, I, T): I steps of T features
             steps = lengths.new_full((x.shape[0],), x.shape[2])

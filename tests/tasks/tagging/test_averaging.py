@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import torch
 
 from lstmkit.tasks.tagging import SequenceTagger
-from lstmkit.tasks.tagging.averaging import BestEpochs
 from lstmkit.tasks.tagging.estimator import _average as average_best_epochs
 from lstmkit.training import TrainConfig
+from lstmkit.training.averaging import BestEpochs
 
 
 def _epoch(callback, model, epoch, score):

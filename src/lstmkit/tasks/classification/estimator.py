@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,13 +17,21 @@ from ...models.lstm_fcn import LSTMFCN
 from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
+from ...training.averaging import LastEpochs
 from ..base import ContractExample, Estimator, FitContext
 from .bag_fusion import add_bag, fuse_late_bag, start_bags
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .encoding import fit_tokenizer, to_tensors, trim
-from .ensemble import MeanProbability, train_members
-from .inputs import ClassificationDataError, read_sequences, sequence_labels
+from .ensemble import MeanProbability, members_of, train_members
+from .inputs import (
+    ClassificationDataError,
+    check_fixed_length,
+    check_known_labels,
+    label_codes,
+    read_sequences,
+    sequence_labels,
+)
 from .metrics import class_weights, classification_scores
 from .objective import forward_batch, objective
 from .refit import refit_on_all
@@ -82,19 +91,15 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
                                       "augment_crop": 0.0, "augment_scale": 0.0,
                                       "augment_jitter": 0.0, "n_models": 1,
-                                      "bag_fusion": "joint", "refit": False}
+                                      "bag_fusion": "joint", "refit": False,
+                                      "differences": False, "average_epochs": 1}
     fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, context: FitContext) -> None:
         s = context.settings
         data = self._read(X)
-        labels = sequence_labels(data, y, self.settings.label_col)
-        self.classes_, codes = np.unique(labels, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ClassificationDataError(
-                f"SequenceClassifier: the labels hold only one class ({self.classes_[0]!r});"
-                " at least 2 classes are needed")
+        self.classes_, codes = label_codes(sequence_labels(data, y, s.label_col))
         self.kind_ = data.kind
         unlabelled = unlabelled_texts(context.fit_params, data.kind)
         self.tokenizer_ = (fit_tokenizer(data.items + unlabelled, s.text_level, s.max_vocab,
@@ -103,7 +108,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         self.n_channels_ = x.shape[2] if data.kind == "series" else 0
         self.seq_len_ = int(x.shape[1])
         if s.dimension_shuffle:
-            self._check_fixed_length(lengths)
+            check_fixed_length(lengths, self.seq_len_)
         target = torch.as_tensor(codes, dtype=torch.long)
         fit_rows, val_rows = stratified_split(codes, s.val_fraction, seed=context.train.seed,
                                               min_size=s.min_val_size)
@@ -118,6 +123,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         if len(val_rows):
             val = TensorBatches(x[held], lengths[held], target[held],
                                 batch_size=PREDICT_BATCH, shuffle=False)
+        self._averaging = LastEpochs(s.average_epochs)
+        context = replace(context, callbacks=(*context.callbacks, self._averaging))
         trainers = train_members(self, objective(weights, batches), batches, val, context)
         self.history_ = trainers[0].history_
         self._finish(batches, x[held], lengths[held], target[held])
@@ -137,8 +144,11 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         return network
 
     def _finish(self, batches: TensorBatches, *held: Tensor) -> None:
-        """Precise batch-norm statistics on ``batches``; with a validation split
-        ``held = (x, lengths, target)``: the late bag's weight and the temperature."""
+        """The last epochs' mean weights (``average_epochs``), precise batch-norm
+        statistics on ``batches``; with a validation split ``held = (x, lengths,
+        target)``: the late bag's weight and the temperature."""
+        for network in members_of(self.network_):
+            self._averaging.average_into(network)
         with torch_threads(self.settings.num_threads):
             precise_batchnorm(self.network_, batches.epoch(0, seed=0), forward_batch)
         if not held:  # a refit keeps the first pass's bag weight and temperature
@@ -152,12 +162,6 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         s = self.settings
         return read_sequences(X, id_col=s.id_col, time_col=s.time_col, label_col=s.label_col,
                               text_col=s.text_col)
-
-    def _check_fixed_length(self, lengths: Tensor) -> None:
-        if int(lengths.min()) != self.seq_len_ or int(lengths.max()) != self.seq_len_:
-            raise ClassificationDataError(
-                f"SequenceClassifier: dimension_shuffle needs every series to have "
-                f"{self.seq_len_} steps, got lengths {int(lengths.min())}..{int(lengths.max())}")
 
     def _build(self) -> nn.Module:
         """The network: one, or a :class:`~.ensemble.MeanProbability` of ``n_models``."""
@@ -184,7 +188,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         s = self.settings
         network = LSTMFCN(max(self.n_channels_, 1), len(self.classes_), filters=s.filters,
                           dropout=s.dropout, dimension_shuffle=s.dimension_shuffle,
-                          seq_len=self.seq_len_, **common)
+                          seq_len=self.seq_len_, **common,
+                          differences=s.differences and common["vocab_size"] is None)
         network.bf16_inference = s.predict_bf16
         return network
 
@@ -213,7 +218,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                 f"SequenceClassifier: expected {self.n_channels_} features per step, got "
                 f"{x.shape[2]}")
         if self.settings.dimension_shuffle:
-            self._check_fixed_length(lengths)
+            check_fixed_length(lengths, self.seq_len_)
         return x, lengths
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -243,12 +248,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         self._check_fitted()
         data = self._read(X)
         labels = sequence_labels(data, y, self.settings.label_col)
-        unseen = sorted(set(labels.tolist()) - set(self.classes_.tolist()), key=str)
-        if unseen:
-            raise ClassificationDataError(
-                f"SequenceClassifier: label {unseen[0]!r} was not seen in fit (classes: "
-                f"{', '.join(map(str, self.classes_))}); a model cannot predict a class it "
-                "was not trained on")
+        check_known_labels(labels, self.classes_)
         proba = self.predict_proba(X)
         return classification_scores(labels, self.classes_[proba.argmax(1)], proba,
                                      self.classes_)

@@ -93,6 +93,43 @@ def sequence_labels(data: Sequences, y: Any, label_col: str) -> np.ndarray:
     return y
 
 
+def label_codes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes (sorted) and each label's index among them.
+
+    Raises:
+        ClassificationDataError: fewer than 2 classes.
+    """
+    classes, codes = np.unique(labels, return_inverse=True)
+    if len(classes) < 2:
+        raise ClassificationDataError(
+            f"SequenceClassifier: the labels hold only one class ({classes[0]!r});"
+            " at least 2 classes are needed")
+    return classes, codes
+
+
+def check_known_labels(labels: np.ndarray, classes: np.ndarray) -> None:
+    """Raise unless every label of ``labels`` is one of ``classes`` (those fit saw).
+
+    Raises:
+        ClassificationDataError: naming the first unseen label and the classes.
+    """
+    unseen = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
+    if unseen:
+        raise ClassificationDataError(
+            f"SequenceClassifier: label {unseen[0]!r} was not seen in fit (classes: "
+            f"{', '.join(map(str, classes))}); a model cannot predict a class it "
+            "was not trained on")
+
+
+def check_fixed_length(lengths: Any, seq_len: int) -> None:
+    """Raise unless every length of ``lengths`` (a tensor) is ``seq_len`` (the one
+    length ``dimension_shuffle`` reads)."""
+    if int(lengths.min()) != seq_len or int(lengths.max()) != seq_len:
+        raise ClassificationDataError(
+            f"SequenceClassifier: dimension_shuffle needs every series to have "
+            f"{seq_len} steps, got lengths {int(lengths.min())}..{int(lengths.max())}")
+
+
 def _from_array(X: np.ndarray) -> list[np.ndarray]:
     if np.iscomplexobj(X):
         raise ClassificationDataError("Complex data not supported; expected real numbers")

@@ -14,10 +14,10 @@ from ...models.crf_constraints import allowed_transitions, detect_scheme
 from ...models.tagger_net import TaggerNet
 from ...settings import to_dict
 from ...training import TrainConfig
+from ...training.averaging import BestEpochs
 from ..base import Estimator, FitContext
 from ..contract import ContractExample
 from .affixes import SUFFIX_LENGTHS
-from .averaging import BestEpochs
 from .batching import SentenceBatches
 from .encoding import UNK, Encoded, Vocabulary, check_tags, input_kind
 from .ensemble import TaggerEnsemble, members_of
