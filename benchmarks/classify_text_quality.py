@@ -107,10 +107,11 @@ def validation_accuracy(model: SequenceClassifier, a: list[str], ya: np.ndarray,
                         seed: int) -> float:
     """The fitted model's accuracy (the whole model: an ensemble, a late-fused bag) on
     the validation split that ``fit`` carved from the training part ``a`` with ``seed``
-    (the test part is not read); NaN after a refit, which trained on that split."""
+    (the test part is not read); NaN after a refit, which trained on that split, and
+    for cross-fitted members, which trained on all but one fold each."""
     from lstmkit.tasks.classification.split import stratified_split
 
-    if model.settings.refit:
+    if model.settings.refit or model.settings.cross_fit:
         return float("nan")
 
     _, codes = np.unique(ya, return_inverse=True)
