@@ -107,15 +107,16 @@ def validation_accuracy(model: SequenceClassifier, a: list[str], ya: np.ndarray,
                         seed: int) -> float:
     """The fitted model's accuracy (the whole model: an ensemble, a late-fused bag) on
     the validation split that ``fit`` carved from the training part ``a`` with ``seed``
-    (the test part is not read); NaN after a refit, which trained on that split, and
-    for cross-fitted members, which trained on all but one fold each."""
+    (the test part is not read); NaN when the model learned from that split: after a
+    refit or ``bag_refit``, and for cross-fitted members (each trained on all folds but
+    one)."""
     from lstmkit.tasks.classification.split import stratified_split
 
-    if model.settings.refit or model.settings.cross_fit:
+    s = model.settings
+    if s.refit or s.bag_refit or s.cross_fit:
         return float("nan")
 
     _, codes = np.unique(ya, return_inverse=True)
-    s = model.settings
     _, val = stratified_split(codes, s.val_fraction, seed=seed, min_size=s.min_val_size)
     return float(model.score([a[i] for i in val], ya[val]))
 
