@@ -21,11 +21,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...models.ngram_bag import LateNgramBag, NgramBag, WithNgramBag
-from .encoding import trim
+from .objective import batch_logits
 
 #: The fitted weight is kept in [0, MAX_WEIGHT].
 MAX_WEIGHT = 10.0
-BATCH = 256
 
 
 def add_bag(network: nn.Module, settings: Any, vocab_size: int | None, n_classes: int, *,
@@ -84,20 +83,19 @@ def fit_bag_weight(net_logits: Tensor, bag_logits: Tensor, targets: Tensor, *,
     return value if value == value else 1.0  # NaN -> the plain sum
 
 
-@torch.no_grad()
 def fuse_late_bag(network: nn.Module, x: Tensor, lengths: Tensor, target: Tensor) -> None:
     """For a :class:`~lstmkit.models.ngram_bag.LateNgramBag`: fit its ``bag_weight`` on
     the validation split ``(x, lengths, target)`` (nothing for other networks; the weight
     stays 1 without a validation split)."""
     if not isinstance(network, LateNgramBag) or len(target) == 0:
         return
-    network.eval()
-    parts = [], []
-    for start in range(0, len(x), BATCH):
-        xb, lb = x[start:start + BATCH], lengths[start:start + BATCH]
-        xb = trim(xb, lb)
-        parts[0].append(network.network(xb, lb))
-        parts[1].append(network.bag(xb, lb))
-    with torch.enable_grad():
-        weight = fit_bag_weight(torch.cat(parts[0]), torch.cat(parts[1]), target)
+    weight = fit_bag_weight(batch_logits(network.network, x, lengths),
+                            batch_logits(network.bag, x, lengths), target)
     network.bag_weight.fill_(weight)
+
+
+def refit_late_bag(network: nn.Module, x: Tensor, lengths: Tensor, target: Tensor) -> None:
+    """``bag_refit``: a :class:`~lstmkit.models.ngram_bag.LateNgramBag`'s bag becomes
+    naive Bayes of ``(x, lengths, target)`` (every training sequence); its weight stays."""
+    if isinstance(network, LateNgramBag):
+        network.bag.init_naive_bayes(x, lengths, target)

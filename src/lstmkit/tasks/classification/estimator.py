@@ -19,10 +19,11 @@ from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
 from ...training.averaging import LastEpochs
 from ..base import ContractExample, Estimator, FitContext
-from .bag_fusion import add_bag, fuse_late_bag, start_bags
+from .bag_fusion import add_bag, fuse_late_bag, refit_late_bag, start_bags
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
-from .encoding import fit_tokenizer, to_tensors, trim
+from .cross_fit import cross_fit
+from .encoding import fit_tokenizer, to_tensors
 from .ensemble import MeanProbability, members_of, train_members
 from .inputs import (
     ClassificationDataError,
@@ -33,13 +34,11 @@ from .inputs import (
     sequence_labels,
 )
 from .metrics import class_weights, classification_scores
-from .objective import forward_batch, objective
+from .objective import PREDICT_BATCH, batch_logits, forward_batch, objective
 from .refit import refit_on_all
 from .settings import ClassifierFitted, ClassifierSettings
 from .split import stratified_split
 from .word_vectors import start_embeddings, unlabelled_texts
-
-PREDICT_BATCH = 256
 
 
 class SequenceClassifier(ClassifierMixin, Estimator):
@@ -60,8 +59,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
 
     Args:
         model, cell, hidden_size, ...: see :class:`ClassifierSettings`.
-        train: the training settings (default :meth:`default_train_config`).
-        progress: show a progress bar while training.
+        train: the training settings (default :meth:`default_train_config`); progress:
+            show a progress bar while training.
 
     Attributes:
         classes_: the labels, sorted.
@@ -90,9 +89,10 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
                                       "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
                                       "augment_crop": 0.0, "augment_scale": 0.0,
-                                      "augment_jitter": 0.0, "n_models": 1,
-                                      "bag_fusion": "joint", "refit": False,
-                                      "differences": False, "average_epochs": 1}
+                                      "augment_jitter": 0.0, "n_models": 1, "refit": False,
+                                      "bag_fusion": "joint", "cross_fit": False,
+                                      "bag_refit": False, "differences": False,
+                                      "average_epochs": 1}
     fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
@@ -116,18 +116,23 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         weights = None if weights is None else torch.from_numpy(weights)
         texts = data.items + unlabelled if unlabelled else None
         start = partial(self._start, x, lengths, target, texts)
+        if s.cross_fit and (done := cross_fit(self, start, (x, lengths, target), codes,
+                                              weights, context)):
+            self.history_, self.temperature_ = done  # k folds, k networks
+            return
         rows = torch.from_numpy(fit_rows)
         self.network_ = start(rows)
         batches = TensorBatches(x[rows], lengths[rows], target[rows], batch_size=s.batch_size)
-        val, held = None, torch.from_numpy(val_rows)
-        if len(val_rows):
-            val = TensorBatches(x[held], lengths[held], target[held],
-                                batch_size=PREDICT_BATCH, shuffle=False)
+        held = torch.from_numpy(val_rows)
+        val = TensorBatches(x[held], lengths[held], target[held], batch_size=PREDICT_BATCH,
+                            shuffle=False) if len(val_rows) else None
         self._averaging = LastEpochs(s.average_epochs)
         context = replace(context, callbacks=(*context.callbacks, self._averaging))
         trainers = train_members(self, objective(weights, batches), batches, val, context)
         self.history_ = trainers[0].history_
         self._finish(batches, x[held], lengths[held], target[held])
+        if s.bag_refit:
+            refit_late_bag(self.network_, x, lengths, target)
         if s.refit and val is not None:
             refit = refit_on_all(self, start, (x, lengths, target), weights, context, trainers)
             self.refit_epochs_ = [t.epoch for t in refit]
@@ -195,15 +200,10 @@ class SequenceClassifier(ClassifierMixin, Estimator):
 
     # -- predict --------------------------------------------------------------------------
     def _logits(self, x: Tensor, lengths: Tensor) -> Tensor:
-        """Network logits in batches of :data:`PREDICT_BATCH`, eval mode, no gradients,
-        on ``num_threads`` torch threads (as training)."""
-        self.network_.eval()
-        out = []
-        with torch_threads(self.settings.num_threads), torch.no_grad():
-            for start in range(0, len(x), PREDICT_BATCH):
-                xb, lb = x[start:start + PREDICT_BATCH], lengths[start:start + PREDICT_BATCH]
-                out.append(self.network_(trim(xb, lb), lb))
-        return torch.cat(out)  # (N, C)
+        """Network logits (N, C) (:func:`.objective.batch_logits`), on ``num_threads``
+        torch threads (as training)."""
+        with torch_threads(self.settings.num_threads):
+            return batch_logits(self.network_, x, lengths)
 
     def _tensors(self, X: Any) -> tuple[Tensor, Tensor]:
         self._check_fitted()

@@ -1,5 +1,5 @@
 """The classifier's training objective and validation metrics, for the engine's
-:class:`~lstmkit.training.Trainer`."""
+:class:`~lstmkit.training.Trainer`, and its logits over many sequences in batches."""
 
 from __future__ import annotations
 
@@ -13,11 +13,28 @@ from ...training import TensorBatches
 from .batchnorm import precise_batchnorm
 from .encoding import trim
 
+#: Sequences per batch when predicting or validating.
+PREDICT_BATCH = 256
+
 
 def forward_batch(model: nn.Module, batch: tuple[Tensor, ...]) -> Tensor:
     """The logits of one ``(x, lengths, y)`` batch."""
     x, lengths = batch[0], batch[1]
     return model(trim(x, lengths), lengths)
+
+
+@torch.no_grad()
+def batch_logits(network: nn.Module, x: Tensor, lengths: Tensor) -> Tensor:
+    """``network``'s logits over ``(x, lengths)`` in batches of :data:`PREDICT_BATCH`,
+    in eval mode, without gradients.
+
+    Shape:
+        x (N, T, ...), lengths (N,) -> (N, C).
+    """
+    network.eval()
+    return torch.cat([forward_batch(network, (x[i:i + PREDICT_BATCH],
+                                              lengths[i:i + PREDICT_BATCH]))
+                      for i in range(0, len(x), PREDICT_BATCH)])
 
 
 def objective(weights: Tensor | None, train_batches: TensorBatches):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from ...errors import ConfigError
 from ...limits import MAX_FEATURES, MAX_LOOKBACK, MAX_THREADS
 from ...settings import (
     CellName,
@@ -74,6 +75,15 @@ class ClassifierSettings(Settings):
             training sequence (the split included) for those epochs, keeping the weight
             and the temperature (:mod:`~lstmkit.tasks.classification.refit`); training
             takes about twice as long.
+        cross_fit: with ``n_models`` >= 2: split the training sequences into
+            ``n_models`` stratified folds; network k trains on the others and stops
+            early on fold k, and the late bag's weight and the temperature are fitted on
+            the out-of-fold predictions of every training sequence; the late bag is naive
+            Bayes of all of them (:mod:`~lstmkit.tasks.classification.cross_fit`). Folds
+            smaller than ``min_val_size``: a plain ensemble.
+        bag_refit: with ``bag_fusion="late"``: once its weight and the temperature are
+            fitted, the bag becomes naive Bayes of every training sequence (the
+            validation split included) instead of the fit part's.
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
@@ -129,6 +139,8 @@ class ClassifierSettings(Settings):
     average_epochs: count(1_000) = 1  # each kept epoch is a copy of the weights
     n_models: count(16) = 1
     refit: Flag = False
+    cross_fit: Flag = False
+    bag_refit: Flag = False
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
     min_val_size: Count = 30
@@ -145,6 +157,18 @@ class ClassifierSettings(Settings):
     time_col: str = "time"
     label_col: str = "label"
     text_col: str = "text"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.cross_fit and (self.n_models < 2 or self.refit or self.average_epochs > 1):
+            raise ConfigError("cross_fit needs n_models >= 2 (one network per fold), "
+                              f"refit=False and average_epochs=1, got n_models="
+                              f"{self.n_models}, refit={self.refit}, average_epochs="
+                              f"{self.average_epochs}")
+        if self.bag_refit and not (self.bag_ngrams and self.bag_fusion == "late"):
+            raise ConfigError("bag_refit needs a late bag (bag_ngrams 1 or "
+                              f"2, bag_fusion='late'), got bag_ngrams={self.bag_ngrams}, "
+                              f"bag_fusion={self.bag_fusion!r}")
 
 
 @dataclass(frozen=True)
