@@ -110,13 +110,15 @@ def validation_accuracy(model: SequenceClassifier, a: list[str], ya: np.ndarray,
                         seed: int) -> float:
     """The fitted model's accuracy (the whole model: an ensemble, a late-fused bag) on
     the validation split that ``fit`` carved from the training part ``a`` with ``seed``
-    (the test part is not read); NaN when the model learned from that split: after a
-    refit or ``bag_refit``, and for cross-fitted members (each trained on all folds but
-    one)."""
+    (the test part is not read); for cross-fitted members (each trained on all folds but
+    one), the out-of-fold accuracy over every training text instead; NaN when the model
+    learned from that split: after a refit or ``bag_refit``."""
     from lstmkit.tasks.classification.split import stratified_split
 
     s = model.settings
-    if s.refit or s.bag_refit or s.cross_fit:
+    if s.cross_fit:
+        return getattr(model, "out_of_fold_accuracy_", float("nan"))
+    if s.refit or s.bag_refit:
         return float("nan")
 
     _, codes = np.unique(ya, return_inverse=True)

@@ -62,6 +62,8 @@ def test_cross_fit_weight_and_temperature_are_fitted_on_the_out_of_fold_predicti
     assert float(clf.network_.bag_weight) == pytest.approx(weight, rel=1e-5)
     assert clf.temperature_ == pytest.approx(
         fit_temperature(net_oof + weight * bag_oof, target), rel=1e-5)
+    oof = ((net_oof + weight * bag_oof).argmax(1) == target).float().mean()
+    assert clf.out_of_fold_accuracy_ == pytest.approx(float(oof))
     every = NgramBag(clf.tokenizer_.vocab_size, 2)  # the bag that predicts: all of them
     every.init_naive_bayes(x, lengths, target)
     torch.testing.assert_close(clf.network_.bag.state_dict(), every.state_dict())

@@ -76,7 +76,9 @@ def cross_fit(model: SequenceClassifier, start: Callable[[Tensor], nn.Module],
 
     Returns:
         The first member's history and the temperature (1.0 without ``calibrate``); None
-        (nothing trained) when the folds would be smaller than ``min_val_size``.
+        (nothing trained) when the folds would be smaller than ``min_val_size``. Sets
+        ``model.out_of_fold_accuracy_``: the accuracy of the out-of-fold predictions
+        (each training sequence by the network that did not see it, with the bag).
     """
     s = context.settings
     folds = stratified_folds(codes, s.n_models, seed=context.train.seed,
@@ -99,8 +101,9 @@ def cross_fit(model: SequenceClassifier, start: Callable[[Tensor], nn.Module],
             bag = copy.deepcopy(model.network_.bag)
             bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
             bag_oof[held] = batch_logits(bag, x[held], lengths[held])
-    return trainers[0].history_, _fit_after(model.network_, net_oof, bag_oof, target,
-                                            s.calibrate)
+    logits = _fit_after(model.network_, net_oof, bag_oof, target)
+    model.out_of_fold_accuracy_ = float((logits.argmax(1) == target).float().mean())
+    return trainers[0].history_, fit_temperature(logits, target) if s.calibrate else 1.0
 
 
 def _train_member(model: SequenceClassifier, member: nn.Module, k: int,
@@ -123,13 +126,13 @@ def _train_member(model: SequenceClassifier, member: nn.Module, k: int,
     return trainer
 
 
-def _fit_after(network: nn.Module, net_oof: Tensor, bag_oof: Tensor, target: Tensor,
-               calibrate: bool) -> float:
-    """The late bag's weight (set on ``network``) and the temperature, both fitted on
-    the out-of-fold log-probabilities ``net_oof`` and bag logits ``bag_oof`` (N, C)."""
-    logits = net_oof
-    if isinstance(network, LateNgramBag):
-        weight = fit_bag_weight(net_oof, bag_oof, target)
-        network.bag_weight.fill_(weight)
-        logits = net_oof + weight * bag_oof
-    return fit_temperature(logits, target) if calibrate else 1.0
+def _fit_after(network: nn.Module, net_oof: Tensor, bag_oof: Tensor, target: Tensor
+               ) -> Tensor:
+    """The late bag's weight (set on ``network``), fitted on the out-of-fold
+    log-probabilities ``net_oof`` and bag logits ``bag_oof`` (N, C); returns the
+    out-of-fold logits of the whole model (the temperature is fitted on them)."""
+    if not isinstance(network, LateNgramBag):
+        return net_oof
+    weight = fit_bag_weight(net_oof, bag_oof, target)
+    network.bag_weight.fill_(weight)
+    return net_oof + weight * bag_oof
