@@ -147,5 +147,9 @@ class LateNgramBag(WithNgramBag):
         bag.requires_grad_(False)
         self.register_buffer("bag_weight", torch.ones(()))
 
+    def late_parts(self) -> list[tuple[nn.Module, Tensor]]:
+        """The late components and their weight buffers (here the bag alone)."""
+        return [(self.bag, self.bag_weight)]
+
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         return self.network(x, lengths) + self.bag_weight * self.bag(x, lengths)

@@ -10,7 +10,8 @@ Wolpert 1992) lets each network still train on (k - 1) / k of the data and stop 
 held-out data, while together the networks see every sequence and each sequence is
 scored by the one network that did not see it: k times as much held-out data. Naive
 Bayes' out-of-fold log-odds come from naive Bayes fitted without that fold; the bag
-used at prediction is naive Bayes of every training sequence.
+used at prediction is naive Bayes of every training sequence (likewise ``vector_lr``'s
+word-vector regression, whose weight is fitted jointly with the bag's).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ...models.ngram_bag import LateNgramBag
 from ...threads import torch_threads
 from ...training import TensorBatches, Trainer
 from .augment import training_batches
-from .bag_fusion import fit_bag_weight, start_bags
+from .bag_fusion import fit_late_weights, fit_part, start_bags
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .ensemble import members_of
@@ -89,7 +90,8 @@ def cross_fit(model: SequenceClassifier, start: Callable[[Tensor], nn.Module],
     every = torch.arange(len(target))
     model.network_ = start(every)  # a late bag: naive Bayes of every training sequence
     net_oof = torch.zeros(len(target), len(model.classes_))  # (N, C)
-    bag_oof = torch.zeros_like(net_oof)
+    late = model.network_.late_parts() if isinstance(model.network_, LateNgramBag) else []
+    late_oof = [torch.zeros_like(net_oof) for _ in late]  # the bag's, the regression's
     trainers = []
     for k, (member, fold) in enumerate(zip(members_of(model.network_), folds, strict=True)):
         held = torch.from_numpy(fold)
@@ -97,11 +99,11 @@ def cross_fit(model: SequenceClassifier, start: Callable[[Tensor], nn.Module],
         trainers.append(_train_member(model, member, k, (x, lengths, target), rows, held,
                                       weights, context))
         net_oof[held] = F.log_softmax(batch_logits(member, x[held], lengths[held]), dim=-1)
-        if isinstance(model.network_, LateNgramBag):
-            bag = copy.deepcopy(model.network_.bag)
-            bag.init_naive_bayes(x[rows], lengths[rows], target[rows])
-            bag_oof[held] = batch_logits(bag, x[held], lengths[held])
-    logits = _fit_after(model.network_, net_oof, bag_oof, target)
+        for (part, _), oof in zip(late, late_oof, strict=True):
+            part = copy.deepcopy(part)  # fitted without fold k
+            fit_part(part, x[rows], lengths[rows], target[rows])
+            oof[held] = batch_logits(part, x[held], lengths[held])
+    logits = _fit_after(model.network_, net_oof, late_oof, target)
     model.out_of_fold_accuracy_ = float((logits.argmax(1) == target).float().mean())
     return trainers[0].history_, fit_temperature(logits, target) if s.calibrate else 1.0
 
@@ -126,13 +128,15 @@ def _train_member(model: SequenceClassifier, member: nn.Module, k: int,
     return trainer
 
 
-def _fit_after(network: nn.Module, net_oof: Tensor, bag_oof: Tensor, target: Tensor
+def _fit_after(network: nn.Module, net_oof: Tensor, late_oof: list[Tensor], target: Tensor
                ) -> Tensor:
-    """The late bag's weight (set on ``network``), fitted on the out-of-fold
-    log-probabilities ``net_oof`` and bag logits ``bag_oof`` (N, C); returns the
-    out-of-fold logits of the whole model (the temperature is fitted on them)."""
+    """The late components' weights (set on ``network``), fitted jointly on the
+    out-of-fold log-probabilities ``net_oof`` and the components' out-of-fold logits
+    ``late_oof`` (N, C each); returns the out-of-fold logits of the whole model (the
+    temperature is fitted on them)."""
     if not isinstance(network, LateNgramBag):
         return net_oof
-    weight = fit_bag_weight(net_oof, bag_oof, target)
-    network.bag_weight.fill_(weight)
-    return net_oof + weight * bag_oof
+    weights = fit_late_weights(net_oof, late_oof, target)
+    for (_, buffer), weight in zip(network.late_parts(), weights, strict=True):
+        buffer.fill_(weight)
+    return net_oof + sum(w * oof for w, oof in zip(weights, late_oof, strict=True))

@@ -92,7 +92,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                       "augment_jitter": 0.0, "n_models": 1, "refit": False,
                                       "bag_fusion": "joint", "cross_fit": False,
                                       "bag_refit": False, "differences": False,
-                                      "average_epochs": 1}
+                                      "average_epochs": 1, "vector_lr": False}
     fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
@@ -114,8 +114,8 @@ class SequenceClassifier(ClassifierMixin, Estimator):
                                               min_size=s.min_val_size)
         weights = class_weights(codes[fit_rows], len(self.classes_), s.class_weight)
         weights = None if weights is None else torch.from_numpy(weights)
-        texts = data.items + unlabelled if unlabelled else None
-        start = partial(self._start, x, lengths, target, texts)
+        texts = data.items + unlabelled if data.kind == "text" else None
+        start = partial(self._start, x, lengths, target, texts, bool(unlabelled))
         if s.cross_fit and (done := cross_fit(self, start, (x, lengths, target), codes,
                                               weights, context)):
             self.history_, self.temperature_ = done  # k folds, k networks
@@ -139,12 +139,12 @@ class SequenceClassifier(ClassifierMixin, Estimator):
             self._finish(TensorBatches(x, lengths, target, batch_size=s.batch_size))
 
     def _start(self, x: Tensor, lengths: Tensor, target: Tensor, texts: list | None,
-               rows: Tensor) -> nn.Module:
+               unlabelled: bool, rows: Tensor) -> nn.Module:
         """A new network, started from what ``rows`` hold: word vectors of ``texts``
-        (training and unlabelled), a bag's naive Bayes."""
+        (training and unlabelled; the embeddings only with unlabelled), a bag's naive Bayes."""
         network = self._build()
         if texts:
-            start_embeddings(network, self.tokenizer_, texts)
+            start_embeddings(network, self.tokenizer_, texts, embeddings=unlabelled)
         start_bags(network, x[rows], lengths[rows], target[rows])
         return network
 

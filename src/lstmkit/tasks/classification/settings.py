@@ -84,6 +84,11 @@ class ClassifierSettings(Settings):
         bag_refit: with ``bag_fusion="late"``: once its weight and the temperature are
             fitted, the bag becomes naive Bayes of every training sequence (the
             validation split included) instead of the fit part's.
+        vector_lr: text input, with a late bag: a third late component, a logistic
+            regression (C = 10) on the mean of each text's fixed word vectors (PPMI-SVD
+            of the training and unlabelled texts, of ``embedding_dim`` features), fitted
+            on the rows the bag is fitted on (out of fold with ``cross_fit``), its
+            weight fitted jointly with the bag's (:mod:`lstmkit.models.vector_lr`).
         batch_size: sequences per training step.
         val_fraction: share of the training sequences held out (stratified) to choose
             the best epoch, stop early and calibrate; 0 for none.
@@ -141,6 +146,7 @@ class ClassifierSettings(Settings):
     refit: Flag = False
     cross_fit: Flag = False
     bag_refit: Flag = False
+    vector_lr: Flag = False
     batch_size: Count = 16
     val_fraction: DropProbability = 0.2
     min_val_size: Count = 30
@@ -165,10 +171,11 @@ class ClassifierSettings(Settings):
                               f"refit=False and average_epochs=1, got n_models="
                               f"{self.n_models}, refit={self.refit}, average_epochs="
                               f"{self.average_epochs}")
-        if self.bag_refit and not (self.bag_ngrams and self.bag_fusion == "late"):
-            raise ConfigError("bag_refit needs a late bag (bag_ngrams 1 or "
-                              f"2, bag_fusion='late'), got bag_ngrams={self.bag_ngrams}, "
-                              f"bag_fusion={self.bag_fusion!r}")
+        for name in ("bag_refit", "vector_lr"):
+            if getattr(self, name) and not (self.bag_ngrams and self.bag_fusion == "late"):
+                raise ConfigError(f"{name} needs a late bag (bag_ngrams 1 or 2, "
+                                  f"bag_fusion='late'), got bag_ngrams={self.bag_ngrams}, "
+                                  f"bag_fusion={self.bag_fusion!r}")
 
 
 @dataclass(frozen=True)

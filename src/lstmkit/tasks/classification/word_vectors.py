@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ...data.word_vectors import word_vectors
+from ...models.vector_lr import VectorMeanLR
 from .inputs import ClassificationDataError
 
 
@@ -26,15 +27,21 @@ def unlabelled_texts(fit_params: dict[str, Any], kind: str) -> list[str]:
     return list(texts)
 
 
-def start_embeddings(network: nn.Module, tokenizer: Any, texts: list[str]) -> None:
-    """Every token embedding of ``network`` (each ensemble member's) starts as the word
-    vectors learned from ``texts`` (the training texts without their labels and the
-    unlabelled texts), computed once per embedding shape."""
-    documents = [np.asarray(tokenizer.encode(t), dtype=np.int64) for t in texts]
+def start_embeddings(network: nn.Module, tokenizer: Any, texts: list[str], *,
+                     embeddings: bool = True) -> None:
+    """Every token embedding of ``network`` (each ensemble member's; with
+    ``embeddings``) and every word-vector regression's table start as the word vectors
+    learned from ``texts`` (the training texts without their labels and the unlabelled
+    texts), computed once per shape (and not at all without a table to fill)."""
+    tables = [m.table for m in network.modules() if isinstance(m, VectorMeanLR)]
+    if embeddings:
+        tables += [m.weight for m in network.modules() if type(m) is nn.Embedding]
+    documents = ([np.asarray(tokenizer.encode(t), dtype=np.int64) for t in texts]
+                 if tables else [])
     learned: dict[tuple[int, int], torch.Tensor] = {}
-    for embedding in (m for m in network.modules() if type(m) is nn.Embedding):
-        shape = (embedding.num_embeddings, embedding.embedding_dim)
+    for table in tables:
+        shape = tuple(table.shape)
         if shape not in learned:
             learned[shape] = torch.from_numpy(word_vectors(documents, *shape))
         with torch.no_grad():
-            embedding.weight.copy_(learned[shape])
+            table.copy_(learned[shape])
