@@ -116,3 +116,13 @@ def test_vector_lr_needs_a_late_bag_and_text(waves):
                              vector_lr=True, progress=False, train=TrainConfig(epochs=1))
     with pytest.raises(ClassificationDataError, match="vector_lr needs text input"):
         clf.fit(X, y)
+
+
+def test_bag_refit_fits_the_vector_regression_again_on_every_training_text():
+    texts, labels = _noisy_texts(60)
+    clf = _late(vector_lr=True, bag_refit=True).fit(texts, labels)
+    x, lengths, target, _ = _tensors(clf, texts, labels)
+    every = VectorMeanLR(clf.tokenizer_.vocab_size, 4, 2)
+    every.table.copy_(clf.network_.vector_lr.table)
+    fit_vector_lr(every, x, lengths, target)
+    torch.testing.assert_close(clf.network_.vector_lr.state_dict(), every.state_dict())
