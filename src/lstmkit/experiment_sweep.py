@@ -135,8 +135,9 @@ def prepare_sweep_dir(path: Path, *, resume: bool, overwrite: bool,
     write_marker(path)
 
 
-def open_study(job: SweepJob, exp: Experiment, worker: int = 0) -> Any:
-    """The study (created if missing) with a TPE sampler and the table's pruner."""
+def open_study(store: Any, job: SweepJob, exp: Experiment, worker: int = 0) -> Any:
+    """The study (created if missing in the storage ``store``) with a TPE sampler and
+    the table's pruner."""
     import optuna
 
     sweep = exp.sweep
@@ -145,7 +146,7 @@ def open_study(job: SweepJob, exp: Experiment, worker: int = 0) -> Any:
                          warmup_epochs=sweep.warmup_epochs, max_epochs=exp.train.epochs)
     sampler = optuna.samplers.TPESampler(seed=sweep.seed + worker,
                                          n_startup_trials=sweep.startup_trials)
-    return optuna.create_study(storage=storage.open_storage(job.storage),
+    return optuna.create_study(storage=store,
                                study_name=job.study, direction=sweep.direction,
                                sampler=sampler, pruner=pruner, load_if_exists=True)
 
@@ -153,10 +154,11 @@ def open_study(job: SweepJob, exp: Experiment, worker: int = 0) -> Any:
 def worker(worker: int, job: SweepJob) -> None:
     """One worker: run trials until the study has ``job.trials`` of them."""
     exp = assemble(job.raw, source=job.source, check_location=False)
-    study = open_study(job, exp, worker)
-    data = check_data(exp)
-    optimize(study, lambda trial: run_trial(trial, job, exp, data), job.trials,
-             job.deadline)
+    with storage.opened(job.storage) as store:
+        study = open_study(store, job, exp, worker)
+        data = check_data(exp)
+        optimize(study, lambda trial: run_trial(trial, job, exp, data), job.trials,
+                 job.deadline)
 
 
 def run_trial(trial: Any, job: SweepJob, exp: Experiment, data: Any) -> float:
@@ -263,32 +265,33 @@ def run_sweep(raw: dict[str, Any], source: str, *, trials: int, jobs: int = 1,
     if tracking:  # an unreachable store or storage fails before anything is written
         check_tracking_uri(tracking_uri or default_tracking_uri())
     if storage_url is not None:
-        storage.open_storage(storage_url)
+        storage.close_storage(storage.open_storage(storage_url))
     prepare_sweep_dir(folder, resume=resume, overwrite=overwrite,
                       external_storage=storage_url is not None)
     url = storage_url or storage.default_storage(folder, jobs)
     job = SweepJob(raw, source, url, study_name or exp.experiment.name, trials,
                    None if timeout is None else time.time() + 60 * timeout, tracking,
                    tracking_uri, None, folder.resolve())
-    study = open_study(job, exp)
-    if resume:
-        storage.requeue_interrupted(study)
-    parent = make_tracker(tracking, tracking_uri,
-                          experiment=exp.experiment.tracking_experiment,
-                          run_name=f"{exp.experiment.name}-sweep",
-                          run_id=study.user_attrs.get(PARENT_ATTR))
-    with parent:
-        if parent.run_id and PARENT_ATTR not in study.user_attrs:
-            study.set_user_attr(PARENT_ATTR, parent.run_id)
-            parent.log_params({"sweep": {"study": job.study, "storage": storage.masked(url),
-                                         "metric": exp.sweep.metric,
-                                         "direction": exp.sweep.direction,
-                                         "pruner": exp.sweep.pruner}, **exp.resolved})
-        with SweepProgress(url, job.study, trials, exp.sweep.metric) if progress \
-                else nullcontext():
-            run_workers(worker, jobs, job=replace(job, parent_run_id=parent.run_id))
-        record = finish(study, raw, exp, folder, parent, evaluate=evaluate,
-                        tracking=tracking, tracking_uri=tracking_uri, progress=progress)
+    with storage.opened(url) as store:
+        study = open_study(store, job, exp)
+        if resume:
+            storage.requeue_interrupted(study)
+        parent = make_tracker(tracking, tracking_uri,
+                              experiment=exp.experiment.tracking_experiment,
+                              run_name=f"{exp.experiment.name}-sweep",
+                              run_id=study.user_attrs.get(PARENT_ATTR))
+        with parent:
+            if parent.run_id and PARENT_ATTR not in study.user_attrs:
+                study.set_user_attr(PARENT_ATTR, parent.run_id)
+                parent.log_params({"sweep": {"study": job.study, "storage": storage.masked(url),
+                                             "metric": exp.sweep.metric,
+                                             "direction": exp.sweep.direction,
+                                             "pruner": exp.sweep.pruner}, **exp.resolved})
+            with SweepProgress(url, job.study, trials, exp.sweep.metric) if progress \
+                    else nullcontext():
+                run_workers(worker, jobs, job=replace(job, parent_run_id=parent.run_id))
+            record = finish(study, raw, exp, folder, parent, evaluate=evaluate,
+                            tracking=tracking, tracking_uri=tracking_uri, progress=progress)
     trials_dir = folder / "trials"
     if trials_dir.is_dir() and not any(trials_dir.iterdir()):
         trials_dir.rmdir()

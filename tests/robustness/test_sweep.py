@@ -45,6 +45,11 @@ def test_sweep_bad_input_is_one_line_and_writes_nothing(cli, tiny_experiment, ex
 def test_sweep_again_without_resume_is_refused(cli, tiny_experiment):
     (cli.cwd / "exp.toml").write_text(tiny_experiment + SPACE)
     cli(["sweep", "exp.toml", "--trials", "1", "--no-tracking"]).assert_ok()
+    # the finished sweep closed its SQLite connections: the write-ahead log is merged
+    # into study.db, not left for the garbage collector to merge during the next command
+    study = cli.cwd / "lstmkit-runs" / "outputs" / "s-sweep"
+    assert (study / "study.db").is_file()
+    assert not list(study.glob("study.db-*"))
     cli.mark()
     cli(["sweep", "exp.toml", "--trials", "2", "--no-tracking"]).assert_user_error(
         "s-sweep already holds a sweep; pass --resume to finish it, or --overwrite")

@@ -48,9 +48,12 @@ def sweep(
     with lstmkit train), trials.csv and PNG plots. Any --section.key=value option
     overrides the file.
     """
+    import optuna
+
     from ..config import apply_overrides, load_config_file
     from ..experiment_sweep import run_sweep
     from ..training.sweeps.report import top_table
+    from ..training.sweeps.storage import opened
 
     raw = apply_overrides(load_config_file(config), list(ctx.args))
     if data is not None:
@@ -59,7 +62,9 @@ def sweep(
                        study_name=study, timeout=timeout, resume=resume, overwrite=overwrite,
                        tracking=not no_tracking, tracking_uri=tracking_uri)
     console = Console()
-    console.print(top_table(record.study, record.metric))
+    with opened(record.storage) as store:  # read, then closed: no connection left open
+        study = optuna.load_study(study_name=record.study.study_name, storage=store)
+        console.print(top_table(study, record.metric))
     if record.final is not None:
         scores = "  ".join(f"{k} {v:.4g}" for k, v in record.final.result.metrics.items())
         console.print(f"best settings on test (scored once): {safe(scores)}", highlight=False)

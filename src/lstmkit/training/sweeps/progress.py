@@ -24,7 +24,7 @@ from rich.progress import (
 )
 
 from .report import scored_trials
-from .storage import finished, open_storage
+from .storage import close_storage, finished, open_storage
 
 log = logging.getLogger("lstmkit.training")
 
@@ -53,6 +53,7 @@ class SweepProgress:
             console=self.console, disable=not self.enabled)
         self.task: Any = None
         self.study: Any = None
+        self._store: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -72,6 +73,8 @@ class SweepProgress:
             self._thread.join()
             self.poll()
         self.progress.stop()
+        if self.study is not None:
+            close_storage(self._store)
 
     def poll(self) -> None:
         """Read the study once and update the bar."""
@@ -82,8 +85,8 @@ class SweepProgress:
         import optuna
 
         if self.study is None:
-            self.study = optuna.load_study(study_name=self.name,
-                                           storage=open_storage(self.url))
+            self._store = open_storage(self.url)
+            self.study = optuna.load_study(study_name=self.name, storage=self._store)
         trials = scored_trials(self.study)
         best = (f"best {self.metric} {trials[0].value:.4g} (trial {trials[0].number})"
                 if trials else "")
