@@ -135,11 +135,21 @@ def fuse_late_bag(network: nn.Module, x: Tensor, lengths: Tensor, target: Tensor
     validation split)."""
     if not isinstance(network, LateNgramBag) or len(target) == 0:
         return
-    parts = network.late_parts()
-    weights = fit_late_weights(batch_logits(network.network, x, lengths),
-                               [batch_logits(part, x, lengths) for part, _ in parts], target)
-    for (_, buffer), weight in zip(parts, weights, strict=True):
+    set_late_weights(network, batch_logits(network.network, x, lengths),
+                     [batch_logits(part, x, lengths) for part, _ in network.late_parts()],
+                     target)
+
+
+def set_late_weights(network: LateNgramBag, net_logits: Tensor, part_logits: list[Tensor],
+                     target: Tensor) -> Tensor:
+    """Fit the weights of ``network``'s late components jointly
+    (:func:`fit_late_weights`) on held-out logits, the network's ``net_logits`` and each
+    component's in ``part_logits`` (N, C each), and set them; returns the held-out
+    logits of the whole model."""
+    weights = fit_late_weights(net_logits, part_logits, target)
+    for (_, buffer), weight in zip(network.late_parts(), weights, strict=True):
         buffer.fill_(weight)
+    return net_logits + sum(w * part for w, part in zip(weights, part_logits, strict=True))
 
 
 def refit_late_bag(network: nn.Module, x: Tensor, lengths: Tensor, target: Tensor) -> None:

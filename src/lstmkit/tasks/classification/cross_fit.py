@@ -30,7 +30,7 @@ from ...models.ngram_bag import LateNgramBag
 from ...threads import torch_threads
 from ...training import TensorBatches, Trainer
 from .augment import training_batches
-from .bag_fusion import fit_late_weights, fit_part, start_bags
+from .bag_fusion import fit_part, set_late_weights, start_bags
 from .batchnorm import precise_batchnorm
 from .calibration import fit_temperature
 from .ensemble import members_of
@@ -103,7 +103,8 @@ def cross_fit(model: SequenceClassifier, start: Callable[[Tensor], nn.Module],
             part = copy.deepcopy(part)  # fitted without fold k
             fit_part(part, x[rows], lengths[rows], target[rows])
             oof[held] = batch_logits(part, x[held], lengths[held])
-    logits = _fit_after(model.network_, net_oof, late_oof, target)
+    logits = (set_late_weights(model.network_, net_oof, late_oof, target) if late
+              else net_oof)
     model.out_of_fold_accuracy_ = float((logits.argmax(1) == target).float().mean())
     return trainers[0].history_, fit_temperature(logits, target) if s.calibrate else 1.0
 
@@ -126,17 +127,3 @@ def _train_member(model: SequenceClassifier, member: nn.Module, k: int,
     with torch_threads(context.settings.num_threads):
         precise_batchnorm(member, batches.epoch(0, seed=0), forward_batch)
     return trainer
-
-
-def _fit_after(network: nn.Module, net_oof: Tensor, late_oof: list[Tensor], target: Tensor
-               ) -> Tensor:
-    """The late components' weights (set on ``network``), fitted jointly on the
-    out-of-fold log-probabilities ``net_oof`` and the components' out-of-fold logits
-    ``late_oof`` (N, C each); returns the out-of-fold logits of the whole model (the
-    temperature is fitted on them)."""
-    if not isinstance(network, LateNgramBag):
-        return net_oof
-    weights = fit_late_weights(net_oof, late_oof, target)
-    for (_, buffer), weight in zip(network.late_parts(), weights, strict=True):
-        buffer.fill_(weight)
-    return net_oof + sum(w * oof for w, oof in zip(weights, late_oof, strict=True))
