@@ -24,9 +24,14 @@ over the same series: the cost of the recurrence alone).
     python benchmarks/classify_quality.py --tune 3 --data GunPoint --set n_models=3 \
         --train-set epochs=134 --train-set early_stopping=34
     python benchmarks/classify_quality.py --make-data src/lstmkit/data/datasets
+    python benchmarks/classify_quality.py --set num_threads=1   # reproducible: see below
 
 ``--minutes M`` trains each model for M minutes of wall-clock time (the learning-rate
 schedule spans it) instead of the default epochs; the targets ask for under 3 minutes.
+
+``--set num_threads=1`` makes a run repeatable to the last digit: the default
+(``"auto"``) trains on the cores the load leaves idle, and another thread count changes
+the float sums and so the trajectory of a fit. The session-12 runs all use it.
 """
 
 from __future__ import annotations
@@ -163,7 +168,7 @@ def main() -> None:
                         "the model with --set/--train-set overrides (never reads test)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="with --tune: repeat the CV with other folds and seeds")
-    add_setting_options(parser, "SequenceClassifier", "with --tune or --speed: ")
+    add_setting_options(parser, "SequenceClassifier")
     parser.add_argument("--threads", type=int, default=None,
                         help="with --speed: the model's num_threads (default auto: the idle "
                         "cores; on a busy machine 1 measures one core)")
@@ -185,7 +190,8 @@ def main() -> None:
           "with load")
     for name in args.data:
         X, y, Xt, yt = load_ucr(name)
-        accuracies, seconds, model = fit_seeds(X, y, Xt, yt, args.seeds, args.minutes)
+        accuracies, seconds, model = fit_seeds(X, y, Xt, yt, args.seeds, args.minutes,
+                                               dict(args.set), dict(args.train_set))
         base = baseline_scores(read_sequences(X), y, read_sequences(Xt), yt)
         report(name, accuracies, seconds, base)
         if name == "GunPoint":
