@@ -104,7 +104,7 @@ def test_cross_fit_of_a_series_model_fits_the_temperature_on_all_sequences(waves
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"cross_fit": True}, "cross_fit needs n_models >= 2 (one network per fold), "
+    ({"cross_fit": True, "n_models": 1}, "cross_fit needs n_models >= 2 (one network per fold), "
                           "refit=False and average_epochs=1, got n_models=1, refit=False"),
     ({"cross_fit": True, "n_models": 3, "refit": True}, "got n_models=3, refit=True"),
     ({"cross_fit": True, "n_models": 3, "average_epochs": 5}, "average_epochs=5"),

@@ -64,11 +64,11 @@ def test_lstm_fcn_differences_needs_numeric_series():
 def test_classifier_differences_on_by_default_and_ignored_by_text_and_lstm():
     texts = ["good fine great", "bad awful poor"] * 6
     labels = ["pos", "neg"] * 6
-    text = SequenceClassifier(hidden_size=4, filters=(4, 4, 4), progress=False,
+    text = SequenceClassifier(n_models=1, hidden_size=4, filters=(4, 4, 4), progress=False,
                               train=TrainConfig(epochs=1)).fit(texts, labels)
     assert text.settings.differences and not text.network_.differences
     series = np.random.default_rng(0).normal(size=(8, 6, 2)).astype(np.float32)
-    lstm = SequenceClassifier(model="lstm", hidden_size=4, progress=False,
+    lstm = SequenceClassifier(n_models=1, model="lstm", hidden_size=4, progress=False,
                               train=TrainConfig(epochs=1)).fit(series, np.arange(8) % 2)
     reads = [w.shape[1] for k, w in lstm.network_.state_dict().items() if "weight_ih_l0" in k]
     assert reads == [2]  # the 2 features alone
@@ -77,7 +77,7 @@ def test_classifier_differences_on_by_default_and_ignored_by_text_and_lstm():
 
 def test_classifier_saved_before_differences_loads_with_them_off(tmp_path):
     X = np.random.default_rng(0).normal(size=(8, 6)).astype(np.float32)
-    model = SequenceClassifier(hidden_size=4, filters=(4, 4, 4), progress=False,
+    model = SequenceClassifier(n_models=1, hidden_size=4, filters=(4, 4, 4), progress=False,
                                differences=False, train=TrainConfig(epochs=1))
     model.fit(X, np.arange(8) % 2).save(tmp_path / "m")
     path = tmp_path / "m" / "config.json"
@@ -95,7 +95,8 @@ def test_classifier_with_differences_fits_variable_length_multivariate_and_round
     y = np.arange(24) % 2
     X = [np.cumsum(rng.normal(0.4 if label else -0.4, 0.3, size=(int(n), 2)), axis=0)
          .astype(np.float32) for label, n in zip(y, rng.integers(8, 15, size=24), strict=True)]
-    model = SequenceClassifier(hidden_size=8, filters=(4, 8, 4), batch_size=8, progress=False,
+    model = SequenceClassifier(n_models=1, hidden_size=8, filters=(4, 8, 4), batch_size=8,
+                               progress=False,
                                differences=True, train=TrainConfig(epochs=30, lr=1e-2))
     model.fit(X, y)
     assert model.network_.conv.convs[0].in_channels == 4  # 2 features and their differences

@@ -3,6 +3,8 @@ its members', each member trains with its own seed, and it saves and loads."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 from torch import nn
@@ -47,7 +49,7 @@ def test_classifier_ensemble_predicts_its_members_mean_and_round_trips(tmp_path,
     X, y = waves(32, 0)
     Xt, yt = waves(40, 1)
     model = SequenceClassifier(model="lstm-fcn", hidden_size=8, filters=(4, 4, 4),
-                               batch_size=8, n_models=3, progress=False,
+                               batch_size=8, progress=False,  # n_models: 3 by default
                                train=TrainConfig(epochs=10, lr=1e-2)).fit(X, y)
     members = members_of(model.network_)
     assert len(members) == 3
@@ -78,3 +80,17 @@ def test_classifier_ensemble_members_use_seeds_train_seed_plus_k(monkeypatch, wa
     SequenceClassifier(model="lstm", hidden_size=4, n_models=2, progress=False,
                        train=TrainConfig(epochs=1, seed=7)).fit(X, y)
     assert seeds == [(7, None), (8, None)]
+
+
+def test_classifier_saved_before_the_ensemble_default_loads_as_one_network(tmp_path, waves):
+    X, y = waves(16, 0)
+    model = SequenceClassifier(model="lstm", hidden_size=4, n_models=1, progress=False,
+                               train=TrainConfig(epochs=1)).fit(X, y)
+    model.save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    config = json.loads(path.read_text())
+    del config["config"]["settings"]["n_models"]  # as lstmkit before n_models wrote it
+    path.write_text(json.dumps(config))
+    again = SequenceClassifier.load(tmp_path / "m")
+    assert again.settings.n_models == 1 and len(members_of(again.network_)) == 1
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=1e-6)

@@ -70,7 +70,7 @@ def _texts():
 
 def test_classifier_text_network_with_the_bag_round_trips(tmp_path):
     texts, labels = _texts()
-    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=2,
+    clf = SequenceClassifier(n_models=1, model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=2,
                              progress=False, train=TrainConfig(epochs=2)).fit(texts, labels)
     assert isinstance(clf.network_, WithNgramBag)
     clf.save(tmp_path / "m")
@@ -80,7 +80,7 @@ def test_classifier_text_network_with_the_bag_round_trips(tmp_path):
 
 def test_classifier_bag_starts_from_naive_bayes():
     texts, labels = _texts()
-    clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=2,
+    clf = SequenceClassifier(n_models=1, model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=2,
                              progress=False, val_fraction=0.25,
                              train=TrainConfig(epochs=1, lr=1e-9))
     clf.fit(texts, labels)

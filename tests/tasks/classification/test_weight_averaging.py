@@ -23,7 +23,8 @@ class Record(Callback):
 
 
 def _model(**settings) -> SequenceClassifier:
-    return SequenceClassifier(hidden_size=6, filters=(4, 4, 4), batch_size=8, progress=False,
+    return SequenceClassifier(n_models=1, hidden_size=6, filters=(4, 4, 4), batch_size=8,
+                              progress=False,
                               train=TrainConfig(epochs=8, lr=1e-2), **settings)
 
 
