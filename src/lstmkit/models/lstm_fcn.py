@@ -150,6 +150,10 @@ class LSTMFCN(nn.Module):
         vocab_size, embedding_dim: token-id input through an embedding.
         differences: numeric series enter both branches with their first difference
             as I more features (:func:`with_differences`).
+        standardize: numeric series: every input feature (the differences too) is
+            shifted and scaled by the buffers ``input_shift`` / ``input_scale``, which
+            :meth:`fit_standardization` sets from the training series (identity until
+            then); the padding stays 0.
 
     Attributes:
         bf16_inference: in eval mode, run the convolution branch under bfloat16 autocast
@@ -170,17 +174,21 @@ class LSTMFCN(nn.Module):
                  kernels: tuple[int, ...] = (8, 5, 3), dropout: float = 0.8,
                  dimension_shuffle: bool = False, seq_len: int | None = None,
                  vocab_size: int | None = None, embedding_dim: int = 32,
-                 differences: bool = False) -> None:
+                 differences: bool = False, standardize: bool = False) -> None:
         super().__init__()
         if dimension_shuffle and (seq_len is None or vocab_size is not None):
             raise ValueError("LSTMFCN: dimension_shuffle needs numeric series of one fixed "
                              "length (seq_len)")
-        if differences and vocab_size is not None:
-            raise ValueError("LSTMFCN: differences needs numeric series, got token ids "
-                             "(vocab_size)")
+        if (differences or standardize) and vocab_size is not None:
+            raise ValueError("LSTMFCN: differences and standardize need numeric series, "
+                             "got token ids (vocab_size)")
         self.embedding = None if vocab_size is None else nn.Embedding(vocab_size, embedding_dim)
         self.differences = differences
         size = input_size * (2 if differences else 1) if vocab_size is None else embedding_dim
+        self.standardize = standardize
+        if standardize:
+            self.register_buffer("input_shift", torch.zeros(size))
+            self.register_buffer("input_scale", torch.ones(size))
         self.dimension_shuffle = dimension_shuffle
         self.recurrent = SequenceEncoder(seq_len if dimension_shuffle else size, hidden_size,
                                          num_layers=num_layers, cell=cell,
@@ -192,7 +200,7 @@ class LSTMFCN(nn.Module):
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         x = x if self.embedding is None else self.embedding(x)  # (B, T) -> (B, T, E)
-        x = with_differences(x, lengths) if self.differences else x  # (B, T, 2I)
+        x = self._inputs(x, lengths)  # (B, T, I) -> (B, T, 2I) with differences
         if self.dimension_shuffle:
             shuffled = x.transpose(1, 2)  # (B, T, I) -> (B, I, T): I steps of T features
             steps = lengths.new_full((x.shape[0],), x.shape[2])
@@ -201,6 +209,29 @@ class LSTMFCN(nn.Module):
             recurrent = self.recurrent(x, lengths)
         features = [self.dropout(recurrent), self._conv(x, lengths)]
         return self.head(torch.cat(features, dim=1))  # (B, H + C') -> (B, C)
+
+    def _inputs(self, x: Tensor, lengths: Tensor) -> Tensor:
+        """What both branches read: the series (with its differences), standardized."""
+        x = with_differences(x, lengths) if self.differences else x
+        if not self.standardize:
+            return x
+        x = (x - self.input_shift) * self.input_scale
+        if int(lengths.min()) < x.shape[1]:
+            x = x.masked_fill(~step_mask(lengths, x.shape[1])[..., None], 0.0)
+        return x
+
+    @torch.no_grad()
+    def fit_standardization(self, x: Tensor, lengths: Tensor) -> None:
+        """Set ``input_shift`` / ``input_scale`` to the mean and 1 / standard deviation
+        of each input feature (with its differences) over the valid steps of ``x``
+        (B, T, I), the training series; a constant feature keeps scale 1."""
+        self.input_shift.zero_()
+        self.input_scale.fill_(1.0)
+        inputs = self._inputs(x, lengths)
+        valid = inputs[step_mask(lengths, x.shape[1])]  # (valid steps, F)
+        sd = valid.std(0, correction=0)
+        self.input_shift.copy_(valid.mean(0))
+        self.input_scale.copy_(torch.where(sd > 1e-8, 1.0 / sd, torch.ones_like(sd)))
 
     def _conv(self, x: Tensor, lengths: Tensor) -> Tensor:
         """The convolution branch; in eval mode with ``bf16_inference``, under bfloat16
@@ -211,3 +242,11 @@ class LSTMFCN(nn.Module):
             return self.conv(x, lengths)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             return self.conv(x, lengths).float()
+
+
+def start_standardization(network: nn.Module, x: Tensor, lengths: Tensor) -> None:
+    """:meth:`LSTMFCN.fit_standardization` on ``x`` (B, T, I) for every LSTM-FCN in
+    ``network`` (each ensemble member) built with ``standardize``."""
+    for fcn in network.modules():
+        if isinstance(fcn, LSTMFCN) and fcn.standardize:
+            fcn.fit_standardization(x, lengths)

@@ -13,7 +13,7 @@ from sklearn.base import ClassifierMixin
 from torch import Tensor, nn
 
 from ...data.text import tokenizer_from_dict
-from ...models.lstm_fcn import LSTMFCN
+from ...models.lstm_fcn import LSTMFCN, start_standardization
 from ...models.sequence_classifier import RecurrentClassifier
 from ...threads import torch_threads
 from ...training import TensorBatches, TrainConfig
@@ -86,13 +86,12 @@ class SequenceClassifier(ClassifierMixin, Estimator):
     fitted_class = ClassifierFitted
     #: Settings added after classifiers were first saved, with the value that reproduces
     #: a classifier saved without them.
-    added_settings: ClassVar[dict] = {"predict_bf16": False, "num_threads": "auto",
-                                      "min_val_size": 1, "min_count": 1, "bag_ngrams": 0,
-                                      "augment_crop": 0.0, "augment_scale": 0.0,
-                                      "augment_jitter": 0.0, "n_models": 1, "refit": False,
-                                      "bag_fusion": "joint", "cross_fit": False,
-                                      "bag_refit": False, "differences": False,
-                                      "average_epochs": 1, "vector_lr": False}
+    added_settings: ClassVar[dict] = {
+        "predict_bf16": False, "num_threads": "auto", "min_val_size": 1, "min_count": 1,
+        "bag_ngrams": 0, "augment_crop": 0.0, "augment_scale": 0.0, "augment_jitter": 0.0,
+        "n_models": 1, "refit": False, "bag_fusion": "joint", "cross_fit": False,
+        "bag_refit": False, "differences": False, "standardize": False, "average_epochs": 1,
+        "vector_lr": False}
     fit_params = ("unlabelled",)
 
     # -- fit ------------------------------------------------------------------------------
@@ -146,6 +145,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         if texts:
             start_embeddings(network, self.tokenizer_, texts, embeddings=unlabelled)
         start_bags(network, x[rows], lengths[rows], target[rows])
+        start_standardization(network, x[rows], lengths[rows])
         return network
 
     def _finish(self, batches: TensorBatches, *held: Tensor) -> None:
@@ -190,11 +190,11 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         return add_bag(network, s, common["vocab_size"], len(self.classes_), outer=False)
 
     def _build_fcn(self, common: dict) -> nn.Module:
-        s = self.settings
+        s, numeric = self.settings, common["vocab_size"] is None
         network = LSTMFCN(max(self.n_channels_, 1), len(self.classes_), filters=s.filters,
                           dropout=s.dropout, dimension_shuffle=s.dimension_shuffle,
-                          seq_len=self.seq_len_, **common,
-                          differences=s.differences and common["vocab_size"] is None)
+                          seq_len=self.seq_len_, **common, differences=s.differences and
+                          numeric, standardize=s.standardize and numeric)
         network.bf16_inference = s.predict_bf16
         return network
 

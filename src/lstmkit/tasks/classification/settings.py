@@ -63,6 +63,10 @@ class ClassifierSettings(Settings):
             ``model="lstm"`` ignore it. On by default since session 11: 3 repeats of
             3-fold CV on the training parts of GunPoint, ItalyPowerDemand and ArrowHead
             gave 0.909 against 0.897 (``docs/classification.md``).
+        standardize: LSTM-FCN on numeric series: each input feature (and its
+            difference) is shifted and scaled to mean 0 and standard deviation 1 over
+            the valid steps of the training series (the validation split excluded);
+            the padding stays 0. Text and ``model="lstm"`` ignore it.
         average_epochs: the weights of the last this many epochs each network trained
             averaged into it, then its batch-norm statistics recomputed (stochastic
             weight averaging; costs no prediction time); 1: off (the best epoch alone).
@@ -144,6 +148,7 @@ class ClassifierSettings(Settings):
     augment_scale: NonNegativeFloat = 0.0
     augment_jitter: NonNegativeFloat = 0.0
     differences: Flag = True
+    standardize: Flag = False
     average_epochs: count(1_000) = 1  # each kept epoch is a copy of the weights
     n_models: count(16) = 3
     refit: Flag = False
