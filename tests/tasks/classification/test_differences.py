@@ -56,9 +56,11 @@ def test_lstm_fcn_with_differences_keeps_the_unfolded_fast_path():
     torch.testing.assert_close(fast, net(x, lengths), rtol=1e-5, atol=1e-5)
 
 
-def test_lstm_fcn_differences_needs_numeric_series():
-    with pytest.raises(ValueError, match="LSTMFCN: differences needs numeric series"):
-        LSTMFCN(1, 2, vocab_size=10, differences=True)
+@pytest.mark.parametrize("setting", ["differences", "standardize"])
+def test_lstm_fcn_differences_and_standardize_need_numeric_series(setting):
+    with pytest.raises(ValueError, match="LSTMFCN: differences and standardize need numeric "
+                                         "series, got token ids"):
+        LSTMFCN(1, 2, vocab_size=10, **{setting: True})
 
 
 def test_classifier_differences_on_by_default_and_ignored_by_text_and_lstm():

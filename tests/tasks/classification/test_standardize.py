@@ -53,11 +53,6 @@ def test_standardization_is_the_identity_until_fitted_and_a_constant_keeps_scale
     assert scaled.input_scale[1] == 1.0 and scaled.input_shift[1] == 2.0
 
 
-def test_standardize_needs_numeric_series():
-    with pytest.raises(ValueError, match="differences and standardize need numeric series"):
-        LSTMFCN(4, 2, vocab_size=10, standardize=True)
-
-
 def test_classifier_standardizes_on_its_training_series_learns_and_round_trips(tmp_path):
     rng = np.random.default_rng(0)
     y = np.arange(32) % 2
