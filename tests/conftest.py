@@ -1,4 +1,8 @@
-"""Shared fixtures: deterministic seeds for every test; the command line run in-process."""
+"""Shared fixtures: deterministic seeds for every test; the command line run in-process;
+a fitted model saved as an older lstmkit wrote it."""
+
+import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -24,3 +28,27 @@ def _run(argv: list[str]) -> int:
 def run():
     """``run(argv) -> exit code``: ``lstmkit ARGV`` in this process."""
     return _run
+
+
+def _saved_without(model, where: Path, *settings: str, fitted: tuple[str, ...] = ()):
+    model.save(where)
+    path = where / "config.json"
+    config = json.loads(path.read_text())
+    for key in settings:
+        del config["config"]["settings"][key]
+    for key in fitted:  # "inputs.affix_size": a nested key of the fitted state
+        *parents, last = key.split(".")
+        node = config["config"]["fitted"]
+        for parent in parents:
+            node = node[parent]
+        del node[last]
+    path.write_text(json.dumps(config))
+    return type(model).load(where)
+
+
+@pytest.fixture(scope="session")
+def saved_without():
+    """``saved_without(model, folder, *settings, fitted=())``: ``model`` saved to
+    ``folder`` as an older lstmkit wrote it, without those settings (and ``fitted``
+    keys, dotted), then loaded again."""
+    return _saved_without

@@ -3,8 +3,6 @@ scorings, persistence, and that it stays high through a sustained level shift.""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,13 +92,10 @@ def test_a_detector_with_state_novelty_round_trips(frame, tmp_path):
                                atol=1e-9)
 
 
-def test_a_detector_saved_before_scoring_existed_loads_as_error_scoring(frame, tmp_path):
+def test_a_detector_saved_before_scoring_existed_loads_as_error_scoring(frame, tmp_path,
+                                                                        saved_without):
     model, _ = _fit(frame, scoring="error")
-    path = model.save(tmp_path / "model")
-    config = json.loads((path / "config.json").read_text())
-    del config["config"]["settings"]["scoring"]  # the layout of session 7
-    (path / "config.json").write_text(json.dumps(config))
-    loaded = AnomalyDetector.load(path)
+    loaded = saved_without(model, tmp_path / "model", "scoring")  # the layout of session 7
     assert loaded.settings.score_terms == "error" and loaded.novelty_ is None
     np.testing.assert_allclose(loaded.score(frame)["score"], model.score(frame)["score"],
                                atol=1e-9)

@@ -3,8 +3,6 @@ its members', each member trains with its own seed, and it saves and loads."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import torch
 from torch import nn
@@ -82,15 +80,11 @@ def test_classifier_ensemble_members_use_seeds_train_seed_plus_k(monkeypatch, wa
     assert seeds == [(7, None), (8, None)]
 
 
-def test_classifier_saved_before_the_ensemble_default_loads_as_one_network(tmp_path, waves):
+def test_classifier_saved_before_the_ensemble_default_loads_as_one_network(
+        tmp_path, waves, saved_without):
     X, y = waves(16, 0)
     model = SequenceClassifier(model="lstm", hidden_size=4, n_models=1, progress=False,
                                train=TrainConfig(epochs=1)).fit(X, y)
-    model.save(tmp_path / "m")
-    path = tmp_path / "m" / "config.json"
-    config = json.loads(path.read_text())
-    del config["config"]["settings"]["n_models"]  # as lstmkit before n_models wrote it
-    path.write_text(json.dumps(config))
-    again = SequenceClassifier.load(tmp_path / "m")
+    again = saved_without(model, tmp_path / "m", "n_models")
     assert again.settings.n_models == 1 and len(members_of(again.network_)) == 1
     np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=1e-6)

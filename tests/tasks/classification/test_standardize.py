@@ -3,8 +3,6 @@ padding, the identity before it is fitted, and the classifier's fit / save / loa
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
@@ -71,15 +69,11 @@ def test_classifier_standardizes_on_its_training_series_learns_and_round_trips(t
     np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=1e-6)
 
 
-def test_classifier_saved_before_standardize_loads_without_it(tmp_path, waves):
+def test_classifier_saved_before_standardize_loads_without_it(tmp_path, waves,
+                                                              saved_without):
     X, y = waves(16, 0)
     model = SequenceClassifier(hidden_size=4, filters=(4, 4, 4), n_models=1, progress=False,
                                train=TrainConfig(epochs=1)).fit(X, y)
-    model.save(tmp_path / "m")
-    path = tmp_path / "m" / "config.json"
-    config = json.loads(path.read_text())
-    del config["config"]["settings"]["standardize"]  # as an older lstmkit wrote it
-    path.write_text(json.dumps(config))
-    again = SequenceClassifier.load(tmp_path / "m")
+    again = saved_without(model, tmp_path / "m", "standardize")
     assert again.settings.standardize is False and not again.network_.standardize
     np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=1e-6)

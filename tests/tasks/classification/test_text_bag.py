@@ -1,7 +1,6 @@
 """The text classifier's bag-of-n-grams branch: naive Bayes at the start, masking,
 hashing, and its place in ``SequenceClassifier``."""
 
-import json
 
 import numpy as np
 import pytest
@@ -102,16 +101,10 @@ def test_classifier_bag_off_by_default_and_series_keep_the_plain_network():
     assert not isinstance(series.network_, WithNgramBag)
 
 
-def test_classifier_saved_before_the_bag_loads_without_it(tmp_path):
+def test_classifier_saved_before_the_bag_loads_without_it(tmp_path, saved_without):
     texts, labels = _texts()
     clf = SequenceClassifier(model="lstm", hidden_size=4, embedding_dim=4, bag_ngrams=0,
                              progress=False, train=TrainConfig(epochs=1)).fit(texts, labels)
-    clf.save(tmp_path / "m")
-    path = tmp_path / "m" / "config.json"
-    config = json.loads(path.read_text())
-    for key in ("bag_ngrams", "min_count"):  # as an older lstmkit wrote it
-        del config["config"]["settings"][key]
-    path.write_text(json.dumps(config))
-    loaded = SequenceClassifier.load(tmp_path / "m")
+    loaded = saved_without(clf, tmp_path / "m", "bag_ngrams", "min_count")
     assert loaded.settings.bag_ngrams == 0 and not isinstance(loaded.network_, WithNgramBag)
     np.testing.assert_array_equal(loaded.predict_proba(texts), clf.predict_proba(texts))
