@@ -4,7 +4,7 @@ naive-Bayes bag.
 
 Why: on Pang & Lee's sentences, a logistic regression on averaged PPMI-SVD vectors
 (0.718 in 5-fold cross-validation of the training part) added to naive Bayes gave 0.754
-against 0.733 for naive Bayes alone (``docs/classification.md``, session 8): the
+against 0.733 for naive Bayes alone (``docs/classification-benchmarks.md``, session 8): the
 vectors carry signal a bag of n-grams does not, and a linear model on them is a
 different kind of model from the networks, which start from the same vectors but are
 trained. The weights are set by scikit-learn's logistic regression

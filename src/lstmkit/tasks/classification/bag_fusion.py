@@ -4,7 +4,7 @@ Bayes fitted on the fit part, then either trained jointly with the network
 validation split (``"late"``: :func:`fit_bag_weight`).
 
 Why late fusion: on Pang & Lee's sentences, training the bag jointly with a BiLSTM
-that starts from word vectors did worse than either alone (``docs/classification.md``):
+that starts from word vectors did worse than either alone (``docs/classification-benchmarks.md``):
 the bag, already naive Bayes, fits the training sentences at once and leaves the
 recurrent branch little to learn. Trained apart, each model keeps what it learned and
 one weight, the only thing fitted on validation besides the epoch and the temperature,

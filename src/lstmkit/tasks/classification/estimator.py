@@ -280,7 +280,7 @@ class SequenceClassifier(ClassifierMixin, Estimator):
         without improvement.
 
         Chosen on the training parts of GunPoint, ItalyPowerDemand, ArrowHead and
-        BasicMotions only (``docs/classification.md``): 400 epochs against 150 lowered
+        BasicMotions only (``docs/classification-benchmarks.md``): 400 epochs against 150 lowered
         the best validation loss on all four; on ArrowHead, 3-fold cross-validation on
         the training part gave the same accuracy (0.86) at 1e-2 and 3e-3."""
         return TrainConfig(epochs=400, lr=1e-2, schedule="cosine", early_stopping=100)

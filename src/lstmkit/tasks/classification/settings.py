@@ -62,7 +62,7 @@ class ClassifierSettings(Settings):
             idea; the padding stays zero); off: the series alone. Text and
             ``model="lstm"`` ignore it. On by default since session 11: 3 repeats of
             3-fold CV on the training parts of GunPoint, ItalyPowerDemand and ArrowHead
-            gave 0.909 against 0.897 (``docs/classification.md``).
+            gave 0.909 against 0.897 (``docs/classification-benchmarks.md``).
         standardize: LSTM-FCN on numeric series: each input feature (and its
             difference) is shifted and scaled to mean 0 and standard deviation 1 over
             the valid steps of the training series (the validation split excluded);
@@ -76,7 +76,7 @@ class ClassifierSettings(Settings):
             ``n_models`` times longer). 3 by default since session 12: 3 repeats of
             3-fold CV on the training parts of GunPoint, ItalyPowerDemand and ArrowHead
             gave 0.911 against one network's 0.909, BasicMotions 1.000 for both
-            (``docs/classification.md``); 1: one network.
+            (``docs/classification-benchmarks.md``); 1: one network.
         refit: with a validation split: once it has chosen each network's epoch count,
             the late bag's weight and the temperature, train the networks again on every
             training sequence (the split included) for those epochs, keeping the weight
@@ -105,7 +105,7 @@ class ClassifierSettings(Settings):
             (LSTM-FCN's own rule), uncalibrated. A best epoch chosen on a handful of
             series is noise: on ArrowHead (36 training series), 3-fold cross-validation
             on the training part gave 0.47 with a 20 % validation split against 0.86
-            without (``docs/classification.md``).
+            without (``docs/classification-benchmarks.md``).
         text_level: text input: ``word`` or ``char`` tokens.
         max_vocab: text input: vocabulary size (the most frequent training tokens).
         max_tokens: text input: tokens kept from the start of each document.
@@ -115,7 +115,7 @@ class ClassifierSettings(Settings):
         bag_ngrams: text input: a bag-of-n-grams branch (1: words; 2: words and word
             bigrams) whose class scores add to the network's, initialised as multinomial
             naive Bayes on the training part; 0: none. It helps on short texts and few
-            of them, and hurt on long e-mails (``docs/classification.md``).
+            of them, and hurt on long e-mails (``docs/classification-benchmarks.md``).
         bag_fusion: with ``bag_ngrams``: ``joint`` trains the bag (from naive Bayes) and
             the network together, their logits summed; ``late`` keeps the bag as naive
             Bayes fitted on the fit part, trains the network (or ensemble) alone and

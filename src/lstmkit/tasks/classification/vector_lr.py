@@ -5,7 +5,7 @@ scikit-learn's ``LogisticRegression`` sets its weights rather than a torch linea
 trained by gradient steps: the problem is convex and small (one mean vector per text),
 L-BFGS solves it to convergence in well under a second, and C = 10 (inverse L2
 strength) is the value session 8 chose in 5-fold cross-validation of Pang & Lee's
-training part (the better of 1 and 10; ``docs/classification.md``).
+training part (the better of 1 and 10; ``docs/classification-benchmarks.md``).
 """
 
 from __future__ import annotations
