@@ -120,8 +120,11 @@ def snippets(vader_sdist: Path, labelled: list[str], n: int = 6) -> list[str]:
     texts = [line.split("\t", 2)[2].strip() for line in raw.splitlines() if line.strip()]
     seen = {words(t) for t in labelled}
     grams = {w[i:i + n] for w in seen for i in range(len(w) - n + 1)}
-    kept = [t for t in texts if words(t) not in seen
-            and not any(words(t)[i:i + n] in grams for i in range(len(words(t)) - n + 1))]
+
+    def overlaps(w: tuple[str, ...]) -> bool:
+        return w in seen or any(w[i:i + n] in grams for i in range(len(w) - n + 1))
+
+    kept = [t for t in texts if not overlaps(words(t))]
     print(f"snippets: {len(kept)} of {len(texts)} kept as unlabelled text (dropped: "
           f"the labelled sentences and any sharing {n} consecutive words with one)")
     return [pang_lee_style(t) for t in kept]

@@ -210,9 +210,13 @@ class LSTMFCN(nn.Module):
         features = [self.dropout(recurrent), self._conv(x, lengths)]
         return self.head(torch.cat(features, dim=1))  # (B, H + C') -> (B, C)
 
+    def _features(self, x: Tensor, lengths: Tensor) -> Tensor:
+        """The series, with its differences when ``differences`` is on."""
+        return with_differences(x, lengths) if self.differences else x
+
     def _inputs(self, x: Tensor, lengths: Tensor) -> Tensor:
-        """What both branches read: the series (with its differences), standardized."""
-        x = with_differences(x, lengths) if self.differences else x
+        """What both branches read: :meth:`_features`, standardized."""
+        x = self._features(x, lengths)
         if not self.standardize:
             return x
         x = (x - self.input_shift) * self.input_scale
@@ -225,10 +229,7 @@ class LSTMFCN(nn.Module):
         """Set ``input_shift`` / ``input_scale`` to the mean and 1 / standard deviation
         of each input feature (with its differences) over the valid steps of ``x``
         (B, T, I), the training series; a constant feature keeps scale 1."""
-        self.input_shift.zero_()
-        self.input_scale.fill_(1.0)
-        inputs = self._inputs(x, lengths)
-        valid = inputs[step_mask(lengths, x.shape[1])]  # (valid steps, F)
+        valid = self._features(x, lengths)[step_mask(lengths, x.shape[1])]  # (steps, F)
         sd = valid.std(0, correction=0)
         self.input_shift.copy_(valid.mean(0))
         self.input_scale.copy_(torch.where(sd > 1e-8, 1.0 / sd, torch.ones_like(sd)))
